@@ -1,0 +1,141 @@
+//! Command-line parsing only: no behaviour lives here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ptest",
+    version,
+    about = "Regression tests for record/replay program analyses (PANDA, QEMU)",
+    long_about = "Runs a ptest.py-style suite: setup scripts make recordings, test scripts replay them \
+                  with analyses and write outputs, `bless` stores those as the reference and `test` \
+                  re-runs and compares. With no command, runs `test` on every enabled test.",
+    args_conflicts_with_subcommands = false,
+    subcommand_precedence_over_arg = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Tests to run (with no command: `test`); `all` or nothing means every enabled test.
+    #[arg(value_name = "TEST")]
+    pub tests: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Suite directory: holds `config.testing` (or `tests/config.testing`).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub suite: PathBuf,
+
+    /// Regression directory (qcows, replays, blessed, tmpout, misc, logs).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "PANDA_REGRESSION_DIR",
+        hide_env_values = true
+    )]
+    pub regression_dir: Option<PathBuf>,
+
+    /// Tests run at once (default: number of CPUs).
+    #[arg(short = 'j', long, global = true, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Per-test timeout, e.g. `90s`, `20m`, `1h30m`; overrides the config.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Stream each script's output live instead of capturing it.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// When to use colour.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Write a JUnit XML report here.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a JSON report here.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Python interpreter for `.py` scripts (default: config, else `python3`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the regression directory layout, fetch images and run every setup script.
+    Init {
+        /// Also replace files ptest did not create (never outside the regression directory).
+        #[arg(long)]
+        force: bool,
+        #[arg(value_name = "TEST")]
+        tests: Vec<String>,
+    },
+    /// Run setup scripts (make recordings).
+    Setup {
+        #[arg(value_name = "TEST")]
+        tests: Vec<String>,
+    },
+    /// Run test scripts and store their outputs as the blessed reference.
+    Bless(RunArgs),
+    /// Run test scripts and compare their outputs with the blessed reference.
+    Test(RunArgs),
+    /// Promote the outputs of the last `test` run to blessed, without re-running.
+    Accept {
+        #[arg(value_name = "TEST")]
+        tests: Vec<String>,
+    },
+    /// List tests, their scripts, references and last results.
+    List,
+    /// Show the differences found by the last run again.
+    Diff {
+        #[arg(value_name = "TEST")]
+        tests: Vec<String>,
+    },
+    /// Remove things no command removes on its own.
+    Clean {
+        /// Blessed references of tests no longer in config.testing.
+        #[arg(long)]
+        orphans: bool,
+    },
+    /// Read, dump and diff pandalogs.
+    Plog {
+        #[command(subcommand)]
+        command: ptest_plog::cli::PlogCommand,
+    },
+    #[command(flatten)]
+    Engine(ptest_engine::cli::EngineCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Only tests that did not pass in the last run.
+    #[arg(long)]
+    pub failed: bool,
+    #[arg(value_name = "TEST")]
+    pub tests: Vec<String>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{e} (write durations like `90s`, `20m` or `1h30m`)"))
+}

@@ -1,0 +1,13 @@
+//! The one table of process exit codes. These are stable: CI wrappers depend on them.
+
+/// Everything that was asked for succeeded.
+pub const OK: i32 = 0;
+/// `ptest plog diff`: the two logs differ.
+pub const DIFFERENT: i32 = 1;
+/// Bad command line, bad configuration (`config.testing`, `ptest.toml`, `test.toml`) or
+/// an environment ptest cannot work in (no regression directory, directory locked, …).
+pub const USAGE: i32 = 2;
+/// Some test failed, errored or timed out (the code ptest.py used, kept for CI wrappers).
+pub const TESTS_FAILED: i32 = 100;
+/// Interrupted by Ctrl-C / SIGTERM; the partial summary was printed.
+pub const INTERRUPTED: i32 = 130;
