@@ -23,8 +23,27 @@ pub struct Context {
     pub default_image: Option<String>,
     /// The current test (`PTEST_TEST`), when run from a test script.
     pub test: Option<String>,
+    /// `[engine]` settings, suite's merged with the test's.
+    pub settings: EngineSettings,
     /// Whether output may use colour and progress bars.
     pub interactive: bool,
+}
+
+/// `[engine]` table of `ptest.toml` (suite) and `test.toml` (per test).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EngineSettings {
+    /// Kill a replay whose progress has not advanced for this long (`60s`, `5m`).
+    pub stall_timeout: Option<String>,
+}
+
+impl EngineSettings {
+    /// `over`'s values where set, else `self`'s: the test's settings over the suite's.
+    pub fn merged(&self, over: &EngineSettings) -> EngineSettings {
+        EngineSettings {
+            stall_timeout: over.stall_timeout.clone().or_else(|| self.stall_timeout.clone()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
