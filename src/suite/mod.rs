@@ -1,1 +1,245 @@
-//! suite
+//! The suite: `config.testing`, `ptest.toml`, the test folders and their scripts, and the
+//! regression directory they write into.
+
+pub mod config;
+pub mod config_testing;
+pub mod reference;
+pub mod regdir;
+mod script;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use config::{Config, Scope};
+pub use config_testing::Entry;
+pub use regdir::RegressionDir;
+pub use script::{Script, ScriptKind};
+
+use crate::compare::CompareLayer;
+
+/// Default per-test timeout when neither the config nor `--timeout` sets one: long enough
+/// for a real replay, short enough that a hung emulator does not stall CI for hours.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Errors finding or reading the suite. All are configuration errors (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error(
+        "no config.testing in {dir} or {dir}/tests: run ptest in a suite directory or pass --suite DIR"
+    )]
+    NoConfigTesting { dir: String },
+    #[error("{}:{line}: {message}", path.display())]
+    ConfigTesting {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Toml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unknown test {name:?}: it is not in {config_testing}; add it there or check the spelling")]
+    UnknownTest { name: String, config_testing: String },
+}
+
+/// A loaded suite.
+#[derive(Debug)]
+pub struct Suite {
+    /// The folder holding `config.testing`; test folders sit beside it.
+    pub dir: PathBuf,
+    pub config_testing: PathBuf,
+    pub entries: Vec<Entry>,
+    /// `ptest.toml` (defaults if absent) and its path.
+    pub config: Config,
+    pub config_path: PathBuf,
+}
+
+/// Settings of one test after merging suite config, test config and command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub timeout: Duration,
+    pub retries: u32,
+    pub threads: usize,
+    pub exclusive: bool,
+    pub python: Option<PathBuf>,
+    pub env: BTreeMap<String, String>,
+    pub image: Option<String>,
+    pub engine: ptest_engine::EngineSettings,
+    pub compare: Vec<CompareLayer>,
+}
+
+/// One test of the suite, as found on disk.
+#[derive(Debug, Clone)]
+pub struct TestDef {
+    pub name: String,
+    pub dir: PathBuf,
+    pub enabled: bool,
+    /// The setup script, none ("nothing to set up"), or why the one there cannot run.
+    pub setup: Result<Option<Script>, String>,
+    /// The test script, or why there is none usable (the test then errors; others still run).
+    pub test: Result<Script, String>,
+    pub settings: Settings,
+}
+
+/// Command-line overrides applied on top of the config files.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub timeout: Option<Duration>,
+    pub python: Option<PathBuf>,
+}
+
+impl Suite {
+    /// Find `config.testing` in `dir` or `dir/tests` and read it and `ptest.toml`.
+    pub fn load(dir: &Path) -> Result<Suite, SuiteError> {
+        let candidates = [dir.to_path_buf(), dir.join("tests")];
+        let tests_dir = candidates
+            .iter()
+            .find(|d| d.join("config.testing").is_file())
+            .ok_or_else(|| SuiteError::NoConfigTesting {
+                dir: dir.display().to_string(),
+            })?;
+        let tests_dir = std::path::absolute(tests_dir).map_err(|source| SuiteError::Io {
+            path: tests_dir.clone(),
+            source,
+        })?;
+        let config_testing = tests_dir.join("config.testing");
+        let bytes = std::fs::read(&config_testing).map_err(|source| SuiteError::Io {
+            path: config_testing.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| SuiteError::ConfigTesting {
+            path: config_testing.clone(),
+            line: line_of_offset(e.as_bytes(), e.utf8_error().valid_up_to()),
+            message: "not valid UTF-8; test names must be UTF-8 text".into(),
+        })?;
+        let entries = config_testing::parse(&config_testing, &text)?;
+        let config_path = tests_dir.join("ptest.toml");
+        let config = config::load(&config_path, Scope::Suite)?.unwrap_or_default();
+        Ok(Suite {
+            dir: tests_dir,
+            config_testing,
+            entries,
+            config,
+            config_path,
+        })
+    }
+
+    pub fn enabled(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.enabled)
+    }
+
+    /// The tests named on the command line (`all` or none: every enabled test), in
+    /// `config.testing` order. Naming a disabled test runs it.
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Entry>, SuiteError> {
+        if names.is_empty() || names.iter().any(|n| n == "all") {
+            return Ok(self.enabled().collect());
+        }
+        for name in names {
+            if !self.entries.iter().any(|e| &e.name == name) {
+                return Err(SuiteError::UnknownTest {
+                    name: name.clone(),
+                    config_testing: self.config_testing.display().to_string(),
+                });
+            }
+        }
+        Ok(self
+            .entries
+            .iter()
+            .filter(|e| names.contains(&e.name))
+            .collect())
+    }
+
+    /// Read a test's folder, scripts and `test.toml`, and merge its settings.
+    pub fn test(&self, entry: &Entry, overrides: &Overrides) -> Result<TestDef, SuiteError> {
+        let dir = self.dir.join(&entry.name);
+        let test_config_path = dir.join("test.toml");
+        let test_config = config::load(&test_config_path, Scope::Test)?.unwrap_or_default();
+        let settings = self.settings(&test_config, &test_config_path, overrides)?;
+        let (setup, test) = if dir.is_dir() {
+            let setup = Script::find(&dir, &entry.name, "setup");
+            let test = Script::find(&dir, &entry.name, "test").and_then(|found| {
+                found.ok_or_else(|| {
+                    format!(
+                        "no test script in {}: add {name}-test.py (or {name}-test.sh)",
+                        dir.display(),
+                        name = entry.name
+                    )
+                })
+            });
+            (setup, test)
+        } else {
+            let why = format!(
+                "test folder {} is missing: create it with {}-test.py, or disable the test in {}",
+                dir.display(),
+                entry.name,
+                self.config_testing.display()
+            );
+            (Err(why.clone()), Err(why))
+        };
+        Ok(TestDef {
+            name: entry.name.clone(),
+            dir,
+            enabled: entry.enabled,
+            setup,
+            test,
+            settings,
+        })
+    }
+
+    fn settings(
+        &self,
+        test: &Config,
+        test_path: &Path,
+        overrides: &Overrides,
+    ) -> Result<Settings, SuiteError> {
+        let suite = &self.config;
+        let timeout = match (&overrides.timeout, &test.timeout, &suite.timeout) {
+            (Some(t), _, _) => *t,
+            (None, Some(t), _) => config::parse_duration(test_path, "timeout", t.get_ref())?,
+            (None, None, Some(t)) => {
+                config::parse_duration(&self.config_path, "timeout", t.get_ref())?
+            }
+            (None, None, None) => DEFAULT_TIMEOUT,
+        };
+        let mut env = suite.env.clone();
+        env.extend(test.env.clone());
+        Ok(Settings {
+            timeout,
+            retries: test.retries.or(suite.retries).unwrap_or(0),
+            threads: test.threads.as_ref().map_or(1, |t| *t.get_ref()).max(1),
+            exclusive: test.exclusive.as_ref().is_some_and(|e| *e.get_ref()),
+            python: overrides
+                .python
+                .clone()
+                .or_else(|| test.python.clone())
+                .or_else(|| suite.python.clone()),
+            env,
+            image: test.image.clone().or_else(|| suite.image.clone()),
+            engine: suite.engine.merged(&test.engine),
+            compare: vec![
+                config::compare_layer(&self.config_path, suite),
+                config::compare_layer(test_path, test),
+            ],
+        })
+    }
+}
+
+fn line_of_offset(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}

@@ -1,0 +1,256 @@
+//! The regression directory: `qcows/`, `replays/NAME/`, `blessed/NAME/`, `tmpout/NAME/`,
+//! `misc/NAME/`, `logs/NAME/` (as ptest.py laid it out, plus logs) and `.ptest/`, ptest's
+//! own state and lock.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The per-test folders, in the order `init` creates them.
+pub const PER_TEST_DIRS: [&str; 6] = ["replays", "blessed", "tmpout", "misc", "logs", "qcows"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegDirError {
+    #[error(
+        "no regression directory: set PANDA_REGRESSION_DIR (export PANDA_REGRESSION_DIR=$HOME/panda-regression) or pass --regression-dir DIR"
+    )]
+    NotSet,
+    #[error(
+        "{}: another ptest is already running on this regression directory (pid {pid}); wait for it or use another --regression-dir",
+        path.display()
+    )]
+    Locked { path: PathBuf, pid: String },
+    #[error(
+        "{}: not a ptest regression directory and not empty; pick an empty or new directory (or `ptest init --force` to adopt it)",
+        path.display()
+    )]
+    Foreign { path: PathBuf },
+    #[error(
+        "{}: expected a directory, found a {kind}; remove it (ptest never follows links out of the regression directory) or run `ptest init --force`",
+        path.display()
+    )]
+    NotADirectory { path: PathBuf, kind: &'static str },
+    #[error(
+        "{}: the regression directory does not exist: run `ptest init` first",
+        path.display()
+    )]
+    Missing { path: PathBuf },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RegDirError + '_ {
+    move |source| RegDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RegressionDir {
+    pub root: PathBuf,
+}
+
+/// Holds the regression directory's lock until dropped.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+impl RegressionDir {
+    pub fn new(root: Option<&Path>) -> Result<RegressionDir, RegDirError> {
+        let root = root.ok_or(RegDirError::NotSet)?;
+        let root = std::path::absolute(root).map_err(io_err(root))?;
+        Ok(RegressionDir { root })
+    }
+
+    pub fn qcows(&self) -> PathBuf {
+        self.root.join("qcows")
+    }
+    pub fn dir(&self, kind: &str, test: &str) -> PathBuf {
+        self.root.join(kind).join(test)
+    }
+    pub fn replays(&self, test: &str) -> PathBuf {
+        self.dir("replays", test)
+    }
+    pub fn blessed(&self, test: &str) -> PathBuf {
+        self.dir("blessed", test)
+    }
+    pub fn tmpout(&self, test: &str) -> PathBuf {
+        self.dir("tmpout", test)
+    }
+    pub fn misc(&self, test: &str) -> PathBuf {
+        self.dir("misc", test)
+    }
+    pub fn logs(&self, test: &str) -> PathBuf {
+        self.dir("logs", test)
+    }
+    /// ptest's own state: last results, lock, the Python helper.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(".ptest")
+    }
+
+    /// A ptest regression directory has `.ptest/`; one ptest.py made has its layout folders.
+    pub fn is_recognised(&self) -> bool {
+        self.state_dir().is_dir()
+            || ["replays", "blessed", "tmpout"]
+                .iter()
+                .all(|d| self.root.join(d).is_dir())
+    }
+
+    /// For commands other than `init`: the directory must exist and be ours.
+    pub fn require_existing(&self) -> Result<(), RegDirError> {
+        if !self.root.is_dir() {
+            return Err(RegDirError::Missing {
+                path: self.root.clone(),
+            });
+        }
+        if !self.is_recognised() && !is_empty_dir(&self.root)? {
+            return Err(RegDirError::Foreign {
+                path: self.root.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Take the exclusive lock, so a second ptest on the same directory gets a clear
+    /// message instead of racing on `tmpout/` and `blessed/`.
+    pub fn lock(&self) -> Result<Lock, RegDirError> {
+        let state = self.state_dir();
+        self.ensure_dir(&state, false)?;
+        let path = state.join("lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                return Err(RegDirError::Locked {
+                    path: self.root.clone(),
+                    pid: pid.trim().to_string(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+        }
+        use std::io::Write;
+        file.set_len(0).map_err(io_err(&path))?;
+        write!(file, "{}", std::process::id()).map_err(io_err(&path))?;
+        Ok(Lock { _file: file })
+    }
+
+    /// Create `path` as a directory inside the regression directory. An existing entry that
+    /// is not a directory (a file, or a symlink — never followed) is an error unless
+    /// `force`, which removes that one entry (a link is removed, not its target).
+    pub fn ensure_dir(&self, path: &Path, force: bool) -> Result<(), RegDirError> {
+        let mut current = self.root.clone();
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let mut chain = vec![self.root.clone()];
+        for part in relative.components() {
+            current.push(part);
+            chain.push(current.clone());
+        }
+        for dir in chain {
+            match std::fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => continue,
+                Ok(meta) => {
+                    let kind = if meta.file_type().is_symlink() {
+                        "symbolic link"
+                    } else {
+                        "file"
+                    };
+                    if !force || dir == self.root {
+                        return Err(RegDirError::NotADirectory { path: dir, kind });
+                    }
+                    std::fs::remove_file(&dir).map_err(io_err(&dir))?;
+                    std::fs::create_dir(&dir).map_err(io_err(&dir))?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    std::fs::create_dir(&dir).map_err(io_err(&dir))?;
+                }
+                Err(e) => return Err(io_err(&dir)(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Create the layout for `tests`. Creates only; never removes anything but, with
+    /// `force`, non-directories standing where a layout folder must be.
+    pub fn create_layout(&self, tests: &[&str], force: bool) -> Result<(), RegDirError> {
+        if self.root.exists() && !self.is_recognised() && !is_empty_dir(&self.root)? && !force {
+            return Err(RegDirError::Foreign {
+                path: self.root.clone(),
+            });
+        }
+        std::fs::create_dir_all(&self.root).map_err(io_err(&self.root))?;
+        self.ensure_dir(&self.state_dir(), force)?;
+        for kind in PER_TEST_DIRS {
+            self.ensure_dir(&self.root.join(kind), force)?;
+            if kind == "qcows" {
+                continue;
+            }
+            for test in tests {
+                self.ensure_dir(&self.dir(kind, test), force)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Empty `tmpout/NAME/` (creating it), refusing to follow a link out of the directory.
+    pub fn clear_tmpout(&self, test: &str) -> Result<PathBuf, RegDirError> {
+        let dir = self.tmpout(test);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {
+                std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+            }
+            Ok(meta) => {
+                let kind = if meta.file_type().is_symlink() {
+                    "symbolic link"
+                } else {
+                    "file"
+                };
+                return Err(RegDirError::NotADirectory { path: dir, kind });
+            }
+            Err(_) => {}
+        }
+        self.ensure_dir(&dir, false)?;
+        Ok(dir)
+    }
+
+    /// Names of tests with a blessed reference (hidden staging entries skipped).
+    pub fn blessed_tests(&self) -> Result<Vec<String>, RegDirError> {
+        let blessed = self.root.join("blessed");
+        let mut names = Vec::new();
+        let entries = match std::fs::read_dir(&blessed) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(names),
+            Err(e) => return Err(io_err(&blessed)(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io_err(&blessed))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if !name.starts_with('.') && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+fn is_empty_dir(path: &Path) -> Result<bool, RegDirError> {
+    Ok(std::fs::read_dir(path)
+        .map_err(io_err(path))?
+        .next()
+        .is_none())
+}
