@@ -30,9 +30,9 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Suite directory: holds `config.testing` (or `tests/config.testing`).
-    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
-    pub suite: PathBuf,
+    /// Suite directory: holds `config.testing` (or `tests/config.testing`) [default: .]
+    #[arg(long, global = true, value_name = "DIR", env = "PTEST_SUITE_DIR")]
+    pub suite: Option<PathBuf>,
 
     /// Regression directory (qcows, replays, blessed, tmpout, misc, logs).
     #[arg(

@@ -1,8 +1,131 @@
-//! One module per command; each turns parsed arguments into calls on the library layers.
+//! One module per command; each turns parsed arguments into calls on the library layers
+//! and returns an exit code from [`crate::exit_code`].
 
-use crate::cli::Cli;
+mod accept;
+mod clean;
+mod diff;
+mod engine;
+mod list;
+mod run;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs};
+use crate::exit_code;
+use crate::runner::Mode;
+use crate::suite::regdir::RegDirError;
+use crate::suite::{RegressionDir, Suite, SuiteError};
+
+/// Errors that stop a command before or outside running tests: bad configuration or an
+/// environment ptest cannot work in. All exit with [`exit_code::USAGE`].
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    #[error(transparent)]
+    RegDir(#[from] RegDirError),
+    #[error(transparent)]
+    Compare(#[from] crate::compare::CompareError),
+    #[error(transparent)]
+    Plog(#[from] ptest_plog::PlogError),
+    #[error(transparent)]
+    Engine(#[from] ptest_engine::EngineError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CommandError {
+    pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
+        move |source| CommandError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
 
 /// Runs the parsed command line; returns the process exit code.
-pub fn run(_cli: Cli) -> i32 {
-    crate::exit_code::OK
+pub fn run(cli: Cli) -> i32 {
+    let color_err = use_color(cli.global.color, std::io::stderr().is_terminal());
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let prefix = if color_err {
+                console::style("error:").red().bold().force_styling(true).to_string()
+            } else {
+                "error:".to_string()
+            };
+            eprintln!("{prefix} {e}");
+            exit_code::USAGE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, CommandError> {
+    let g = &cli.global;
+    match cli.command {
+        None => run::scripts(
+            g,
+            Mode::Test,
+            &RunArgs {
+                failed: false,
+                tests: cli.tests.clone(),
+            },
+        ),
+        Some(Command::Test(args)) => run::scripts(g, Mode::Test, &with_names(args, &cli.tests)),
+        Some(Command::Bless(args)) => run::scripts(g, Mode::Bless, &with_names(args, &cli.tests)),
+        Some(Command::Setup { tests }) => run::scripts(
+            g,
+            Mode::Setup,
+            &RunArgs {
+                failed: false,
+                tests: join(tests, &cli.tests),
+            },
+        ),
+        Some(Command::Init { force, tests }) => run::init(g, force, &join(tests, &cli.tests)),
+        Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
+        Some(Command::List) => list::run(g),
+        Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
+        Some(Command::Clean { orphans }) => clean::run(g, orphans),
+        Some(Command::Plog { command }) => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            Ok(ptest_plog::cli::run(command, &mut out)?)
+        }
+        Some(Command::Engine(command)) => engine::run(g, command),
+    }
+}
+
+/// Test names may come before the command (`ptest NAME`) or after it.
+fn join(mut tests: Vec<String>, before: &[String]) -> Vec<String> {
+    tests.extend(before.iter().cloned());
+    tests
+}
+
+fn with_names(mut args: RunArgs, before: &[String]) -> RunArgs {
+    args.tests = join(std::mem::take(&mut args.tests), before);
+    args
+}
+
+/// `--color`, honouring `NO_COLOR` for `auto`.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn load_suite(g: &GlobalArgs) -> Result<Suite, CommandError> {
+    Ok(Suite::load(g.suite.as_deref().unwrap_or(Path::new(".")))?)
+}
+
+fn regression_dir(g: &GlobalArgs) -> Result<RegressionDir, CommandError> {
+    Ok(RegressionDir::new(g.regression_dir.as_deref())?)
 }

@@ -1,1 +1,206 @@
-//! runner
+//! Scheduling and running tests: a pool of `-j` CPU slots, slowest tests first, tests
+//! that need several CPUs or the whole machine, retries, timeouts and Ctrl-C. The runner
+//! emits [`Event`]s; reporters turn them into output.
+
+pub mod environment;
+pub mod event;
+mod execute;
+pub mod interrupt;
+pub mod process;
+pub mod result;
+pub mod state;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+pub use event::Event;
+pub use execute::summarise;
+pub use result::{Mode, Status, TestResult};
+
+use crate::compare::Comparer;
+use crate::suite::{RegressionDir, TestDef};
+use environment::Interpreters;
+
+/// What every test of a run shares.
+pub struct RunContext {
+    pub mode: Mode,
+    pub regdir: RegressionDir,
+    /// The folder holding `config.testing`.
+    pub suite_dir: PathBuf,
+    /// This ptest binary, for scripts that call back into it (`ptest record`).
+    pub exe: PathBuf,
+    /// Folder holding the Python helper `ptest_utils.py`.
+    pub helper_dir: PathBuf,
+    pub verbose: bool,
+    pub interpreters: Mutex<Interpreters>,
+}
+
+impl RunContext {
+    /// The resolved Python interpreter for `test`.
+    fn python(&self, test: &TestDef) -> Result<PathBuf, String> {
+        self.interpreters
+            .lock()
+            .map_err(|_| "interpreter cache poisoned".to_string())?
+            .resolve(test.settings.python.as_deref())
+    }
+}
+
+/// One test to run, with its compiled comparison rules.
+pub struct Job {
+    pub test: TestDef,
+    pub comparer: Comparer,
+    /// Its duration in earlier runs, for slowest-first scheduling.
+    pub expected: Option<Duration>,
+}
+
+enum Message {
+    Started(String, u32),
+    Retrying(TestResult),
+    Finished(usize, TestResult),
+}
+
+/// Run `jobs` on `slots` CPUs, sending every event to `sink`. Returns one result per job,
+/// in the order given (tests never started because of Ctrl-C are `NotRun`).
+pub fn run(
+    ctx: Arc<RunContext>,
+    jobs: Vec<Job>,
+    slots: usize,
+    sink: &mut dyn FnMut(&Event<'_>),
+) -> Vec<TestResult> {
+    let started = Instant::now();
+    let slots = slots.max(1);
+    interrupt::install();
+    sink(&Event::RunStarted {
+        mode: ctx.mode,
+        total: jobs.len(),
+        jobs: slots,
+    });
+    let names: Vec<String> = jobs.iter().map(|j| j.test.name.clone()).collect();
+    let costs: Vec<usize> = jobs.iter().map(|j| cost(j, slots)).collect();
+    let mut results: Vec<Option<TestResult>> = vec![None; jobs.len()];
+    let mut queue: VecDeque<(usize, Job)> = order(jobs).into();
+    let (tx, rx) = mpsc::channel::<Message>();
+    let mut free = slots;
+    let mut running = 0usize;
+    loop {
+        while !interrupt::requested() {
+            let Some(pos) = next_fitting(&queue, free, slots, running) else {
+                break;
+            };
+            let Some((index, job)) = queue.remove(pos) else {
+                break;
+            };
+            free -= costs[index];
+            running += 1;
+            let ctx = ctx.clone();
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let result = run_with_retries(&ctx, &job, &tx);
+                let _ = tx.send(Message::Finished(index, result));
+            });
+        }
+        if running == 0 {
+            break;
+        }
+        let Ok(message) = rx.recv() else { break };
+        match message {
+            Message::Started(name, attempt) => sink(&Event::TestStarted {
+                name: &name,
+                attempt,
+            }),
+            Message::Retrying(result) => sink(&Event::TestRetrying { result: &result }),
+            Message::Finished(index, result) => {
+                running -= 1;
+                free += costs[index];
+                sink(&Event::TestFinished { result: &result });
+                results[index] = Some(result);
+            }
+        }
+    }
+    let results: Vec<TestResult> = results
+        .into_iter()
+        .zip(names)
+        .map(|(r, name)| r.unwrap_or_else(|| not_run(&ctx, name)))
+        .collect();
+    sink(&Event::RunFinished {
+        mode: ctx.mode,
+        results: &results,
+        elapsed: started.elapsed(),
+        interrupted: interrupt::requested(),
+    });
+    results
+}
+
+/// Slots a job occupies: its `threads` (capped at the pool), or all of them if exclusive.
+fn cost(job: &Job, slots: usize) -> usize {
+    if job.test.settings.exclusive {
+        slots
+    } else {
+        job.test.settings.threads.clamp(1, slots)
+    }
+}
+
+/// Slowest first (from earlier runs); tests never timed go first, in config order, since
+/// they may be slow and nothing is known of them.
+fn order(jobs: Vec<Job>) -> Vec<(usize, Job)> {
+    let mut indexed: Vec<(usize, Job)> = jobs.into_iter().enumerate().collect();
+    indexed.sort_by(|(ia, a), (ib, b)| match (a.expected, b.expected) {
+        (None, None) => ia.cmp(ib),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.cmp(&x).then(ia.cmp(ib)),
+    });
+    indexed
+}
+
+/// The first queued job that fits in `free` slots. An exclusive job waits for an empty
+/// machine; smaller jobs may overtake a big one only while it could not start anyway.
+fn next_fitting(queue: &VecDeque<(usize, Job)>, free: usize, slots: usize, running: usize) -> Option<usize> {
+    queue.iter().position(|(_, job)| {
+        let need = cost(job, slots);
+        need <= free && (!job.test.settings.exclusive || running == 0)
+    })
+}
+
+fn run_with_retries(ctx: &RunContext, job: &Job, tx: &mpsc::Sender<Message>) -> TestResult {
+    let tries = job.test.settings.retries + 1;
+    let mut total = Duration::ZERO;
+    let mut attempt = 1;
+    loop {
+        let _ = tx.send(Message::Started(job.test.name.clone(), attempt));
+        let mut result = execute::attempt(ctx, &job.test, &job.comparer);
+        total += result.duration;
+        result.attempts = attempt;
+        result.duration = total;
+        let retryable = matches!(
+            result.status,
+            Status::Failed | Status::Errored | Status::TimedOut
+        );
+        if !retryable || attempt >= tries || interrupt::requested() {
+            if attempt > 1 && result.status == Status::Passed {
+                result.status = Status::Flaky;
+                result.message = Some(format!("passed on attempt {attempt} of {tries}"));
+            }
+            return result;
+        }
+        let _ = tx.send(Message::Retrying(result));
+        attempt += 1;
+    }
+}
+
+fn not_run(ctx: &RunContext, name: String) -> TestResult {
+    TestResult {
+        log: ctx.regdir.logs(&name).join(format!("{}.log", ctx.mode.as_str())),
+        name,
+        mode: ctx.mode,
+        status: Status::NotRun,
+        duration: Duration::ZERO,
+        attempts: 0,
+        script_ok: false,
+        message: Some("not started: the run was interrupted".into()),
+        files: Vec::new(),
+        log_tail: Vec::new(),
+    }
+}

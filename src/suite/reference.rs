@@ -84,6 +84,42 @@ pub fn recover(regdir: &RegressionDir) -> io::Result<Vec<String>> {
     Ok(restored)
 }
 
+/// Check that `dir` holds only regular files and folders with UTF-8 names, so it can be
+/// blessed and compared later. Returns the number of files.
+pub fn check_outputs(dir: &Path) -> Result<usize, String> {
+    let mut files = 0;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        if entry.file_name().to_str().is_none() {
+            return Err(format!(
+                "{}: file name is not valid UTF-8; rename it",
+                path.display()
+            ));
+        }
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if kind.is_dir() {
+            files += check_outputs(&path)?;
+        } else if kind.is_file() {
+            files += 1;
+        } else {
+            let what = if kind.is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a regular file (FIFO, socket or device)"
+            };
+            return Err(format!(
+                "{} is {what}; outputs must be regular files: write the content instead",
+                path.display()
+            ));
+        }
+    }
+    Ok(files)
+}
+
 fn remove_if_exists(path: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),

@@ -1,0 +1,85 @@
+//! `ptest accept`: promote the last `test` run's outputs to blessed without re-running
+//! (a replay takes minutes). Like `cargo insta accept`, accepting is a rename.
+
+use crate::cli::GlobalArgs;
+use crate::exit_code;
+use crate::runner::state::State;
+use crate::runner::{Mode, Status};
+use crate::suite::reference;
+
+use super::{CommandError, load_suite, regression_dir};
+
+pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
+    let suite = load_suite(g)?;
+    let regdir = regression_dir(g)?;
+    regdir.require_existing()?;
+    let _lock = regdir.lock()?;
+    reference::recover(&regdir).map_err(CommandError::io(&regdir.root))?;
+    let mut state = State::load(&regdir.state_dir());
+    // No names: every test whose last run failed on a mismatch.
+    let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
+        suite
+            .enabled()
+            .filter(|e| {
+                state.tests.get(&e.name).and_then(|t| t.last.as_ref()).is_some_and(|l| {
+                    l.mode == Mode::Test && l.status == Status::Failed && !l.accepted
+                })
+            })
+            .map(|e| e.name.clone())
+            .collect()
+    } else {
+        suite.select(tests)?.iter().map(|e| e.name.clone()).collect()
+    };
+    if names.is_empty() {
+        println!("ptest: nothing to accept: no test failed on a mismatch in the last run");
+        return Ok(exit_code::OK);
+    }
+    let mut refused = 0;
+    for name in &names {
+        let last = state.tests.get_mut(name).and_then(|t| t.last.as_mut());
+        let why_not = match &last {
+            None => Some("has no recorded run: run `ptest test` first".to_string()),
+            Some(l) if l.mode != Mode::Test => Some(format!(
+                "was last run by `ptest {}`, not `ptest test`",
+                l.mode.as_str()
+            )),
+            Some(l) if l.accepted => Some("was already accepted".to_string()),
+            Some(l) if !l.script_ok => Some(format!(
+                "its test script did not exit 0 ({}); fix it and re-run `ptest test {name}`",
+                l.message.as_deref().unwrap_or("failed")
+            )),
+            Some(_) => None,
+        };
+        if let Some(why) = why_not {
+            eprintln!("ptest: not accepting {name}: it {why}");
+            refused += 1;
+            continue;
+        }
+        let tmpout = regdir.tmpout(name);
+        let count = match reference::check_outputs(&tmpout) {
+            Ok(0) | Err(_) if !tmpout.is_dir() => {
+                eprintln!(
+                    "ptest: not accepting {name}: {} is gone; re-run `ptest test {name}`",
+                    tmpout.display()
+                );
+                refused += 1;
+                continue;
+            }
+            Ok(count) => count,
+            Err(e) => {
+                eprintln!("ptest: not accepting {name}: {e}");
+                refused += 1;
+                continue;
+            }
+        };
+        reference::promote(&regdir, name, &tmpout).map_err(CommandError::io(&regdir.blessed(name)))?;
+        if let Some(l) = last {
+            l.accepted = true;
+        }
+        println!("ptest: accepted {name}: {count} file(s) are now the blessed reference");
+    }
+    state
+        .save(&regdir.state_dir())
+        .map_err(CommandError::io(&regdir.state_dir()))?;
+    Ok(if refused > 0 { exit_code::USAGE } else { exit_code::OK })
+}

@@ -1,0 +1,149 @@
+//! `ptest setup|bless|test` (and the default command), and `ptest init`.
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+use crate::cli::{GlobalArgs, RunArgs};
+use crate::compare::Comparer;
+use crate::exit_code;
+use crate::report::{json, junit, terminal::Terminal};
+use crate::runner::environment::{Interpreters, install_python_helper};
+use crate::runner::state::State;
+use crate::runner::{self, Job, Mode, RunContext, Status};
+use crate::suite::{Overrides, RegressionDir, Suite, reference};
+
+use super::{CommandError, load_suite, regression_dir, use_color};
+
+pub fn scripts(g: &GlobalArgs, mode: Mode, args: &RunArgs) -> Result<i32, CommandError> {
+    let suite = load_suite(g)?;
+    let regdir = regression_dir(g)?;
+    if !regdir.root.exists() {
+        let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
+        regdir.create_layout(&names, false)?;
+    }
+    regdir.require_existing()?;
+    let _lock = regdir.lock()?;
+    execute(g, &suite, &regdir, mode, args)
+}
+
+/// `ptest init`: create the layout (never deleting references), fetch the images the
+/// enabled tests use, run every setup script.
+pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, CommandError> {
+    let suite = load_suite(g)?;
+    let regdir = regression_dir(g)?;
+    let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
+    regdir.create_layout(&names, force)?;
+    let _lock = regdir.lock()?;
+    println!("ptest: regression directory {} ready", regdir.root.display());
+    let ctx = super::engine::context(g, Some(&suite), &regdir, None)?;
+    let mut images: Vec<String> = Vec::new();
+    for entry in suite.select(tests)? {
+        let def = suite.test(entry, &Overrides::default())?;
+        if let Some(image) = def.settings.image
+            && !images.contains(&image)
+        {
+            images.push(image);
+        }
+    }
+    if !images.is_empty() {
+        ptest_engine::images::fetch(&ctx, &images)?;
+    }
+    let args = RunArgs {
+        failed: false,
+        tests: tests.to_vec(),
+    };
+    execute(g, &suite, &regdir, Mode::Setup, &args)
+}
+
+fn execute(
+    g: &GlobalArgs,
+    suite: &Suite,
+    regdir: &RegressionDir,
+    mode: Mode,
+    args: &RunArgs,
+) -> Result<i32, CommandError> {
+    let restored = reference::recover(regdir).map_err(CommandError::io(&regdir.root))?;
+    for name in restored {
+        eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
+    }
+    let mut state = State::load(&regdir.state_dir());
+    let mut selected = suite.select(&args.tests)?;
+    if args.failed {
+        let failed = state.failed();
+        selected.retain(|e| failed.contains(&e.name));
+        if selected.is_empty() {
+            println!("ptest: no test failed in the last run; nothing to do");
+            return Ok(exit_code::OK);
+        }
+    }
+    let overrides = Overrides {
+        timeout: g.timeout,
+        python: g.python.clone(),
+    };
+    // Every configuration error surfaces here, before anything runs.
+    let mut jobs = Vec::new();
+    for entry in selected {
+        let test = suite.test(entry, &overrides)?;
+        let comparer = Comparer::new(&test.settings.compare)?;
+        jobs.push(Job {
+            expected: state.expected(&test.name, mode),
+            test,
+            comparer,
+        });
+    }
+    let helper_dir = install_python_helper(regdir).map_err(CommandError::io(&regdir.state_dir()))?;
+    let exe = std::env::current_exe().map_err(CommandError::io(std::path::Path::new("ptest")))?;
+    let ctx = Arc::new(RunContext {
+        mode,
+        regdir: regdir.clone(),
+        suite_dir: suite.dir.clone(),
+        exe,
+        helper_dir,
+        verbose: g.verbose,
+        interpreters: Mutex::new(Interpreters::default()),
+    });
+    let slots = g
+        .jobs
+        .or(suite.config.jobs.as_ref().map(|j| *j.get_ref()))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let stdout_tty = std::io::stdout().is_terminal();
+    let mut terminal = Terminal::new(
+        use_color(g.color, stdout_tty),
+        stdout_tty && std::io::stderr().is_terminal() && !g.verbose,
+    );
+    let mut report_elapsed = std::time::Duration::ZERO;
+    let mut interrupted = false;
+    let results = runner::run(ctx, jobs, slots, &mut |event| {
+        if let runner::Event::RunFinished {
+            elapsed,
+            interrupted: i,
+            ..
+        } = event
+        {
+            report_elapsed = *elapsed;
+            interrupted = *i;
+        }
+        terminal.handle(event);
+    });
+    state.record(&results);
+    if let Err(e) = state.save(&regdir.state_dir()) {
+        eprintln!(
+            "ptest: warning: could not save results to {}: {e} (accept, diff and --failed will not see this run)",
+            regdir.state_dir().display()
+        );
+    }
+    if let Some(path) = &g.junit {
+        junit::write(path, &results, report_elapsed).map_err(CommandError::io(path))?;
+    }
+    if let Some(path) = &g.json {
+        json::write(path, &results, report_elapsed, interrupted).map_err(CommandError::io(path))?;
+    }
+    Ok(if interrupted {
+        exit_code::INTERRUPTED
+    } else if results.iter().all(|r| r.status.is_success()) {
+        exit_code::OK
+    } else {
+        debug_assert!(results.iter().any(|r| r.status != Status::Passed));
+        exit_code::TESTS_FAILED
+    })
+}

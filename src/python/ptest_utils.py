@@ -1,0 +1,203 @@
+"""ptest_utils: the helper module ptest.py test scripts import (`from ptest_utils import *`).
+
+Shipped inside the ptest binary and put first on PYTHONPATH for every script, so existing
+suites keep working unchanged. Everything is derived from the environment ptest sets
+(PTEST_TEST, PTEST_TMPOUT_DIR, ...); nothing heavy is imported at module load.
+"""
+
+import os
+import shutil
+import sys
+
+__all__ = [
+    "testname", "pandaregressiondir", "testingscriptsdir", "replaydir", "blesseddir",
+    "tmpoutdir", "miscdir", "logdir", "qcowdir", "tmpoutfile", "tmpfulloutfile",
+    "search_string_file", "search_string_file_pfx", "enabled_tests", "disabled_tests",
+    "progress", "error", "file_exists", "dir_exists", "dir_required", "file_required",
+    "clear_dir", "moveit", "create_search_string_file", "record_debian",
+    "run_test_debian", "run_debian", "panda_build_dir", "shutil", "os", "sys",
+]
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    if value is None and default is None:
+        sys.stderr.write(
+            "[ptest] %s is not set: run this script through ptest (ptest test NAME)\n" % name
+        )
+        sys.exit(2)
+    return value if value is not None else default
+
+
+pandaregressiondir = _env("PANDA_REGRESSION_DIR")
+_suite_dir = _env("PTEST_SUITE_DIR", os.getcwd())
+# ptest.py kept its tests in testing/tests/ and called testing/ the scripts dir.
+testingscriptsdir = (
+    os.path.dirname(_suite_dir) if os.path.basename(_suite_dir) == "tests" else _suite_dir
+)
+panda_build_dir = os.environ.get("PANDA_BUILD", "")
+
+testname = _env("PTEST_TEST", "")
+replaydir = _env("PTEST_REPLAY_DIR", os.path.join(pandaregressiondir, "replays", testname))
+blesseddir = _env("PTEST_BLESSED_DIR", os.path.join(pandaregressiondir, "blessed", testname))
+tmpoutdir = _env("PTEST_TMPOUT_DIR", os.path.join(pandaregressiondir, "tmpout", testname))
+miscdir = _env("PTEST_MISC_DIR", os.path.join(pandaregressiondir, "misc", testname))
+logdir = _env("PTEST_LOG_DIR", os.path.join(pandaregressiondir, "logs", testname))
+qcowdir = _env("PTEST_QCOW_DIR", os.path.join(pandaregressiondir, "qcows"))
+tmpoutfile = _env("PTEST_OUTFILE", os.path.join(tmpoutdir, testname + ".out"))
+# The replay's full console output: kept out of tmpout/ so it is never compared.
+tmpfulloutfile = os.path.join(logdir, testname + "-full.out")
+search_string_file_pfx = os.path.join(miscdir, testname)
+search_string_file = search_string_file_pfx + "_search_strings.txt"
+
+
+def _read_config():
+    enabled, disabled = [], []
+    path = os.path.join(_suite_dir, "config.testing")
+    try:
+        with open(path) as f:
+            lines = [line.strip() for line in f]
+    except OSError:
+        return enabled, disabled
+    for line in lines:
+        if not line:
+            continue
+        if line.startswith("#"):
+            disabled.append(line)
+        else:
+            enabled.append(line)
+    return enabled, disabled
+
+
+enabled_tests, disabled_tests = _read_config()
+
+
+def progress(msg):
+    print("[ptest] " + msg)
+    sys.stdout.flush()
+
+
+def error(msg):
+    print("[ptest] ERROR: " + msg)
+    sys.stdout.flush()
+
+
+def dir_exists(dirname):
+    return os.path.isdir(dirname)
+
+
+def file_exists(filename):
+    return os.path.isfile(filename)
+
+
+def dir_required(dirname):
+    if not dir_exists(dirname):
+        error("Dir missing: " + dirname)
+        sys.exit(1)
+
+
+def file_required(filename):
+    if not file_exists(filename):
+        error("File missing: " + filename)
+        sys.exit(1)
+
+
+def clear_dir(dirname):
+    """Empty a directory (creating it)."""
+    if os.path.isdir(dirname) and not os.path.islink(dirname):
+        shutil.rmtree(dirname)
+    os.makedirs(dirname, exist_ok=True)
+
+
+def moveit(base1, base2, suff):
+    progress("moving %s%s to %s%s" % (base1, suff, base2, suff))
+    shutil.move(base1 + suff, base2 + suff)
+
+
+def create_search_string_file(search_string):
+    os.makedirs(miscdir, exist_ok=True)
+    with open(search_string_file, "w") as ssf:
+        ssf.write(search_string + "\n")
+
+
+# --- recording and replaying -------------------------------------------------------------
+
+_ARCHES = {
+    # arch: (build dir, emulator binary)
+    "i386": ("i386-softmmu", "panda-system-i386"),
+    "x86_64": ("x86_64-softmmu", "panda-system-x86_64"),
+    "ppc": ("ppc-softmmu", "panda-system-ppc"),
+    "arm": ("arm-softmmu", "panda-system-arm"),
+    "aarch64": ("aarch64-softmmu", "panda-system-aarch64"),
+    "mips": ("mips-softmmu", "panda-system-mips"),
+    "mipsel": ("mipsel-softmmu", "panda-system-mipsel"),
+    "mips64": ("mips64-softmmu", "panda-system-mips64"),
+}
+
+
+def _panda_binary(arch):
+    if arch not in _ARCHES:
+        error("unknown arch %r: use one of %s" % (arch, ", ".join(sorted(_ARCHES))))
+        sys.exit(2)
+    build_dir, binary = _ARCHES[arch]
+    candidates = []
+    if panda_build_dir:
+        candidates.append(os.path.join(panda_build_dir, build_dir, binary))
+    found = shutil.which(binary)
+    if found:
+        candidates.append(found)
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    error(
+        "PANDA not found: no %s under $PANDA_BUILD/%s (PANDA_BUILD=%r) or on PATH; "
+        "build PANDA and export PANDA_BUILD=/path/to/panda/build" % (binary, build_dir, panda_build_dir)
+    )
+    sys.exit(2)
+
+
+def record_debian(cmds, replayname, arch):
+    """Record `cmds` run in the guest into replays/TEST/REPLAYNAME."""
+    import subprocess
+
+    progress("Creating setup recording %s [%s]" % (replayname, cmds))
+    os.makedirs(replaydir, exist_ok=True)
+    exe = os.environ.get("PTEST_EXE", "ptest")
+    cmd = [exe, "record", "--arch", arch, "--name", replayname, "--"] + cmds.split()
+    progress(" ".join(cmd))
+    subprocess.check_call(cmd)
+
+
+def run_debian(cmd, replayname, arch):
+    """The README's name for record_debian."""
+    return record_debian(cmd, replayname, arch)
+
+
+def run_test_debian(replay_args, replayname, arch, rdir=replaydir, clear_tmpout=True):
+    """Replay rdir/REPLAYNAME with `replay_args` (plugins) in tmpoutdir."""
+    import subprocess
+
+    progress("Running test " + testname)
+    qemu = _panda_binary(arch)
+    cmd = [qemu, "-replay", os.path.join(rdir, replayname)] + replay_args.split()
+    progress(" ".join(cmd))
+    if clear_tmpout:
+        clear_dir(tmpoutdir)
+    os.makedirs(tmpoutdir, exist_ok=True)
+    os.makedirs(os.path.dirname(tmpfulloutfile), exist_ok=True)
+    try:
+        output = subprocess.check_output(cmd, cwd=tmpoutdir, stderr=subprocess.STDOUT)
+        with open(tmpfulloutfile, "ab") as out:
+            out.write(output)
+        msg = "Test %s succeeded" % testname
+        progress(msg)
+        with open(tmpoutfile, "a") as out:
+            out.write(msg)
+    except subprocess.CalledProcessError as e:
+        with open(tmpfulloutfile, "ab") as out:
+            out.write(e.output or b"")
+        msg = "Test %s failed to run" % testname
+        progress(msg)
+        with open(tmpoutfile, "w") as out:
+            out.write(msg)
+        raise

@@ -1,0 +1,88 @@
+//! A JSON report: per test its name, status, duration, files compared and their diffs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::runner::state::FileRecord;
+use crate::runner::{Mode, Status, TestResult};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    mode: Mode,
+    duration_secs: f64,
+    interrupted: bool,
+    summary: Summary,
+    tests: Vec<JsonTest<'a>>,
+}
+
+#[derive(Serialize, Default)]
+struct Summary {
+    total: usize,
+    passed: usize,
+    flaky: usize,
+    failed: usize,
+    errored: usize,
+    timed_out: usize,
+    interrupted: usize,
+    not_run: usize,
+}
+
+#[derive(Serialize)]
+struct JsonTest<'a> {
+    name: &'a str,
+    status: Status,
+    duration_secs: f64,
+    attempts: u32,
+    message: Option<&'a str>,
+    log: &'a Path,
+    files: Vec<FileRecord>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    log_tail: &'a [String],
+}
+
+pub fn write(
+    path: &Path,
+    results: &[TestResult],
+    elapsed: Duration,
+    interrupted: bool,
+) -> std::io::Result<()> {
+    let mut summary = Summary {
+        total: results.len(),
+        ..Default::default()
+    };
+    for r in results {
+        let slot = match r.status {
+            Status::Passed => &mut summary.passed,
+            Status::Flaky => &mut summary.flaky,
+            Status::Failed => &mut summary.failed,
+            Status::Errored => &mut summary.errored,
+            Status::TimedOut => &mut summary.timed_out,
+            Status::Interrupted => &mut summary.interrupted,
+            Status::NotRun => &mut summary.not_run,
+        };
+        *slot += 1;
+    }
+    let report = JsonReport {
+        mode: results.first().map_or(Mode::Test, |r| r.mode),
+        duration_secs: elapsed.as_secs_f64(),
+        interrupted,
+        summary,
+        tests: results
+            .iter()
+            .map(|r| JsonTest {
+                name: &r.name,
+                status: r.status,
+                duration_secs: r.duration.as_secs_f64(),
+                attempts: r.attempts,
+                message: r.message.as_deref(),
+                log: &r.log,
+                files: r.files.iter().map(FileRecord::from_comparison).collect(),
+                log_tail: &r.log_tail,
+            })
+            .collect(),
+    };
+    let file = std::fs::File::create(path)?;
+    serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report).map_err(std::io::Error::other)
+}

@@ -1,0 +1,265 @@
+//! The terminal reporter: a live progress bar on a terminal, one plain line per finished
+//! test otherwise (CI logs), diffs and log tails for failures, and a summary whose last
+//! line says whether everything succeeded.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::time::Duration;
+
+use console::Style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::runner::{Event, Mode, Status, TestResult};
+
+pub struct Terminal {
+    color: bool,
+    bar: Option<ProgressBar>,
+    running: BTreeSet<String>,
+    total: usize,
+    done: usize,
+}
+
+impl Terminal {
+    /// `progress`: draw a live progress bar (only on a terminal, never with `-v`).
+    pub fn new(color: bool, progress: bool) -> Terminal {
+        let bar = progress.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let template = if color {
+                "{spinner:.cyan} [{elapsed_precise}] {pos}/{len} {bar:25.cyan/blue} {msg}"
+            } else {
+                "{spinner} [{elapsed_precise}] {pos}/{len} {bar:25} {msg}"
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Terminal {
+            color,
+            bar,
+            running: BTreeSet::new(),
+            total: 0,
+            done: 0,
+        }
+    }
+
+    fn style(&self, s: Style) -> Style {
+        if self.color { s.force_styling(true) } else { Style::new() }
+    }
+
+    /// Print above the progress bar (or plainly when there is none).
+    fn print(&self, text: &str) {
+        let write = || {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn update_bar(&self) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done as u64);
+            let names: Vec<&str> = self.running.iter().map(String::as_str).collect();
+            let mut msg = names.join(", ");
+            if msg.len() > 60 {
+                msg = format!("{} running", names.len());
+            }
+            bar.set_message(msg);
+        }
+    }
+
+    pub fn handle(&mut self, event: &Event<'_>) {
+        match event {
+            Event::RunStarted { mode, total, jobs } => {
+                self.total = *total;
+                if let Some(bar) = &self.bar {
+                    bar.set_length(*total as u64);
+                }
+                let what = match mode {
+                    Mode::Setup => "setting up",
+                    Mode::Bless => "blessing",
+                    Mode::Test => "testing",
+                };
+                let bold = self.style(Style::new().bold());
+                self.print(&format!(
+                    "{} {total} test(s), {jobs} at a time\n",
+                    bold.apply_to(format!("ptest: {what}"))
+                ));
+            }
+            Event::TestStarted { name, attempt } => {
+                if *attempt == 1 {
+                    self.running.insert(name.to_string());
+                }
+                self.update_bar();
+            }
+            Event::TestRetrying { result } => {
+                let yellow = self.style(Style::new().yellow().bold());
+                self.print(&format!(
+                    "{:>11} [{}] {} (attempt {}: {}), retrying\n",
+                    yellow.apply_to("RETRY"),
+                    format_secs(result.duration),
+                    result.name,
+                    result.attempts,
+                    result.message.as_deref().unwrap_or(result.status.word())
+                ));
+            }
+            Event::TestFinished { result } => {
+                self.running.remove(&result.name);
+                self.done += 1;
+                self.print(&self.finished_line(result));
+                // Failures show why; a bless shows what it changed in the reference.
+                let changed = result
+                    .files
+                    .iter()
+                    .any(|f| f.outcome != crate::compare::FileOutcome::Same);
+                if !result.status.is_success() || changed {
+                    self.print(&self.details(result));
+                }
+                self.update_bar();
+            }
+            Event::RunFinished {
+                mode,
+                results,
+                elapsed,
+                interrupted,
+            } => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                self.print(&self.summary(*mode, results, *elapsed, *interrupted));
+            }
+        }
+    }
+
+    fn status_style(&self, status: Status) -> Style {
+        self.style(match status {
+            Status::Passed => Style::new().green().bold(),
+            Status::Flaky => Style::new().yellow().bold(),
+            Status::NotRun => Style::new().dim(),
+            _ => Style::new().red().bold(),
+        })
+    }
+
+    fn finished_line(&self, r: &TestResult) -> String {
+        let label = self.status_style(r.status).apply_to(r.status.label());
+        let message = r
+            .message
+            .as_deref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        format!(
+            "{label:>11} [{}] {}{message}\n",
+            format_secs(r.duration),
+            r.name
+        )
+    }
+
+    /// The diff (coloured on a terminal) and the last lines of the script's log.
+    pub fn details(&self, r: &TestResult) -> String {
+        let mut out = String::new();
+        let diff = super::describe_files(&r.files);
+        for line in diff.lines() {
+            out.push_str(&format!("    {}\n", self.colour_diff_line(line)));
+        }
+        if !r.log_tail.is_empty() {
+            let dim = self.style(Style::new().dim());
+            out.push_str(&format!(
+                "    {}\n",
+                dim.apply_to(format!("last lines of {}:", r.log.display()))
+            ));
+            for line in &r.log_tail {
+                out.push_str(&format!("    | {line}\n"));
+            }
+        }
+        out
+    }
+
+    pub fn colour_diff_line(&self, line: &str) -> String {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            Style::new().bold()
+        } else if line.starts_with('+') {
+            Style::new().green()
+        } else if line.starts_with('-') {
+            Style::new().red()
+        } else if line.starts_with("@@") {
+            Style::new().cyan()
+        } else {
+            return line.to_string();
+        };
+        self.style(style).apply_to(line).to_string()
+    }
+
+    fn summary(&self, mode: Mode, results: &[TestResult], elapsed: Duration, interrupted: bool) -> String {
+        let mut out = String::new();
+        let order = [
+            Status::Passed,
+            Status::Flaky,
+            Status::Failed,
+            Status::Errored,
+            Status::TimedOut,
+            Status::Interrupted,
+            Status::NotRun,
+        ];
+        let counts: Vec<String> = order
+            .iter()
+            .filter_map(|s| {
+                let n = results.iter().filter(|r| r.status == *s).count();
+                (n > 0).then(|| format!("{n} {}", s.word()))
+            })
+            .collect();
+        let bold = self.style(Style::new().bold());
+        out.push_str(&format!(
+            "{} [{}] {} test(s): {}\n",
+            bold.apply_to("  Summary"),
+            format_secs(elapsed),
+            results.len(),
+            if counts.is_empty() { "none".into() } else { counts.join(", ") }
+        ));
+        let bad: Vec<&TestResult> = results.iter().filter(|r| !r.status.is_success()).collect();
+        for r in results.iter().filter(|r| r.status == Status::Flaky) {
+            out.push_str(&self.finished_line(r));
+        }
+        for r in &bad {
+            out.push_str(&self.finished_line(r));
+        }
+        let failed: Vec<&str> = bad
+            .iter()
+            .filter(|r| r.status == Status::Failed)
+            .map(|r| r.name.as_str())
+            .collect();
+        if mode == Mode::Test && !failed.is_empty() {
+            let names = failed.join(" ");
+            out.push_str(&format!(
+                "  next: `ptest diff {names}` shows the diffs again; `ptest accept {names}` blesses this run's output\n"
+            ));
+        }
+        let last = if interrupted {
+            self.style(Style::new().red().bold())
+                .apply_to(format!("ptest: interrupted; {} of {} test(s) did not finish", bad.len(), results.len()))
+        } else if bad.is_empty() {
+            self.style(Style::new().green().bold()).apply_to(format!(
+                "ptest: all {} {} succeeded",
+                results.len(),
+                mode.as_str()
+            ))
+        } else {
+            self.style(Style::new().red().bold()).apply_to(format!(
+                "ptest: {} of {} {} FAILED",
+                bad.len(),
+                results.len(),
+                mode.as_str()
+            ))
+        };
+        out.push_str(&format!("{last}\n"));
+        out
+    }
+}
+
+fn format_secs(d: Duration) -> String {
+    format!("{:>7.3}s", d.as_secs_f64())
+}

@@ -1,0 +1,95 @@
+//! What the runner reports about each test.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::FileComparison;
+
+/// Which script a run executes and what it does with the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Setup,
+    Bless,
+    Test,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Setup => "setup",
+            Mode::Bless => "bless",
+            Mode::Test => "test",
+        }
+    }
+}
+
+/// A test's outcome. Kept apart on purpose: a mismatch (`Failed`) means "look at the
+/// diff", an `Errored` run means "the script or the setup is broken".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Passed,
+    /// Failed at first, passed on a retry.
+    Flaky,
+    /// Ran fine, outputs differ from the blessed reference.
+    Failed,
+    /// Script failed, was killed, produced nothing, or has no reference.
+    Errored,
+    TimedOut,
+    Interrupted,
+    /// Never started (the run was interrupted first).
+    NotRun,
+}
+
+impl Status {
+    pub fn is_success(self) -> bool {
+        matches!(self, Status::Passed | Status::Flaky)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Passed => "PASS",
+            Status::Flaky => "FLAKY",
+            Status::Failed => "FAIL",
+            Status::Errored => "ERROR",
+            Status::TimedOut => "TIMEOUT",
+            Status::Interrupted => "INTERRUPTED",
+            Status::NotRun => "NOT RUN",
+        }
+    }
+
+    /// Words for summaries: "failed", "timed out".
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Flaky => "flaky",
+            Status::Failed => "failed",
+            Status::Errored => "errored",
+            Status::TimedOut => "timed out",
+            Status::Interrupted => "interrupted",
+            Status::NotRun => "not run",
+        }
+    }
+}
+
+/// The result of one test in one run (after any retries).
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    pub name: String,
+    pub mode: Mode,
+    pub status: Status,
+    pub duration: Duration,
+    pub attempts: u32,
+    /// Whether the script itself exited 0 (what `accept` requires).
+    pub script_ok: bool,
+    /// Why the test errored or what happened, in one line.
+    pub message: Option<String>,
+    /// Per-file comparison (test: against blessed; bless: old reference against new).
+    pub files: Vec<FileComparison>,
+    pub log: PathBuf,
+    /// Last lines of the log, kept for failures.
+    pub log_tail: Vec<String>,
+}
