@@ -82,7 +82,18 @@ pub fn signal_name(sig: i32) -> String {
 /// Runs `cmd` to completion, timeout or interruption. Never panics on the child's behalf.
 pub fn run(cmd: &ScriptCommand) -> Exit {
     let log = match File::create(&cmd.log) {
-        Ok(log) => log,
+        Ok(mut log) => {
+            // Say what ran, so a log read weeks later explains itself.
+            let args: Vec<_> = cmd.args.iter().map(|a| a.to_string_lossy()).collect();
+            let _ = writeln!(
+                log,
+                "$ {} {} (in {})",
+                cmd.program.display(),
+                args.join(" "),
+                cmd.cwd.display()
+            );
+            log
+        }
         Err(e) => {
             return Exit::SpawnFailed(format!(
                 "cannot create log {}: {e}; check the regression directory is writable",
@@ -176,6 +187,10 @@ fn supervise(child: &mut Child, timeout: Duration) -> Exit {
         return Exit::SpawnFailed("child has no pid".into());
     };
     let _registered = interrupt::register(pid);
+    if interrupt::requested() {
+        // Ctrl-C arrived between spawn and registration: the handler did not see us.
+        let _ = kill_process_group(group, Signal::TERM);
+    }
     let (tx, rx) = mpsc::channel::<()>();
     // Wait without reaping: while the leader is a zombie its pid (= the group id) cannot
     // be reused, so killing the group afterwards cannot hit an unrelated process.
@@ -186,11 +201,15 @@ fn supervise(child: &mut Child, timeout: Duration) -> Exit {
         );
         let _ = tx.send(());
     });
-    let deadline = Instant::now() + timeout;
+    // A timeout too large to represent means "no timeout".
+    let deadline = Instant::now().checked_add(timeout);
     let mut timed_out = false;
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
+        let waited = match deadline {
+            Some(deadline) => rx.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match waited {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
                 timed_out = true;
