@@ -21,14 +21,22 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         suite
             .enabled()
             .filter(|e| {
-                state.tests.get(&e.name).and_then(|t| t.last.as_ref()).is_some_and(|l| {
-                    l.mode == Mode::Test && l.status == Status::Failed && !l.accepted
-                })
+                state
+                    .tests
+                    .get(&e.name)
+                    .and_then(|t| t.last.as_ref())
+                    .is_some_and(|l| {
+                        l.mode == Mode::Test && l.status == Status::Failed && !l.accepted
+                    })
             })
             .map(|e| e.name.clone())
             .collect()
     } else {
-        suite.select(tests)?.iter().map(|e| e.name.clone()).collect()
+        suite
+            .select(tests)?
+            .iter()
+            .map(|e| e.name.clone())
+            .collect()
     };
     if names.is_empty() {
         println!("ptest: nothing to accept: no test failed on a mismatch in the last run");
@@ -72,7 +80,8 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                 continue;
             }
         };
-        reference::promote(&regdir, name, &tmpout).map_err(CommandError::io(&regdir.blessed(name)))?;
+        reference::promote(&regdir, name, &tmpout)
+            .map_err(CommandError::io(&regdir.blessed(name)))?;
         if let Some(l) = last {
             l.accepted = true;
         }
@@ -81,5 +90,9 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     state
         .save(&regdir.state_dir())
         .map_err(CommandError::io(&regdir.state_dir()))?;
-    Ok(if refused > 0 { exit_code::USAGE } else { exit_code::OK })
+    Ok(if refused > 0 {
+        exit_code::USAGE
+    } else {
+        exit_code::OK
+    })
 }

@@ -17,7 +17,11 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let names: Vec<String> = if tests.is_empty() {
         state.failed()
     } else {
-        suite.select(tests)?.iter().map(|e| e.name.clone()).collect()
+        suite
+            .select(tests)?
+            .iter()
+            .map(|e| e.name.clone())
+            .collect()
     };
     let term = Terminal::new(use_color(g.color, std::io::stdout().is_terminal()), false);
     let mut shown = 0;
@@ -31,7 +35,10 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             "{name}: {} ({} run){}",
             last.status.word(),
             last.mode.as_str(),
-            last.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+            last.message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
         );
         for f in diffs {
             shown += 1;
@@ -41,8 +48,12 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                         println!("{}", term.colour_diff_line(line));
                     }
                 }
-                (None, "missing") => println!("{}: blessed, but the run did not produce it", f.name),
-                (None, "unexpected") => println!("{}: produced, but not in the blessed reference", f.name),
+                (None, "missing") => {
+                    println!("{}: blessed, but the run did not produce it", f.name)
+                }
+                (None, "unexpected") => {
+                    println!("{}: produced, but not in the blessed reference", f.name)
+                }
                 (None, other) => println!("{}: {other}", f.name),
             }
         }

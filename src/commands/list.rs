@@ -69,7 +69,9 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
             );
         }
     } else {
-        println!("(no regression directory: set PANDA_REGRESSION_DIR or pass --regression-dir to see references and results)");
+        println!(
+            "(no regression directory: set PANDA_REGRESSION_DIR or pass --regression-dir to see references and results)"
+        );
     }
     Ok(exit_code::OK)
 }

@@ -57,7 +57,11 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             let prefix = if color_err {
-                console::style("error:").red().bold().force_styling(true).to_string()
+                console::style("error:")
+                    .red()
+                    .bold()
+                    .force_styling(true)
+                    .to_string()
             } else {
                 "error:".to_string()
             };
@@ -118,7 +122,9 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 

@@ -34,7 +34,10 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
     regdir.create_layout(&names, force)?;
     let _lock = regdir.lock()?;
-    println!("ptest: regression directory {} ready", regdir.root.display());
+    println!(
+        "ptest: regression directory {} ready",
+        regdir.root.display()
+    );
     let ctx = super::engine::context(g, Some(&suite), &regdir, None)?;
     let mut images: Vec<String> = Vec::new();
     for entry in suite.select(tests)? {
@@ -91,7 +94,8 @@ fn execute(
             comparer,
         });
     }
-    let helper_dir = install_python_helper(regdir).map_err(CommandError::io(&regdir.state_dir()))?;
+    let helper_dir =
+        install_python_helper(regdir).map_err(CommandError::io(&regdir.state_dir()))?;
     let exe = std::env::current_exe().map_err(CommandError::io(std::path::Path::new("ptest")))?;
     let ctx = Arc::new(RunContext {
         mode,

@@ -84,5 +84,6 @@ pub fn write(
             .collect(),
     };
     let file = std::fs::File::create(path)?;
-    serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report).map_err(std::io::Error::other)
+    serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)
+        .map_err(std::io::Error::other)
 }

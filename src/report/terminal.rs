@@ -45,7 +45,11 @@ impl Terminal {
     }
 
     fn style(&self, s: Style) -> Style {
-        if self.color { s.force_styling(true) } else { Style::new() }
+        if self.color {
+            s.force_styling(true)
+        } else {
+            Style::new()
+        }
     }
 
     /// Print above the progress bar (or plainly when there is none).
@@ -194,7 +198,13 @@ impl Terminal {
         self.style(style).apply_to(line).to_string()
     }
 
-    fn summary(&self, mode: Mode, results: &[TestResult], elapsed: Duration, interrupted: bool) -> String {
+    fn summary(
+        &self,
+        mode: Mode,
+        results: &[TestResult],
+        elapsed: Duration,
+        interrupted: bool,
+    ) -> String {
         let mut out = String::new();
         let order = [
             Status::Passed,
@@ -218,7 +228,11 @@ impl Terminal {
             bold.apply_to("  Summary"),
             format_secs(elapsed),
             results.len(),
-            if counts.is_empty() { "none".into() } else { counts.join(", ") }
+            if counts.is_empty() {
+                "none".into()
+            } else {
+                counts.join(", ")
+            }
         ));
         let bad: Vec<&TestResult> = results.iter().filter(|r| !r.status.is_success()).collect();
         for r in results.iter().filter(|r| r.status == Status::Flaky) {
@@ -239,8 +253,11 @@ impl Terminal {
             ));
         }
         let last = if interrupted {
-            self.style(Style::new().red().bold())
-                .apply_to(format!("ptest: interrupted; {} of {} test(s) did not finish", bad.len(), results.len()))
+            self.style(Style::new().red().bold()).apply_to(format!(
+                "ptest: interrupted; {} of {} test(s) did not finish",
+                bad.len(),
+                results.len()
+            ))
         } else if bad.is_empty() {
             self.style(Style::new().green().bold()).apply_to(format!(
                 "ptest: all {} {} succeeded",

@@ -96,7 +96,10 @@ pub struct ScriptPaths<'a> {
 }
 
 /// The environment variables documented in the README, on top of ptest's own environment.
-pub fn script_env(p: &ScriptPaths<'_>, extra: &std::collections::BTreeMap<String, String>) -> Vec<(String, OsString)> {
+pub fn script_env(
+    p: &ScriptPaths<'_>,
+    extra: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, OsString)> {
     let r = p.regdir;
     let os = |path: PathBuf| path.into_os_string();
     let mut pythonpath = p.helper_dir.as_os_str().to_os_string();

@@ -1,6 +1,6 @@
 //! One attempt of one test: run its script, then check or bless its outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use crate::compare::{Comparer, FileComparison, FileOutcome};
@@ -32,7 +32,10 @@ pub(super) fn attempt(ctx: &RunContext, test: &TestDef, comparer: &Comparer) -> 
     };
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => run_and_check(ctx, test, comparer, &script, &log, &mut result),
-        Ok(None) => Ok((Status::Passed, Some("no setup script: nothing to set up".into()))),
+        Ok(None) => Ok((
+            Status::Passed,
+            Some("no setup script: nothing to set up".into()),
+        )),
         Err(why) => Err(why),
     };
     match outcome {
@@ -55,7 +58,11 @@ pub(super) fn attempt(ctx: &RunContext, test: &TestDef, comparer: &Comparer) -> 
 /// Create the test's folders and pick the script. `Ok(None)`: nothing to run.
 fn prepare(ctx: &RunContext, test: &TestDef, log_dir: &Path) -> Result<Option<Script>, String> {
     let r = &ctx.regdir;
-    for dir in [log_dir.to_path_buf(), r.replays(&test.name), r.misc(&test.name)] {
+    for dir in [
+        log_dir.to_path_buf(),
+        r.replays(&test.name),
+        r.misc(&test.name),
+    ] {
         r.ensure_dir(&dir, false).map_err(|e| e.to_string())?;
     }
     match ctx.mode {
@@ -136,7 +143,7 @@ fn check_outputs(
     ctx: &RunContext,
     test: &TestDef,
     comparer: &Comparer,
-    tmpout: &PathBuf,
+    tmpout: &Path,
     result: &mut TestResult,
 ) -> Verdict {
     let produced = count_entries(tmpout);
@@ -169,7 +176,8 @@ fn check_outputs(
         }
         Mode::Bless => {
             // Refuse to bless what could not be compared later (links, FIFOs …).
-            let count = reference::check_outputs(tmpout).map_err(|e| format!("not blessed: {e}"))?;
+            let count =
+                reference::check_outputs(tmpout).map_err(|e| format!("not blessed: {e}"))?;
             let changes = if has_reference {
                 let cmp = comparer
                     .compare_dirs(&blessed, tmpout)
@@ -179,7 +187,10 @@ fn check_outputs(
                 None
             };
             if super::interrupt::requested() {
-                return Ok((Status::Interrupted, Some("interrupted before blessing".into())));
+                return Ok((
+                    Status::Interrupted,
+                    Some("interrupted before blessing".into()),
+                ));
             }
             reference::promote(&ctx.regdir, &test.name, tmpout).map_err(|e| {
                 format!(
@@ -192,7 +203,10 @@ fn check_outputs(
                 Some(cmp) if cmp.all_same() => {
                     format!("blessed {count} file(s), unchanged from the old reference")
                 }
-                Some(cmp) => format!("blessed {count} file(s); vs the old reference: {}", summarise(&cmp.files)),
+                Some(cmp) => format!(
+                    "blessed {count} file(s); vs the old reference: {}",
+                    summarise(&cmp.files)
+                ),
             };
             result.files = changes.map(|c| c.files).unwrap_or_default();
             Ok((Status::Passed, Some(message)))
@@ -205,10 +219,22 @@ fn check_outputs(
 pub fn summarise(files: &[FileComparison]) -> String {
     let count = |pred: fn(&FileOutcome) -> bool| files.iter().filter(|f| pred(&f.outcome)).count();
     let parts = [
-        (count(|o| matches!(o, FileOutcome::Differs { .. })), "differ"),
-        (count(|o| matches!(o, FileOutcome::Missing)), "missing (blessed, not produced)"),
-        (count(|o| matches!(o, FileOutcome::Unexpected)), "not blessed (new)"),
-        (count(|o| matches!(o, FileOutcome::Invalid { .. })), "invalid"),
+        (
+            count(|o| matches!(o, FileOutcome::Differs { .. })),
+            "differ",
+        ),
+        (
+            count(|o| matches!(o, FileOutcome::Missing)),
+            "missing (blessed, not produced)",
+        ),
+        (
+            count(|o| matches!(o, FileOutcome::Unexpected)),
+            "not blessed (new)",
+        ),
+        (
+            count(|o| matches!(o, FileOutcome::Invalid { .. })),
+            "invalid",
+        ),
     ];
     let text: Vec<String> = parts
         .iter()

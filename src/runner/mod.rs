@@ -157,7 +157,12 @@ fn order(jobs: Vec<Job>) -> Vec<(usize, Job)> {
 
 /// The first queued job that fits in `free` slots. An exclusive job waits for an empty
 /// machine; smaller jobs may overtake a big one only while it could not start anyway.
-fn next_fitting(queue: &VecDeque<(usize, Job)>, free: usize, slots: usize, running: usize) -> Option<usize> {
+fn next_fitting(
+    queue: &VecDeque<(usize, Job)>,
+    free: usize,
+    slots: usize,
+    running: usize,
+) -> Option<usize> {
     queue.iter().position(|(_, job)| {
         let need = cost(job, slots);
         need <= free && (!job.test.settings.exclusive || running == 0)
@@ -192,7 +197,10 @@ fn run_with_retries(ctx: &RunContext, job: &Job, tx: &mpsc::Sender<Message>) -> 
 
 fn not_run(ctx: &RunContext, name: String) -> TestResult {
     TestResult {
-        log: ctx.regdir.logs(&name).join(format!("{}.log", ctx.mode.as_str())),
+        log: ctx
+            .regdir
+            .logs(&name)
+            .join(format!("{}.log", ctx.mode.as_str())),
         name,
         mode: ctx.mode,
         status: Status::NotRun,

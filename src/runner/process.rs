@@ -203,23 +203,16 @@ fn supervise(child: &mut Child, timeout: Duration) -> Exit {
     });
     // A timeout too large to represent means "no timeout".
     let deadline = Instant::now().checked_add(timeout);
-    let mut timed_out = false;
-    loop {
-        let waited = match deadline {
-            Some(deadline) => rx.recv_timeout(deadline.saturating_duration_since(Instant::now())),
-            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match waited {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {
-                timed_out = true;
-                let _ = kill_process_group(group, Signal::TERM);
-                if rx.recv_timeout(KILL_GRACE).is_err() {
-                    let _ = kill_process_group(group, Signal::KILL);
-                    let _ = rx.recv();
-                }
-                break;
-            }
+    let waited = match deadline {
+        Some(deadline) => rx.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    };
+    let timed_out = waited == Err(RecvTimeoutError::Timeout);
+    if timed_out {
+        let _ = kill_process_group(group, Signal::TERM);
+        if rx.recv_timeout(KILL_GRACE).is_err() {
+            let _ = kill_process_group(group, Signal::KILL);
+            let _ = rx.recv();
         }
     }
     // Leftovers (an emulator the script started and did not wait for) die with the group.

@@ -135,7 +135,9 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 pub fn parse_duration(origin: &Path, key: &str, value: &str) -> Result<Duration, SuiteError> {
     humantime::parse_duration(value).map_err(|e| SuiteError::Invalid {
         path: origin.to_path_buf(),
-        message: format!("`{key} = {value:?}`: {e}; write durations like \"90s\", \"20m\" or \"1h30m\""),
+        message: format!(
+            "`{key} = {value:?}`: {e}; write durations like \"90s\", \"20m\" or \"1h30m\""
+        ),
     })
 }
 
@@ -192,7 +194,8 @@ mode = "text"
 "order.txt" = "sorted"
 "#;
         let cfg: Config = parse(Path::new("test.toml"), text).unwrap();
-        cfg.check_scope(Scope::Test, Path::new("test.toml"), text).unwrap();
+        cfg.check_scope(Scope::Test, Path::new("test.toml"), text)
+            .unwrap();
         assert_eq!(cfg.threads.map(|t| t.into_inner()), Some(2));
         assert_eq!(cfg.exclusive.map(|t| t.into_inner()), Some(true));
         assert_eq!(cfg.filters.len(), 2);
@@ -208,7 +211,10 @@ mode = "text"
             .check_scope(Scope::Test, Path::new("t/test.toml"), text)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("t/test.toml:2:") && err.contains("ptest.toml"), "{err}");
+        assert!(
+            err.starts_with("t/test.toml:2:") && err.contains("ptest.toml"),
+            "{err}"
+        );
     }
 
     #[test]

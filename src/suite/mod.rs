@@ -50,8 +50,13 @@ pub enum SuiteError {
         #[source]
         source: std::io::Error,
     },
-    #[error("unknown test {name:?}: it is not in {config_testing}; add it there or check the spelling")]
-    UnknownTest { name: String, config_testing: String },
+    #[error(
+        "unknown test {name:?}: it is not in {config_testing}; add it there or check the spelling"
+    )]
+    UnknownTest {
+        name: String,
+        config_testing: String,
+    },
 }
 
 /// A loaded suite.

@@ -170,7 +170,10 @@ mod tests {
         promote(&regdir, "t", &out).unwrap();
         let blessed = regdir.blessed("t");
         assert!(!blessed.join("old.out").exists());
-        assert_eq!(std::fs::read_to_string(blessed.join("new.out")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(blessed.join("new.out")).unwrap(),
+            "new"
+        );
         assert_eq!(regdir.blessed_tests().unwrap(), ["t"]);
     }
 
