@@ -1,12 +1,14 @@
 //! The image catalog and image downloads.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
-use crate::{Context, EngineError};
+use crate::{Context, EngineError, catalog, debian, download};
 
 /// One guest image, as declared in `ptest.toml` under `[images.NAME]`
 /// (the fields of PANDA's generic-image list, `qcows.json`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     /// `panda` or `qemu`.
@@ -22,14 +24,160 @@ pub struct ImageSpec {
     pub prompt: Option<String>,
     pub snapshot: Option<String>,
     pub cdrom: Option<String>,
+    /// Guest memory (`1G`, `256M`, or MiB as a number in a string).
     pub memory: Option<String>,
     /// PANDA's `-os` string.
     pub os: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "extra-args")]
     pub extra_args: Vec<String>,
+    /// File name in `qcows/` (default: the last part of the first URL, else `NAME.qcow2`).
+    pub file: Option<String>,
+    /// `debian-busybox`: ptest assembles the image from Debian packages (QEMU engine).
+    pub builder: Option<String>,
+    /// One line for `ptest images`.
+    pub description: Option<String>,
+}
+
+impl ImageSpec {
+    /// `memory` in MiB, when it parses (`1G`, `256M`, `256`).
+    pub fn memory_mib(&self) -> Option<u32> {
+        let m = self.memory.as_deref()?.trim();
+        let (num, mult) = match m.char_indices().last()? {
+            (i, 'G' | 'g') => (&m[..i], 1024),
+            (i, 'M' | 'm') => (&m[..i], 1),
+            _ => (m, 1),
+        };
+        num.trim().parse::<u32>().ok().map(|n| n * mult)
+    }
+
+    /// Where the image lives in `qcows/`.
+    pub fn local_path(&self, ctx: &Context, name: &str) -> PathBuf {
+        if self.builder.is_some() {
+            return ctx.qcow_dir().join(name);
+        }
+        if let Some(p) = &self.path
+            && self.urls.is_empty()
+        {
+            return PathBuf::from(p);
+        }
+        let file = self.file.clone().unwrap_or_else(|| {
+            self.urls
+                .first()
+                .and_then(|u| u.rsplit('/').next())
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{name}.qcow2"))
+        });
+        ctx.qcow_dir().join(file)
+    }
+}
+
+/// The suite's `[images.NAME]` if declared, else the built-in catalog's.
+pub fn resolve(ctx: &Context, name: &str) -> Result<ImageSpec, EngineError> {
+    if let Some(spec) = ctx.images.get(name) {
+        return Ok(spec.clone());
+    }
+    catalog::builtin(name).ok_or_else(|| {
+        let mut known: Vec<String> = ctx.images.keys().cloned().collect();
+        known.extend(catalog::names().into_iter().map(str::to_string));
+        EngineError::Image(format!(
+            "unknown image {name:?}; known images: {} (declare others under [images.{name}] in ptest.toml)",
+            known.join(", ")
+        ))
+    })
+}
+
+/// Builds (or verifies the cache of) a QEMU image that ptest assembles itself.
+pub fn ensure_qemu_image(
+    ctx: &Context,
+    name: &str,
+    spec: &ImageSpec,
+) -> Result<debian::ImageFiles, EngineError> {
+    match spec.builder.as_deref() {
+        Some("debian-busybox") => {
+            let dir = spec.local_path(ctx, name);
+            if let Some(files) = debian::cached(&dir)? {
+                return Ok(files);
+            }
+            eprintln!(
+                "ptest: building image {name} from Debian packages into {}",
+                dir.display()
+            );
+            let files = debian::build(&dir, "linux-image-cloud-amd64", "busybox-static")?;
+            eprintln!(
+                "ptest: image {name} ready ({}, {})",
+                files.info.kernel_package, files.info.busybox_package
+            );
+            Ok(files)
+        }
+        other => Err(EngineError::Image(format!(
+            "image {name}: the QEMU engine needs builder = \"debian-busybox\" (got {})",
+            other.unwrap_or("none")
+        ))),
+    }
 }
 
 /// Download (or verify) the named images into `qcows/`.
-pub fn fetch(_ctx: &Context, _names: &[String]) -> Result<(), EngineError> {
+pub fn fetch(ctx: &Context, names: &[String]) -> Result<(), EngineError> {
+    for name in names {
+        let spec = resolve(ctx, name)?;
+        if spec.builder.is_some() {
+            ensure_qemu_image(ctx, name, &spec)?;
+            continue;
+        }
+        let dest = spec.local_path(ctx, name);
+        let mut sources = spec.urls.clone();
+        if let Some(p) = &spec.path
+            && !spec.urls.is_empty()
+        {
+            sources.insert(0, p.clone());
+        }
+        if sources.is_empty() && spec.path.is_none() {
+            return Err(EngineError::Image(format!(
+                "image {name}: no urls and no path to get it from"
+            )));
+        }
+        if sources.is_empty() {
+            // A local image used in place: only verify it.
+            download::verify_present(&dest, spec.sha256.as_deref(), name)?;
+            continue;
+        }
+        download::fetch(
+            &sources,
+            &dest,
+            spec.sha256.as_deref(),
+            name,
+            ctx.interactive,
+        )?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_parses_units() {
+        let m = |s: &str| {
+            ImageSpec {
+                memory: Some(s.into()),
+                ..Default::default()
+            }
+            .memory_mib()
+        };
+        assert_eq!(m("1G"), Some(1024));
+        assert_eq!(m("256M"), Some(256));
+        assert_eq!(m("128"), Some(128));
+        assert_eq!(m("lots"), None);
+    }
+
+    #[test]
+    fn unknown_image_lists_known_ones() {
+        let err = resolve(&Context::default(), "nope")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown image \"nope\""), "{err}");
+        assert!(err.contains("qemu-busybox"), "{err}");
+    }
 }

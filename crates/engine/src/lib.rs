@@ -8,9 +8,22 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
+pub mod catalog;
 pub mod cli;
+pub mod debian;
+pub mod download;
+pub mod expect;
+pub mod hash;
 pub mod images;
+pub mod initramfs;
+pub mod metadata;
+pub mod panda;
+pub mod process;
+pub mod qemu;
+pub mod qmp;
+pub mod replays;
 
 /// What ptest knows about the suite and, when called from inside a test script, the test.
 #[derive(Debug, Clone, Default)]
@@ -29,20 +42,95 @@ pub struct Context {
     pub interactive: bool,
 }
 
+impl Context {
+    pub fn qcow_dir(&self) -> PathBuf {
+        self.regression_dir.join("qcows")
+    }
+
+    /// `DIR/TEST` for the current test; recording and replaying only make sense inside one.
+    pub fn test_dir(&self, dir: &str) -> Result<PathBuf, EngineError> {
+        match &self.test {
+            Some(t) => Ok(self.regression_dir.join(dir).join(t)),
+            None => Err(EngineError::Usage(
+                "no current test: run this from a test script (ptest sets PTEST_TEST) or set PTEST_TEST=NAME".into(),
+            )),
+        }
+    }
+}
+
 /// `[engine]` table of `ptest.toml` (suite) and `test.toml` (per test).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EngineSettings {
-    /// Kill a replay whose progress has not advanced for this long (`60s`, `5m`).
+    /// Kill a replay whose progress has not advanced for this long (`60s`, `5m`). Default 30s.
     pub stall_timeout: Option<String>,
+    /// Kill a recording whose guest command has not finished after this long. Default 5m.
+    pub record_timeout: Option<String>,
+    /// How long to wait for a PANDA guest's prompt. Default 2m.
+    pub prompt_timeout: Option<String>,
+    /// QEMU's `-icount shift=N` (instructions run at 2^N ns each). Default 5.
+    pub shift: Option<u32>,
+    /// Guest memory in MiB, overriding the image's. Default 256 for the QEMU image.
+    pub memory: Option<u32>,
+    /// The QEMU binary (default `qemu-system-ARCH` on `PATH`).
+    pub qemu: Option<String>,
 }
 
 impl EngineSettings {
     /// `over`'s values where set, else `self`'s: the test's settings over the suite's.
     pub fn merged(&self, over: &EngineSettings) -> EngineSettings {
         EngineSettings {
-            stall_timeout: over.stall_timeout.clone().or_else(|| self.stall_timeout.clone()),
+            stall_timeout: over
+                .stall_timeout
+                .clone()
+                .or_else(|| self.stall_timeout.clone()),
+            record_timeout: over
+                .record_timeout
+                .clone()
+                .or_else(|| self.record_timeout.clone()),
+            prompt_timeout: over
+                .prompt_timeout
+                .clone()
+                .or_else(|| self.prompt_timeout.clone()),
+            shift: over.shift.or(self.shift),
+            memory: over.memory.or(self.memory),
+            qemu: over.qemu.clone().or_else(|| self.qemu.clone()),
         }
+    }
+
+    pub fn stall_timeout(&self) -> Result<Duration, EngineError> {
+        duration(
+            "stall-timeout",
+            self.stall_timeout.as_deref(),
+            Duration::from_secs(30),
+        )
+    }
+
+    pub fn record_timeout(&self) -> Result<Duration, EngineError> {
+        duration(
+            "record-timeout",
+            self.record_timeout.as_deref(),
+            Duration::from_secs(300),
+        )
+    }
+
+    pub fn prompt_timeout(&self) -> Result<Duration, EngineError> {
+        duration(
+            "prompt-timeout",
+            self.prompt_timeout.as_deref(),
+            Duration::from_secs(120),
+        )
+    }
+}
+
+fn duration(key: &str, value: Option<&str>, default: Duration) -> Result<Duration, EngineError> {
+    match value {
+        None => Ok(default),
+        Some(v) => humantime::parse_duration(v).map_err(|e| {
+            EngineError::Usage(format!(
+                "[engine] {key} = {v:?} is not a duration ({e}); write e.g. \"30s\" or \"5m\""
+            ))
+        }),
     }
 }
 
@@ -56,4 +144,24 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// Bad arguments or configuration.
+    #[error("{0}")]
+    Usage(String),
+    /// An image that cannot be found, built, downloaded or verified.
+    #[error("{0}")]
+    Image(String),
+    /// The emulator failed, hung or was not found.
+    #[error("{0}")]
+    Emulator(String),
+    /// A recording that no longer matches what would replay it.
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+impl EngineError {
+    /// `map_err` helper for I/O on `path`.
+    pub fn io(path: impl AsRef<std::path::Path>) -> impl FnOnce(std::io::Error) -> EngineError {
+        let path = path.as_ref().display().to_string();
+        move |source| EngineError::Io { path, source }
+    }
 }

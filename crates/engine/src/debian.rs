@@ -1,0 +1,217 @@
+//! The built-in QEMU image, assembled from Debian's packages: the kernel that
+//! `linux-image-cloud-amd64` depends on and `busybox-static`, fetched with
+//! `apt-get download` and unpacked with `dpkg -x` (nothing is installed). The result is
+//! cached in `qcows/NAME/` with its hashes in `image.json`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+use crate::hash::sha256_file;
+
+/// What `image.json` records about a built image.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BuiltImage {
+    pub kernel_package: String,
+    pub kernel_sha256: String,
+    pub busybox_package: String,
+    pub busybox_sha256: String,
+}
+
+/// Paths of a built image's parts.
+#[derive(Debug, Clone)]
+pub struct ImageFiles {
+    pub dir: PathBuf,
+    pub kernel: PathBuf,
+    pub busybox: PathBuf,
+    pub info: BuiltImage,
+}
+
+impl ImageFiles {
+    fn at(dir: &Path, info: BuiltImage) -> ImageFiles {
+        ImageFiles {
+            dir: dir.to_path_buf(),
+            kernel: dir.join("vmlinuz"),
+            busybox: dir.join("busybox"),
+            info,
+        }
+    }
+}
+
+/// The cached image in `dir` if it is complete and its files still match `image.json`.
+pub fn cached(dir: &Path) -> Result<Option<ImageFiles>, EngineError> {
+    let info_path = dir.join("image.json");
+    let Ok(text) = std::fs::read_to_string(&info_path) else {
+        return Ok(None);
+    };
+    let info: BuiltImage = serde_json::from_str(&text).map_err(|e| {
+        EngineError::Image(format!(
+            "{}: unreadable ({e}); delete {} and run `ptest images fetch` again",
+            info_path.display(),
+            dir.display()
+        ))
+    })?;
+    let files = ImageFiles::at(dir, info);
+    for (path, want) in [
+        (&files.kernel, &files.info.kernel_sha256),
+        (&files.busybox, &files.info.busybox_sha256),
+    ] {
+        if !path.exists() || &sha256_file(path)? != want {
+            return Err(EngineError::Image(format!(
+                "{} does not match the hash recorded in {}; delete {} and run `ptest images fetch` again",
+                path.display(),
+                info_path.display(),
+                dir.display()
+            )));
+        }
+    }
+    Ok(Some(files))
+}
+
+/// Builds the image into `dir` (atomically: a temporary folder renamed into place), or
+/// returns the cached one.
+pub fn build(dir: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<ImageFiles, EngineError> {
+    if let Some(files) = cached(dir)? {
+        return Ok(files);
+    }
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(EngineError::io(parent))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let work = parent.join(format!(".{name}.building-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(EngineError::io(&work))?;
+    let result = build_in(&work, kernel_meta, busybox_pkg);
+    let info = match result {
+        Ok(info) => info,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&work);
+            return Err(e);
+        }
+    };
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(&work, dir).map_err(EngineError::io(dir))?;
+    Ok(ImageFiles::at(dir, info))
+}
+
+fn build_in(work: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<BuiltImage, EngineError> {
+    let kernel_pkg = kernel_dependency(kernel_meta)?;
+    let debs = work.join("debs");
+    std::fs::create_dir_all(&debs).map_err(EngineError::io(&debs))?;
+    run(
+        Command::new("apt-get")
+            .args(["-q", "-o", "APT::Sandbox::User=root", "download"])
+            .arg(&kernel_pkg)
+            .arg(busybox_pkg)
+            .current_dir(&debs),
+        "apt-get download",
+    )?;
+    let root = work.join("root");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&debs).map_err(EngineError::io(&debs))? {
+        let path = entry.map_err(EngineError::io(&debs))?.path();
+        names.push(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        run(
+            Command::new("dpkg").arg("-x").arg(&path).arg(&root),
+            "dpkg -x",
+        )?;
+    }
+    let boot = root.join("boot");
+    let kernel = std::fs::read_dir(&boot)
+        .map_err(EngineError::io(&boot))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+        })
+        .ok_or_else(|| EngineError::Image(format!("{kernel_pkg} holds no boot/vmlinuz-*")))?;
+    let busybox = root.join("bin/busybox");
+    if !busybox.exists() {
+        return Err(EngineError::Image(format!(
+            "{busybox_pkg} holds no bin/busybox"
+        )));
+    }
+    for (from, to) in [(&kernel, "vmlinuz"), (&busybox, "busybox")] {
+        std::fs::rename(from, work.join(to)).map_err(EngineError::io(from))?;
+    }
+    let pkg = |prefix: &str| {
+        names
+            .iter()
+            .find(|n| n.starts_with(prefix))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let info = BuiltImage {
+        kernel_package: pkg(&kernel_pkg),
+        kernel_sha256: sha256_file(&work.join("vmlinuz"))?,
+        busybox_package: pkg(busybox_pkg),
+        busybox_sha256: sha256_file(&work.join("busybox"))?,
+    };
+    let _ = std::fs::remove_dir_all(&debs);
+    let _ = std::fs::remove_dir_all(&root);
+    let json = serde_json::to_string_pretty(&info).unwrap_or_default();
+    let info_path = work.join("image.json");
+    std::fs::write(&info_path, json + "\n").map_err(EngineError::io(&info_path))?;
+    Ok(info)
+}
+
+/// The `linux-image-*` package a meta-package such as `linux-image-cloud-amd64` depends on.
+fn kernel_dependency(meta: &str) -> Result<String, EngineError> {
+    let out = run(
+        Command::new("apt-cache").args(["depends", meta]),
+        "apt-cache depends",
+    )?;
+    parse_kernel_dependency(&out).ok_or_else(|| {
+        EngineError::Image(format!(
+            "apt-cache knows no kernel that {meta} depends on; run `apt-get update` first"
+        ))
+    })
+}
+
+fn parse_kernel_dependency(apt_cache: &str) -> Option<String> {
+    apt_cache.lines().find_map(|line| {
+        let dep = line.trim().strip_prefix("Depends:")?.trim();
+        dep.starts_with("linux-image-").then(|| dep.to_string())
+    })
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<String, EngineError> {
+    let out = cmd.output().map_err(|e| {
+        EngineError::Image(format!(
+            "{what}: cannot run it ({e}); building the QEMU image needs Debian's apt-get and dpkg"
+        ))
+    })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last: Vec<&str> = stderr.lines().rev().take(3).collect();
+        return Err(EngineError::Image(format!(
+            "{what} failed ({}): {}; check the network and run `apt-get update`",
+            out.status,
+            last.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_dependency_is_the_linux_image_line() {
+        let out = "linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-56-cloud-amd64\n";
+        assert_eq!(
+            parse_kernel_dependency(out).as_deref(),
+            Some("linux-image-6.1.0-56-cloud-amd64")
+        );
+        assert_eq!(parse_kernel_dependency("x\n  Depends: libc6\n"), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Expect-style console automation (regex waits with timeouts, full transcript).

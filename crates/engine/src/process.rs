@@ -1,0 +1,91 @@
+//! Emulators run in their own process group so that killing them kills everything they
+//! started, and a dropped [`Group`] never leaves an emulator behind.
+
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, kill_process_group};
+
+use crate::EngineError;
+
+/// How long a process group gets between SIGTERM and SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(3);
+
+/// A child process leading its own process group.
+#[derive(Debug)]
+pub struct Group {
+    child: Child,
+    done: Option<ExitStatus>,
+}
+
+impl Group {
+    /// Spawns `cmd` as the leader of a new process group, stdin from `/dev/null`.
+    pub fn spawn(cmd: &mut Command, what: &str) -> Result<Group, EngineError> {
+        use std::os::unix::process::CommandExt;
+        cmd.stdin(Stdio::null()).process_group(0);
+        let child = cmd.spawn().map_err(|e| {
+            let prog = cmd.get_program().to_string_lossy().into_owned();
+            EngineError::Emulator(match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    format!("{what}: `{prog}` not found; install it or set its path in the [engine] settings")
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    format!("{what}: `{prog}` is not executable (chmod +x it or point to the right binary)")
+                }
+                _ => format!("{what}: cannot start `{prog}`: {e}"),
+            })
+        })?;
+        Ok(Group { child, done: None })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status if the leader has exited.
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        if self.done.is_none() {
+            self.done = self.child.try_wait().ok().flatten();
+        }
+        self.done
+    }
+
+    /// Waits up to `limit` for the leader to exit.
+    pub fn wait_for(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.try_wait() {
+                return Some(s);
+            }
+            if start.elapsed() >= limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM to the whole group, [`GRACE`] to exit, then SIGKILL; reaps the leader.
+    pub fn kill_tree(&mut self) {
+        let Some(pgid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) else {
+            return;
+        };
+        let _ = kill_process_group(pgid, Signal::TERM);
+        if self.wait_for(GRACE).is_some() {
+            // The leader is gone; make sure nothing else in its group survives it.
+            let _ = kill_process_group(pgid, Signal::KILL);
+            return;
+        }
+        let _ = kill_process_group(pgid, Signal::KILL);
+        let _ = self.child.wait().map(|s| self.done = Some(s));
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if self.try_wait().is_none() {
+            self.kill_tree();
+        } else if let Some(pgid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+            let _ = kill_process_group(pgid, Signal::KILL);
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Upstream QEMU's deterministic record/replay (`-icount shift=N,rr=record|replay`):
+//! the guest is a kernel plus a per-recording initramfs whose `/init` runs the command
+//! between two marker lines and powers off.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::initramfs::{Archive, Entry};
+use crate::metadata::{self, Metadata, ReplayFiles};
+use crate::process::Group;
+use crate::qmp::Qmp;
+use crate::{Context, EngineError, debian, images};
+
+/// Printed by `/init` around the command; unlikely to occur in a command's own output.
+pub const BEGIN_MARKER: &str = "PTEST-BEGIN-7f3a";
+pub const END_MARKER: &str = "PTEST-END-7f3a";
+
+pub const DEFAULT_SHIFT: u32 = 5;
+pub const DEFAULT_MEMORY: u32 = 256;
+const KERNEL_APPEND: &str = "console=ttyS0 panic=-1 nokaslr";
+
+/// The guest-visible machine line with placeholders (see [`Metadata::machine`]).
+pub fn machine_line(memory: u32, shift: u32) -> Vec<String> {
+    let mem = memory.to_string();
+    let icount = format!("shift={shift},rr={{mode}},rrfile={{rrfile}}");
+    [
+        "-M",
+        "pc",
+        "-accel",
+        "tcg",
+        "-m",
+        &mem,
+        "-display",
+        "none",
+        "-no-reboot",
+        "-net",
+        "none",
+        "-rtc",
+        "base=2020-01-01T00:00:00,clock=vm",
+        "-kernel",
+        "{kernel}",
+        "-initrd",
+        "{initrd}",
+        "-append",
+        KERNEL_APPEND,
+        "-serial",
+        "file:{serial}",
+        "-icount",
+        &icount,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Paths substituted into a machine line.
+pub struct Paths<'a> {
+    pub kernel: &'a Path,
+    pub initrd: &'a Path,
+    pub serial: &'a Path,
+    pub rrfile: &'a Path,
+    pub mode: &'a str,
+}
+
+pub fn concrete(machine: &[String], p: &Paths) -> Vec<String> {
+    machine
+        .iter()
+        .map(|a| {
+            a.replace("{kernel}", &p.kernel.to_string_lossy())
+                .replace("{initrd}", &p.initrd.to_string_lossy())
+                .replace("{serial}", &p.serial.to_string_lossy())
+                .replace("{rrfile}", &p.rrfile.to_string_lossy())
+                .replace("{mode}", p.mode)
+        })
+        .collect()
+}
+
+/// Single-quotes `arg` for the guest's shell.
+pub fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-=:,+@%".contains(&b))
+    {
+        return arg.to_string();
+    }
+    format!("'{}'", arg.replace('\'', r"'\''"))
+}
+
+/// `/init`: set up the guest, run the command in `/ptest` (where copied files are)
+/// between the markers, power off.
+pub fn init_script(command: &[String]) -> String {
+    let cmd: Vec<String> = command.iter().map(|a| shell_quote(a)).collect();
+    format!(
+        "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\nmount -t sysfs sysfs /sys\n\
+         mount -t devtmpfs devtmpfs /dev\nexport PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root\n\
+         cd /ptest\necho {BEGIN_MARKER}\n{}\necho \"{END_MARKER} rc=$?\"\npoweroff -f\n",
+        cmd.join(" ")
+    )
+}
+
+/// The initramfs of one recording.
+pub fn initramfs(
+    busybox: &[u8],
+    command: &[String],
+    copies: &[PathBuf],
+) -> Result<Vec<u8>, EngineError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut a = Archive::new();
+    a.add(
+        "bin/busybox",
+        Entry::File {
+            data: busybox.to_vec(),
+            executable: true,
+        },
+    );
+    a.add("bin/sh", Entry::Symlink("busybox".into()));
+    for dir in [
+        "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "root", "ptest",
+    ] {
+        a.add(dir, Entry::Dir);
+    }
+    a.add("dev/console", Entry::CharDev { major: 5, minor: 1 });
+    a.add(
+        "init",
+        Entry::File {
+            data: init_script(command).into_bytes(),
+            executable: true,
+        },
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for path in copies {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.is_empty() || !seen.insert(name.clone()) {
+            return Err(EngineError::Usage(format!(
+                "--copy {}: two copied files would both be /ptest/{name} in the guest; rename one",
+                path.display()
+            )));
+        }
+        let data = std::fs::read(path).map_err(EngineError::io(path))?;
+        let mode = std::fs::metadata(path)
+            .map_err(EngineError::io(path))?
+            .permissions()
+            .mode();
+        a.add(
+            &format!("ptest/{name}"),
+            Entry::File {
+                data,
+                executable: mode & 0o111 != 0,
+            },
+        );
+    }
+    Ok(a.gzip())
+}
+
+/// The QEMU binary and its version line.
+pub fn emulator(ctx: &Context, arch: &str) -> Result<(String, String), EngineError> {
+    let bin = ctx
+        .settings
+        .qemu
+        .clone()
+        .unwrap_or_else(|| format!("qemu-system-{arch}"));
+    let out = Command::new(&bin).arg("--version").stdin(Stdio::null()).output().map_err(|e| {
+        EngineError::Emulator(match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "QEMU binary `{bin}` not found; install it (apt-get install --no-install-recommends qemu-system-x86) or set [engine] qemu = \"/path/to/qemu\""
+            ),
+            std::io::ErrorKind::PermissionDenied => format!("QEMU binary `{bin}` is not executable"),
+            _ => format!("cannot run QEMU binary `{bin}`: {e}"),
+        })
+    })?;
+    let version = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if !out.status.success() || !version.contains("QEMU") {
+        return Err(EngineError::Emulator(format!(
+            "`{bin} --version` did not answer like QEMU ({}); check [engine] qemu",
+            out.status
+        )));
+    }
+    Ok((bin, version))
+}
+
+/// The built QEMU image `name` (built now if missing).
+pub fn image(
+    ctx: &Context,
+    name: &str,
+) -> Result<(images::ImageSpec, debian::ImageFiles), EngineError> {
+    let spec = images::resolve(ctx, name)?;
+    if spec.engine.as_deref() != Some("qemu") {
+        return Err(EngineError::Usage(format!(
+            "image {name} is for engine {}, not upstream QEMU",
+            spec.engine.as_deref().unwrap_or("(unset)")
+        )));
+    }
+    let files = images::ensure_qemu_image(ctx, name, &spec)?;
+    Ok((spec, files))
+}
+
+/// How a QEMU run ended.
+#[derive(Debug)]
+pub enum Ending {
+    /// The guest powered off; the final instruction count when QMP told it.
+    Shutdown(Option<u64>),
+    Exited(ExitStatus),
+    /// Killed after `record-timeout`.
+    TimedOut(Option<u64>),
+    /// Killed because the replay's instruction count stopped advancing.
+    Stalled(Option<u64>),
+}
+
+/// Runs QEMU (`args` plus QMP) in its own process group with output to `log`, until
+/// the guest powers off, QEMU exits, `timeout` passes or (replay) the instruction count
+/// stops advancing for `stall`. `progress` sees each new instruction count.
+pub fn run(
+    bin: &str,
+    args: &[String],
+    cwd: &Path,
+    log: &Path,
+    timeout: Option<Duration>,
+    stall: Option<Duration>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Ending, EngineError> {
+    let sock = std::env::temp_dir().join(format!(
+        "ptest-qmp-{}-{}.sock",
+        std::process::id(),
+        unique()
+    ));
+    let _ = std::fs::remove_file(&sock);
+    let mut logf = File::create(log).map_err(EngineError::io(log))?;
+    {
+        use std::io::Write;
+        let line: Vec<String> = std::iter::once(bin.to_string())
+            .chain(args.iter().map(|a| shell_quote(a)))
+            .collect();
+        let _ = writeln!(logf, "$ cd {} && {}", cwd.display(), line.join(" "));
+    }
+    let err = logf.try_clone().map_err(EngineError::io(log))?;
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", sock.display()))
+        .arg("-no-shutdown")
+        .current_dir(cwd)
+        .stdout(logf)
+        .stderr(err);
+    let mut group = Group::spawn(&mut cmd, "QEMU")?;
+    let ending = watch(&mut group, &sock, timeout, stall, progress);
+    let _ = std::fs::remove_file(&sock);
+    Ok(ending)
+}
+
+fn watch(
+    group: &mut Group,
+    sock: &Path,
+    timeout: Option<Duration>,
+    stall: Option<Duration>,
+    progress: &mut dyn FnMut(u64),
+) -> Ending {
+    let start = Instant::now();
+    let mut qmp: Option<Qmp> = None;
+    let mut icount: Option<u64> = None;
+    let mut last_advance = Instant::now();
+    loop {
+        if let Some(status) = group.try_wait() {
+            return Ending::Exited(status);
+        }
+        if qmp.is_none() {
+            let mut alive = || true;
+            qmp = Qmp::connect(sock, Duration::from_millis(100), &mut alive);
+        }
+        if let Some(q) = qmp.as_mut() {
+            match q.query_replay() {
+                Some(info) => {
+                    if icount.is_none_or(|old| info.icount > old) {
+                        icount = Some(info.icount);
+                        last_advance = Instant::now();
+                        progress(info.icount);
+                    }
+                    if q.status().as_deref() == Some("shutdown") {
+                        q.quit();
+                        if group.wait_for(Duration::from_secs(5)).is_none() {
+                            group.kill_tree();
+                        }
+                        return Ending::Shutdown(icount);
+                    }
+                }
+                // QEMU closed the socket: it is exiting; the next try_wait sees it.
+                None => qmp = None,
+            }
+        }
+        if timeout.is_some_and(|t| start.elapsed() > t) {
+            group.kill_tree();
+            return Ending::TimedOut(icount);
+        }
+        if stall.is_some_and(|s| last_advance.elapsed() > s) {
+            group.kill_tree();
+            return Ending::Stalled(icount);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The last `n` lines of `path`, for error messages.
+pub fn tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join("\n    ")
+}
+
+/// The guest command's exit status if the console shows the end marker.
+pub fn end_marker(console: &Path) -> Option<i32> {
+    let text = std::fs::read(console).ok()?;
+    let text = String::from_utf8_lossy(&text);
+    let at = text.rfind(&format!("{END_MARKER} rc="))?;
+    let rest = &text[at + END_MARKER.len() + 4..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The metadata a replay would have now: image and emulator as they are, replay files hashed.
+pub fn current_metadata(
+    recorded: &Metadata,
+    files: &ReplayFiles,
+    image_name: &str,
+    ctx: &Context,
+) -> Result<(Metadata, String, debian::ImageFiles), EngineError> {
+    let (spec, img) = image(ctx, image_name)?;
+    let (bin, version) = emulator(ctx, &recorded.arch)?;
+    let memory = ctx
+        .settings
+        .memory
+        .or(spec.memory_mib())
+        .unwrap_or(DEFAULT_MEMORY);
+    let shift = ctx.settings.shift.unwrap_or(DEFAULT_SHIFT);
+    for p in [&files.rr, &files.initramfs] {
+        if !p.exists() {
+            return Err(EngineError::Mismatch(format!(
+                "{}: missing; re-record with `ptest setup`",
+                p.display()
+            )));
+        }
+    }
+    let now = Metadata {
+        image: image_name.to_string(),
+        emulator_version: version,
+        machine: machine_line(memory, shift),
+        kernel_sha256: crate::hash::sha256_file(&img.kernel)?,
+        initramfs_sha256: crate::hash::sha256_file(&files.initramfs)?,
+        replay_sha256: crate::hash::sha256_file(&files.rr)?,
+        replay_size: std::fs::metadata(&files.rr).map(|m| m.len()).unwrap_or(0),
+        ..recorded.clone()
+    };
+    Ok((now, bin, img))
+}
+
+/// Checks that `name` is usable as a file name stem.
+pub fn check_name(name: &str) -> Result<(), EngineError> {
+    if name.is_empty()
+        || name.contains('/')
+        || name.starts_with('.')
+        || name.contains(char::is_whitespace)
+    {
+        return Err(EngineError::Usage(format!(
+            "replay name {name:?} must be a plain file name (no '/', spaces or leading '.')"
+        )));
+    }
+    Ok(())
+}
+
+pub use record::record;
+pub use replay::{ReplayRequest, replay};
+
+mod record;
+mod replay;
+
+#[cfg(test)]
+mod tests;
+
+pub(crate) fn replay_files(ctx: &Context, name: &str) -> Result<ReplayFiles, EngineError> {
+    check_name(name)?;
+    Ok(ReplayFiles::new(&ctx.test_dir("replays")?, name))
+}
+
+pub(crate) fn read_metadata(files: &ReplayFiles) -> Result<Metadata, EngineError> {
+    metadata::read(&files.meta)
+}
