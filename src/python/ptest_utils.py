@@ -156,16 +156,53 @@ def _panda_binary(arch):
     sys.exit(2)
 
 
-def record_debian(cmds, replayname, arch):
-    """Record `cmds` run in the guest into replays/TEST/REPLAYNAME."""
+def _ptest_exe():
+    return os.environ.get("PTEST_EXE", "ptest")
+
+
+def _guest_command(cmds):
+    """Split `cmds` (a string or a list) into guest words and host files to copy in.
+
+    As in PANDA's run_debian: a word starting with `guest:` names a file already in the
+    guest (the prefix is dropped); any other word that is an existing host file is copied
+    into the guest's working directory and replaced by `./BASENAME`.
+    """
+    import shlex
+
+    words = shlex.split(cmds) if isinstance(cmds, str) else list(cmds)
+    guest, copies = [], []
+    for word in words:
+        if word.startswith("guest:"):
+            guest.append(word[len("guest:"):])
+        elif os.path.isfile(word):
+            copies.append(os.path.abspath(word))
+            guest.append("./" + os.path.basename(word))
+        else:
+            guest.append(word)
+    return guest, copies
+
+
+def _run_ptest(cmd, what):
     import subprocess
 
-    progress("Creating setup recording %s [%s]" % (replayname, cmds))
-    os.makedirs(replaydir, exist_ok=True)
-    exe = os.environ.get("PTEST_EXE", "ptest")
-    cmd = [exe, "record", "--arch", arch, "--name", replayname, "--"] + cmds.split()
     progress(" ".join(cmd))
-    subprocess.check_call(cmd)
+    rc = subprocess.call(cmd)
+    if rc != 0:
+        error("%s failed (exit %d); see the messages above and the logs in %s" % (what, rc, logdir))
+        sys.exit(rc if rc > 0 else 1)
+
+
+def record_debian(cmds, replayname, arch):
+    """Record `cmds` run in the guest into replays/TEST/REPLAYNAME (via `ptest record`).
+
+    The image is the test's or suite's `image`; `arch` picks PANDA's emulator.
+    """
+    progress("Creating setup recording %s [%s]" % (replayname, cmds))
+    guest, copies = _guest_command(cmds)
+    cmd = [_ptest_exe(), "record", "--arch", arch, "--name", replayname]
+    for path in copies:
+        cmd += ["--copy", path]
+    _run_ptest(cmd + ["--"] + guest, "recording " + replayname)
 
 
 def run_debian(cmd, replayname, arch):
@@ -174,30 +211,33 @@ def run_debian(cmd, replayname, arch):
 
 
 def run_test_debian(replay_args, replayname, arch, rdir=replaydir, clear_tmpout=True):
-    """Replay rdir/REPLAYNAME with `replay_args` (plugins) in tmpoutdir."""
+    """Replay rdir/REPLAYNAME with `replay_args` (plugins, -d …) in tmpoutdir (via `ptest replay`)."""
+    import shlex
     import subprocess
 
     progress("Running test " + testname)
-    qemu = _panda_binary(arch)
-    cmd = [qemu, "-replay", os.path.join(rdir, replayname)] + replay_args.split()
-    progress(" ".join(cmd))
     if clear_tmpout:
         clear_dir(tmpoutdir)
     os.makedirs(tmpoutdir, exist_ok=True)
     os.makedirs(os.path.dirname(tmpfulloutfile), exist_ok=True)
-    try:
-        output = subprocess.check_output(cmd, cwd=tmpoutdir, stderr=subprocess.STDOUT)
-        with open(tmpfulloutfile, "ab") as out:
-            out.write(output)
-        msg = "Test %s succeeded" % testname
-        progress(msg)
-        with open(tmpoutfile, "a") as out:
-            out.write(msg)
-    except subprocess.CalledProcessError as e:
-        with open(tmpfulloutfile, "ab") as out:
-            out.write(e.output or b"")
+    args = shlex.split(replay_args) if isinstance(replay_args, str) else list(replay_args)
+    name = replayname
+    if os.path.abspath(rdir) != os.path.abspath(replaydir):
+        name = os.path.join(os.path.abspath(rdir), replayname)
+    cmd = [_ptest_exe(), "replay", "--arch", arch, name, "--"] + args
+    progress(" ".join(cmd))
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with open(tmpfulloutfile, "ab") as out:
+        out.write(proc.stdout)
+    sys.stdout.write(proc.stdout.decode("utf-8", "replace"))
+    if proc.returncode != 0:
         msg = "Test %s failed to run" % testname
-        progress(msg)
+        error(msg + " (ptest replay exited %d)" % proc.returncode)
         with open(tmpoutfile, "w") as out:
             out.write(msg)
-        raise
+        sys.exit(1)
+    msg = "Test %s succeeded" % testname
+    progress(msg)
+    with open(tmpoutfile, "a") as out:
+        out.write(msg)
+

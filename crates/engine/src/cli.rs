@@ -17,14 +17,20 @@ pub enum EngineCommand {
         /// Host file to copy into the guest's working directory (/ptest).
         #[arg(long = "copy", value_name = "HOSTFILE")]
         copies: Vec<PathBuf>,
+        /// Guest architecture (picks PANDA's `panda-system-ARCH`; a QEMU image has its own).
+        #[arg(long)]
+        arch: Option<String>,
         /// The command to run in the guest, after `--`.
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
     /// Replay a recording of the current test, with analysis arguments for the emulator.
     Replay {
-        /// Name of the recording.
+        /// Name of the recording in the test's replay folder, or a path `DIR/NAME`.
         name: String,
+        /// Guest architecture (PANDA recordings).
+        #[arg(long)]
+        arch: Option<String>,
         /// Replay on this image instead of the recorded one.
         #[arg(long)]
         image: Option<String>,
@@ -62,28 +68,31 @@ pub fn run(cmd: EngineCommand, ctx: &Context) -> Result<i32, EngineError> {
             image,
             name,
             copies,
+            arch,
             command,
         } => {
             let image = pick_image(ctx, image)?;
             let spec = images::resolve(ctx, &image)?;
             match spec.engine.as_deref() {
                 Some("qemu") => qemu::record(ctx, &image, &name, &copies, &command),
-                _ => crate::panda::record(ctx, &image, &spec, &name, &copies, &command),
+                _ => crate::panda::record(ctx, &image, &spec, arch.as_deref(), &name, &copies, &command),
             }
         }
         EngineCommand::Replay {
             name,
+            arch,
             image,
             console,
             engine_args,
         } => {
             let req = qemu::ReplayRequest {
                 name: &name,
+                arch: arch.as_deref(),
                 image: image.as_deref(),
                 console: console.as_deref(),
                 engine_args: &engine_args,
             };
-            if crate::panda::is_panda_replay(ctx, &name)? {
+            if crate::panda::is_panda_replay(ctx, &name) {
                 crate::panda::replay(ctx, &req)
             } else {
                 qemu::replay(ctx, &req)

@@ -395,7 +395,14 @@ mod replay;
 #[cfg(test)]
 mod tests;
 
+/// The files of recording `name`: in the test's replay folder, or at `DIR/NAME` if it is a path.
 pub(crate) fn replay_files(ctx: &Context, name: &str) -> Result<ReplayFiles, EngineError> {
+    let path = Path::new(name);
+    if let (Some(dir), Some(stem)) = (path.parent().filter(|d| !d.as_os_str().is_empty()), path.file_name()) {
+        let stem = stem.to_string_lossy();
+        check_name(&stem)?;
+        return Ok(ReplayFiles::new(dir, &stem));
+    }
     check_name(name)?;
     Ok(ReplayFiles::new(&ctx.test_dir("replays")?, name))
 }

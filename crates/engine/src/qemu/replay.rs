@@ -5,6 +5,7 @@ use super::*;
 /// What `ptest replay` was asked.
 pub struct ReplayRequest<'a> {
     pub name: &'a str,
+    pub arch: Option<&'a str>,
     pub image: Option<&'a str>,
     /// Where the guest's console goes (relative: in the tmpout dir); default the log dir.
     pub console: Option<&'a Path>,
