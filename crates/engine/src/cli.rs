@@ -75,7 +75,15 @@ pub fn run(cmd: EngineCommand, ctx: &Context) -> Result<i32, EngineError> {
             let spec = images::resolve(ctx, &image)?;
             match spec.engine.as_deref() {
                 Some("qemu") => qemu::record(ctx, &image, &name, &copies, &command),
-                _ => crate::panda::record(ctx, &image, &spec, arch.as_deref(), &name, &copies, &command),
+                _ => crate::panda::record(
+                    ctx,
+                    &image,
+                    &spec,
+                    arch.as_deref(),
+                    &name,
+                    &copies,
+                    &command,
+                ),
             }
         }
         EngineCommand::Replay {

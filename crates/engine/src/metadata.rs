@@ -110,12 +110,8 @@ pub fn differences(recorded: &Metadata, now: &Metadata) -> Vec<String> {
         &now.replay_sha256,
     );
     if recorded.machine != now.machine {
-        let a = recorded.machine.join(" ");
-        let b = now.machine.join(" ");
         let (ra, rb) = first_difference(&recorded.machine, &now.machine);
-        out.push(format!(
-            "machine line: recorded `{ra}`, now `{rb}` (full recorded line: {a}; now: {b})"
-        ));
+        out.push(format!("machine line: recorded `{ra}`, now `{rb}`"));
     }
     out
 }

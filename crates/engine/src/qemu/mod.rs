@@ -398,7 +398,10 @@ mod tests;
 /// The files of recording `name`: in the test's replay folder, or at `DIR/NAME` if it is a path.
 pub(crate) fn replay_files(ctx: &Context, name: &str) -> Result<ReplayFiles, EngineError> {
     let path = Path::new(name);
-    if let (Some(dir), Some(stem)) = (path.parent().filter(|d| !d.as_os_str().is_empty()), path.file_name()) {
+    if let (Some(dir), Some(stem)) = (
+        path.parent().filter(|d| !d.as_os_str().is_empty()),
+        path.file_name(),
+    ) {
         let stem = stem.to_string_lossy();
         check_name(&stem)?;
         return Ok(ReplayFiles::new(dir, &stem));

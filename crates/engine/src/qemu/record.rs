@@ -18,9 +18,11 @@ pub fn record(
         ));
     }
     let files = replay_files(ctx, name)?;
-    let (spec, img) = image(ctx, image_name)?;
+    // The cheap checks first: a missing QEMU is reported before any image is built.
+    let spec = images::resolve(ctx, image_name)?;
     let arch = spec.arch.clone().unwrap_or_else(|| "x86_64".into());
     let (bin, version) = emulator(ctx, &arch)?;
+    let (spec, img) = image(ctx, image_name)?;
     let memory = ctx
         .settings
         .memory

@@ -1,0 +1,220 @@
+//! Bad input to `ptest record`/`ptest replay`: each gets a clear message in bounded time,
+//! the emulator's output lands in the test's log, and no emulator survives.
+
+mod common;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const TOML: &str =
+    "image = \"qemu-busybox\"\n[engine]\nstall-timeout = \"3s\"\nrecord-timeout = \"8s\"\n";
+
+fn suite(toml: &str) -> Suite {
+    Suite::new(toml, &[("t", "", "")])
+}
+
+fn in_test(s: &Suite, args: &[&str]) -> (std::process::Output, Duration) {
+    let start = Instant::now();
+    let out = s.ptest(args, &[("PTEST_TEST", "t")]);
+    (out, start.elapsed())
+}
+
+#[test]
+fn unknown_image_names_the_known_ones() {
+    let s = suite(TOML);
+    let (out, _) = in_test(
+        &s,
+        &["record", "--image", "nope", "--name", "r", "--", "true"],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("unknown image \"nope\"") && t.contains("qemu-busybox"),
+        "{t}"
+    );
+}
+
+#[test]
+fn missing_and_unexecutable_qemu_are_named() {
+    let s = suite(&format!(
+        "{TOML}qemu = \"/nonexistent/qemu-system-x86_64\"\n"
+    ));
+    let (out, took) = in_test(&s, &["record", "--name", "r", "--", "true"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("/nonexistent/qemu-system-x86_64` not found"),
+        "{t}"
+    );
+    assert!(took < Duration::from_secs(5));
+
+    let fake = s.dir.path().join("qemu-not-exec");
+    std::fs::write(&fake, "#!/bin/sh\n").unwrap();
+    std::fs::write(
+        s.suite().join("ptest.toml"),
+        format!("{TOML}qemu = {:?}\n", fake),
+    )
+    .unwrap();
+    let (out, _) = in_test(&s, &["record", "--name", "r", "--", "true"]);
+    let t = text(&out);
+    assert!(t.contains("is not executable"), "{t}");
+}
+
+#[test]
+fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
+    if !have_qemu() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let s = suite("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"2s\"\n");
+    let fake = s.dir.path().join("fake-qemu");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'QEMU emulator version 7.2.0'; exit 0; }\n\
+         echo 'fake qemu starting' >&2\ntrap '' TERM\nsleep 300 &\nwhile :; do sleep 1; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let toml =
+        format!("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"2s\"\nqemu = {fake:?}\n");
+    std::fs::write(s.suite().join("ptest.toml"), toml).unwrap();
+    let (out, took) = in_test(&s, &["record", "--name", "r", "--", "true"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("did not finish within record-timeout (2s)"),
+        "{t}"
+    );
+    // 2 s timeout + 3 s grace, plus building the image on a cold cache.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    let log = std::fs::read_to_string(s.regdir().join("logs/t/r-record.log")).unwrap();
+    assert!(log.contains("fake qemu starting"), "{log}");
+    std::thread::sleep(Duration::from_millis(200));
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 300"])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "processes survived: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+    assert!(emulators_mentioning(s.dir.path()).is_empty());
+}
+
+#[test]
+fn a_guest_command_that_never_returns_is_stopped() {
+    if !have_qemu() {
+        return;
+    }
+    let s = suite(TOML);
+    let (out, took) = in_test(&s, &["record", "--name", "r", "--", "sleep", "1000"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("the guest command did not finish within record-timeout (8s)"),
+        "{t}"
+    );
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    assert!(!s.regdir().join("replays/t/r.meta.json").exists());
+    assert!(emulators_mentioning(s.dir.path()).is_empty());
+}
+
+/// One real recording, then every way its replay can go wrong.
+#[test]
+fn broken_replays_are_refused_or_stopped_with_a_message() {
+    if !have_qemu() {
+        return;
+    }
+    let s = suite(TOML);
+    let (out, _) = in_test(&s, &["record", "--name", "r", "--", "echo", "hi"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (out, _) = in_test(&s, &["replay", "r"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let replays = s.regdir().join("replays/t");
+
+    // Settings that change the machine: refused before QEMU starts, naming the option.
+    std::fs::write(
+        s.suite().join("ptest.toml"),
+        format!("{TOML}memory = 300\n"),
+    )
+    .unwrap();
+    let (out, took) = in_test(&s, &["replay", "r"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("machine line: recorded `-m 256`, now `-m 300`"),
+        "{t}"
+    );
+    assert!(took < Duration::from_secs(5));
+    std::fs::write(s.suite().join("ptest.toml"), TOML).unwrap();
+
+    // Analysis arguments that make the replay diverge: the watchdog kills it.
+    let (out, took) = in_test(&s, &["replay", "r", "--", "-m", "512"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("replay r stalled at instruction"), "{t}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(emulators_mentioning(s.dir.path()).is_empty());
+    let log = std::fs::read_to_string(s.regdir().join("logs/t/r-replay.log")).unwrap();
+    assert!(log.contains("-m 512"), "log lacks the command line: {log}");
+
+    // A recording from another QEMU version.
+    let meta_path = replays.join("r.meta.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    v["emulator_version"] = "QEMU emulator version 6.0.0".into();
+    std::fs::write(&meta_path, v.to_string()).unwrap();
+    let (out, _) = in_test(&s, &["replay", "r"]);
+    let t = text(&out);
+    assert!(
+        t.contains(
+            "emulator version: recorded QEMU emulator version 6.0.0, now QEMU emulator version"
+        ),
+        "{t}"
+    );
+    std::fs::write(&meta_path, &meta).unwrap();
+
+    // A truncated replay file: its hash no longer matches.
+    let rr = replays.join("r.rr");
+    let bytes = std::fs::read(&rr).unwrap();
+    std::fs::write(&rr, &bytes[..bytes.len() / 2]).unwrap();
+    let (out, _) = in_test(&s, &["replay", "r"]);
+    let t = text(&out);
+    assert!(t.contains("replay file sha256: recorded"), "{t}");
+
+    // Cut short *and* vouched for by its metadata: QEMU replays to the cut; the end
+    // marker (or the watchdog) tells it did not finish.
+    let sha = |b: &[u8]| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(b))
+    };
+    v["emulator_version"] =
+        serde_json::from_str::<serde_json::Value>(&meta).unwrap()["emulator_version"].clone();
+    v["replay_sha256"] = sha(&bytes[..bytes.len() / 2]).into();
+    std::fs::write(&meta_path, v.to_string()).unwrap();
+    let (out, took) = in_test(&s, &["replay", "r"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("end marker") || t.contains("stalled") || t.contains("QEMU failed"),
+        "{t}"
+    );
+    assert!(took < Duration::from_secs(30), "{took:?}");
+
+    // Garbage: QEMU's own refusal is reported with its log.
+    std::fs::write(&rr, b"this is not a replay log").unwrap();
+    v["replay_sha256"] = sha(b"this is not a replay log").into();
+    std::fs::write(&meta_path, v.to_string()).unwrap();
+    let (out, _) = in_test(&s, &["replay", "r"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("QEMU failed"), "{t}");
+
+    // Missing.
+    std::fs::remove_file(&rr).unwrap();
+    let (out, _) = in_test(&s, &["replay", "r"]);
+    let t = text(&out);
+    assert!(t.contains("r.rr does not exist; record it first"), "{t}");
+    assert!(emulators_mentioning(s.dir.path()).is_empty());
+}
