@@ -1,0 +1,256 @@
+//! Byte-level comparison: a streaming equality check with bounded memory (any file size),
+//! and the report for binary files that differ: sizes, first differing offset and a short
+//! hex window around it on both sides.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Read size for streaming comparisons: large enough to run at memory/page-cache speed,
+/// small enough that comparing two 1 GiB files costs 2 MiB.
+const CHUNK: usize = 1 << 20;
+
+/// Bytes shown per hex row, and rows before/after the one holding the first difference.
+const ROW: u64 = 16;
+const ROWS_AROUND: u64 = 1;
+
+/// Fill `buf` as far as the file allows; returns how many bytes were read (short only at EOF).
+fn fill(f: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Which side an I/O error came from, so the caller can name the right file.
+#[derive(Debug)]
+pub(crate) enum Side {
+    Blessed,
+    New,
+}
+
+/// Compare two open files byte for byte; `None` when identical, else the offset of the
+/// first difference (or the length of the shorter file when one is a prefix of the other).
+pub(crate) fn first_difference(
+    a: &mut impl Read,
+    b: &mut impl Read,
+) -> Result<Option<u64>, (Side, io::Error)> {
+    let mut ba = vec![0u8; CHUNK];
+    let mut bb = vec![0u8; CHUNK];
+    let mut offset = 0u64;
+    loop {
+        let na = fill(a, &mut ba).map_err(|e| (Side::Blessed, e))?;
+        let nb = fill(b, &mut bb).map_err(|e| (Side::New, e))?;
+        let n = na.min(nb);
+        if ba[..n] != bb[..n] {
+            let i = ba[..n]
+                .iter()
+                .zip(&bb[..n])
+                .position(|(x, y)| x != y)
+                .unwrap_or(n);
+            return Ok(Some(offset + i as u64));
+        }
+        if na != nb {
+            return Ok(Some(offset + n as u64));
+        }
+        if na == 0 {
+            return Ok(None);
+        }
+        offset += n as u64;
+    }
+}
+
+/// True when the start of the data looks binary (a NUL byte in the first 8000 bytes,
+/// git's heuristic): such files get a hex report instead of a line diff.
+pub(crate) fn looks_binary(head: &[u8]) -> bool {
+    memchr::memchr(0, &head[..head.len().min(8000)]).is_some()
+}
+
+/// Read the first 8000 bytes of a file, for [`looks_binary`].
+pub(crate) fn head(f: &mut File) -> io::Result<Vec<u8>> {
+    window(f, 0, 8000)
+}
+
+fn window(f: &mut File, start: u64, len: u64) -> io::Result<Vec<u8>> {
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = vec![0u8; len as usize];
+    let n = fill(f, &mut buf)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+fn hex_row(prefix: char, at: u64, bytes: &[u8]) -> String {
+    let mut hex = String::new();
+    for i in 0..ROW as usize {
+        match bytes.get(i) {
+            Some(b) => hex.push_str(&format!("{b:02x} ")),
+            None => hex.push_str("   "),
+        }
+        if i == 7 {
+            hex.push(' ');
+        }
+    }
+    let ascii: String = bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("{prefix}{at:08x}  {hex} |{ascii}|")
+}
+
+fn human(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} bytes")
+    } else {
+        let units = ["KiB", "MiB", "GiB", "TiB"];
+        let mut v = n as f64 / 1024.0;
+        let mut u = 0;
+        while v >= 1024.0 && u + 1 < units.len() {
+            v /= 1024.0;
+            u += 1;
+        }
+        format!("{n} bytes ({v:.1} {})", units[u])
+    }
+}
+
+/// The report for two files that differ at byte `offset`: sizes, the offset, and hex rows
+/// around it, blessed rows prefixed `-` and new rows `+` (so reporters colour them like a diff).
+pub(crate) fn report(
+    name: &str,
+    blessed: &mut File,
+    new: &mut File,
+    sizes: (u64, u64),
+    offset: u64,
+) -> Result<String, (Side, io::Error)> {
+    let (sa, sb) = sizes;
+    let mut out = format!("Binary files blessed/{name} and new/{name} differ\n");
+    let delta = sb as i128 - sa as i128;
+    let delta = if delta == 0 {
+        "same size".to_string()
+    } else {
+        format!("{delta:+} bytes")
+    };
+    out.push_str(&format!(
+        "size: blessed {}, new {} ({delta})\n",
+        human(sa),
+        human(sb)
+    ));
+    let shorter = if offset == sa && sa < sb {
+        " (blessed ends there; new continues)"
+    } else if offset == sb && sb < sa {
+        " (new ends there; blessed continues)"
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "first difference at byte offset {offset} (0x{offset:x}){shorter}\n"
+    ));
+    let start = (offset / ROW).saturating_sub(ROWS_AROUND) * ROW;
+    let len = (2 * ROWS_AROUND + 1) * ROW;
+    let wa = window(blessed, start, len).map_err(|e| (Side::Blessed, e))?;
+    let wb = window(new, start, len).map_err(|e| (Side::New, e))?;
+    for row in 0..(2 * ROWS_AROUND + 1) {
+        let at = start + row * ROW;
+        let lo = (row * ROW) as usize;
+        let slice = |w: &[u8]| -> Vec<u8> {
+            w.get(lo..(lo + ROW as usize).min(w.len()))
+                .unwrap_or(&[])
+                .to_vec()
+        };
+        let (ra, rb) = (slice(&wa), slice(&wb));
+        if ra.is_empty() && rb.is_empty() {
+            break;
+        }
+        if ra == rb {
+            out.push_str(&hex_row(' ', at, &ra));
+            out.push('\n');
+            continue;
+        }
+        if !ra.is_empty() {
+            out.push_str(&hex_row('-', at, &ra));
+            out.push('\n');
+        }
+        if !rb.is_empty() {
+            out.push_str(&hex_row('+', at, &rb));
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diff_of(a: &[u8], b: &[u8]) -> Option<u64> {
+        first_difference(&mut &a[..], &mut &b[..]).unwrap()
+    }
+
+    #[test]
+    fn first_difference_finds_offsets() {
+        assert_eq!(diff_of(b"", b""), None);
+        assert_eq!(diff_of(b"abc", b"abc"), None);
+        assert_eq!(diff_of(b"abc", b"abd"), Some(2));
+        assert_eq!(diff_of(b"abc", b"abcd"), Some(3));
+        assert_eq!(diff_of(b"abcd", b"ab"), Some(2));
+        // Across chunk boundaries.
+        let a = vec![7u8; CHUNK * 2 + 10];
+        let mut b = a.clone();
+        b[CHUNK + 5] = 8;
+        assert_eq!(diff_of(&a, &b), Some(CHUNK as u64 + 5));
+        assert_eq!(diff_of(&a, &a.clone()), None);
+        assert_eq!(diff_of(&a, &a[..CHUNK]), Some(CHUNK as u64));
+    }
+
+    #[test]
+    fn binary_heuristic() {
+        assert!(looks_binary(b"ab\0c"));
+        assert!(!looks_binary(b"plain text\n"));
+        let mut late = vec![b'a'; 9000];
+        late[8500] = 0;
+        assert!(!looks_binary(&late));
+    }
+
+    #[test]
+    fn report_shows_sizes_offset_and_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let a: Vec<u8> = (0u8..64).collect();
+        let mut b = a.clone();
+        b[35] = 0xff;
+        b.extend_from_slice(b"tail");
+        std::fs::write(dir.path().join("a"), &a).unwrap();
+        std::fs::write(dir.path().join("b"), &b).unwrap();
+        let mut fa = File::open(dir.path().join("a")).unwrap();
+        let mut fb = File::open(dir.path().join("b")).unwrap();
+        let r = report("x.bin", &mut fa, &mut fb, (64, 68), 35).unwrap();
+        insta::assert_snapshot!(r);
+    }
+
+    #[test]
+    fn report_when_one_is_a_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), b"\x00\x01\x02").unwrap();
+        std::fs::write(dir.path().join("b"), b"\x00\x01\x02\x03").unwrap();
+        let mut fa = File::open(dir.path().join("a")).unwrap();
+        let mut fb = File::open(dir.path().join("b")).unwrap();
+        let r = report("p", &mut fa, &mut fb, (3, 4), 3).unwrap();
+        assert!(
+            r.contains(
+                "first difference at byte offset 3 (0x3) (blessed ends there; new continues)"
+            ),
+            "{r}"
+        );
+        assert!(r.contains("-00000000  00 01 02"), "{r}");
+        assert!(r.contains("+00000000  00 01 02 03"), "{r}");
+    }
+}

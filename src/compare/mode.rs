@@ -1,0 +1,521 @@
+//! Compare modes and the per-file comparison.
+//!
+//! - `exact`: byte for byte after filters (the default). Without an applicable filter the
+//!   files are streamed in 1 MiB chunks, so any size costs bounded memory; with filters
+//!   they are streamed line by line. Files that look binary (a NUL byte near the start)
+//!   are compared byte for byte, unfiltered: line-wise regexes mean nothing there.
+//! - `text`: like `exact`, but CRLF vs LF, trailing whitespace and a missing final
+//!   newline are ignored.
+//! - `sorted`: line order ignored (outputs built from hash maps or threads); each line is
+//!   compared without its terminator. Loads both files.
+//! - `plog`: pandalogs compared entry by entry by `ptest_plog`, with the filters applied to
+//!   each entry's text. Files that look like pandalogs get this mode unless a glob in
+//!   `[compare] modes` says otherwise.
+//!
+//! Whatever the mode, byte-identical files are equal: that check streams first, so the
+//! common case (nothing changed) never loads a file.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek};
+use std::path::Path;
+
+use super::FileOutcome;
+use super::binary::{self, Side};
+use super::diff::{self, DiffOptions, FirstDiff, Lines};
+use super::filter::Filters;
+
+/// Files larger than this (either side) get only their first difference reported, not a
+/// full diff: a diff loads both files, and its report is cut to a few hundred lines anyway.
+pub(crate) const MAX_DIFF_BYTES: u64 = 256 << 20;
+
+/// How a file's contents are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Exact,
+    Text,
+    Sorted,
+    Plog,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Exact, Mode::Text, Mode::Sorted, Mode::Plog];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Exact => "exact",
+            Mode::Text => "text",
+            Mode::Sorted => "sorted",
+            Mode::Plog => "plog",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Everything needed to compare one pair of files.
+pub(crate) struct FileJob<'a> {
+    pub name: &'a str,
+    pub blessed: &'a Path,
+    pub new: &'a Path,
+    pub mode: Mode,
+    pub filters: Filters<'a>,
+    pub max_lines: usize,
+    /// Where to see a cut diff in full (`ptest diff TEST`).
+    pub more: &'a str,
+    pub plog_schema: Option<&'a Path>,
+}
+
+/// Open a file for reading without following a symlink and without blocking on a FIFO
+/// that replaced it after the tree walk; anything but a regular file is refused.
+pub(crate) fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    Ok((f, meta.len()))
+}
+
+/// How each line is turned into what is compared.
+#[derive(Clone, Copy)]
+struct Transform<'a> {
+    mode: Mode,
+    filters: Filters<'a>,
+}
+
+fn trim_end_ws(s: &[u8]) -> &[u8] {
+    let n = s
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+        .map_or(0, |i| i + 1);
+    &s[..n]
+}
+
+impl Transform<'_> {
+    /// Whether compared lines keep their `\n` (only `exact` cares about line endings).
+    fn terminators(&self) -> bool {
+        self.mode == Mode::Exact
+    }
+
+    /// The compared form of `raw` (one line, with its `\n` if it has one) into `out`.
+    fn apply(&self, raw: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        let (body, nl) = match raw.strip_suffix(b"\n") {
+            Some(b) => (b, true),
+            None => (raw, false),
+        };
+        match self.mode {
+            Mode::Text => {
+                let filtered = self.filters.apply(trim_end_ws(body));
+                out.extend_from_slice(trim_end_ws(&filtered));
+            }
+            Mode::Exact => {
+                out.extend_from_slice(&self.filters.apply(body));
+                if nl {
+                    out.push(b'\n');
+                }
+            }
+            Mode::Sorted | Mode::Plog => out.extend_from_slice(&self.filters.apply(body)),
+        }
+    }
+
+    /// Load a whole file in compared form.
+    fn load(&self, f: &mut File, size: u64) -> io::Result<Lines> {
+        f.rewind()?;
+        let mut lines = if self.filters.is_empty() {
+            let mut buf = Vec::with_capacity(size as usize);
+            f.read_to_end(&mut buf)?;
+            let mut lines = Lines::from_bytes(buf);
+            match self.mode {
+                Mode::Exact => {}
+                Mode::Text => {
+                    lines.map_spans(|l| trim_end_ws(l.strip_suffix(b"\n").unwrap_or(l)).len())
+                }
+                Mode::Sorted | Mode::Plog => {
+                    lines.map_spans(|l| l.strip_suffix(b"\n").unwrap_or(l).len())
+                }
+            }
+            lines
+        } else {
+            let mut lines = Lines::with_terminators(true, size as usize);
+            let mut reader = BufReader::with_capacity(1 << 20, f);
+            let (mut raw, mut out) = (Vec::new(), Vec::new());
+            loop {
+                raw.clear();
+                if reader.read_until(b'\n', &mut raw)? == 0 {
+                    break;
+                }
+                self.apply(&raw, &mut out);
+                lines.push(&out);
+            }
+            lines
+        };
+        lines.set_terminators(self.terminators());
+        if self.mode == Mode::Sorted {
+            lines.sort();
+        }
+        Ok(lines)
+    }
+}
+
+/// Stream both files line by line in compared form; `None` when they are equal.
+fn first_line_difference(
+    a: &mut File,
+    b: &mut File,
+    tf: Transform<'_>,
+) -> Result<Option<FirstDiff>, (Side, io::Error)> {
+    a.rewind().map_err(|e| (Side::Blessed, e))?;
+    b.rewind().map_err(|e| (Side::New, e))?;
+    let mut ra = BufReader::with_capacity(1 << 20, a);
+    let mut rb = BufReader::with_capacity(1 << 20, b);
+    let (mut raw_a, mut raw_b) = (Vec::new(), Vec::new());
+    let (mut la, mut lb) = (Vec::new(), Vec::new());
+    let mut context: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut line = 0u64;
+    loop {
+        line += 1;
+        raw_a.clear();
+        raw_b.clear();
+        let na = ra
+            .read_until(b'\n', &mut raw_a)
+            .map_err(|e| (Side::Blessed, e))?;
+        let nb = rb
+            .read_until(b'\n', &mut raw_b)
+            .map_err(|e| (Side::New, e))?;
+        if na == 0 && nb == 0 {
+            return Ok(None);
+        }
+        tf.apply(&raw_a, &mut la);
+        tf.apply(&raw_b, &mut lb);
+        if na == 0 || nb == 0 || la != lb {
+            return Ok(Some(FirstDiff {
+                line,
+                context: context.into(),
+                blessed: (na > 0).then_some(la),
+                new: (nb > 0).then_some(lb),
+            }));
+        }
+        if context.len() == 3 {
+            context.pop_front();
+        }
+        context.push_back(la.clone());
+    }
+}
+
+fn io_invalid(job: &FileJob<'_>, (side, e): (Side, io::Error)) -> FileOutcome {
+    let side = match side {
+        Side::Blessed => "blessed",
+        Side::New => "new",
+    };
+    FileOutcome::Invalid {
+        reason: format!("cannot read {side}/{}: {e}", job.name),
+    }
+}
+
+/// Compare one pair of regular files.
+pub(crate) fn compare_file(job: &FileJob<'_>) -> FileOutcome {
+    match compare_inner(job) {
+        Ok(o) => o,
+        Err(e) => io_invalid(job, e),
+    }
+}
+
+fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
+    let (mut fa, sa) = open_regular(job.blessed).map_err(|e| (Side::Blessed, e))?;
+    let (mut fb, sb) = open_regular(job.new).map_err(|e| (Side::New, e))?;
+    let Some(offset) = binary::first_difference(&mut fa, &mut fb)? else {
+        return Ok(FileOutcome::Same);
+    };
+    let opts = DiffOptions {
+        name: job.name,
+        header_note: if job.mode == Mode::Sorted {
+            " (lines sorted)"
+        } else {
+            ""
+        },
+        max_lines: job.max_lines,
+        more: job.more,
+    };
+    let tf = Transform {
+        mode: job.mode,
+        filters: job.filters,
+    };
+    match job.mode {
+        Mode::Plog => {
+            let filter = |s: &str| job.filters.apply_text(s);
+            let popts = ptest_plog::CompareOptions {
+                schema: job.plog_schema,
+                filter: &filter,
+                max_report_lines: job.max_lines,
+            };
+            match ptest_plog::compare_files(job.blessed, job.new, &popts) {
+                Ok(r) if r.equal => Ok(FileOutcome::Same),
+                Ok(r) => Ok(FileOutcome::Differs { diff: r.report }),
+                Err(e) => {
+                    let report = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
+                    Ok(FileOutcome::Differs {
+                        diff: format!(
+                            "cannot compare blessed/{name} and new/{name} as pandalogs ({e}); they differ byte-wise:\n{report}",
+                            name = job.name
+                        ),
+                    })
+                }
+            }
+        }
+        Mode::Exact => {
+            let binary =
+                binary::looks_binary(&binary::head(&mut fa).map_err(|e| (Side::Blessed, e))?)
+                    || binary::looks_binary(&binary::head(&mut fb).map_err(|e| (Side::New, e))?);
+            if binary {
+                let diff = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
+                return Ok(FileOutcome::Differs { diff });
+            }
+            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts)
+        }
+        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts),
+        Mode::Sorted => {
+            let la = tf.load(&mut fa, sa).map_err(|e| (Side::Blessed, e))?;
+            let lb = tf.load(&mut fb, sb).map_err(|e| (Side::New, e))?;
+            if la.same_as(&lb) {
+                return Ok(FileOutcome::Same);
+            }
+            Ok(FileOutcome::Differs {
+                diff: diff::unified(&la, &lb, &opts),
+            })
+        }
+    }
+}
+
+/// Stream to the first differing line; equal → `Same`; else a full diff when both files
+/// are small enough to load, or just that first difference.
+fn line_diff(
+    fa: &mut File,
+    fb: &mut File,
+    sizes: (u64, u64),
+    tf: Transform<'_>,
+    opts: &DiffOptions<'_>,
+) -> Result<FileOutcome, (Side, io::Error)> {
+    let Some(first) = first_line_difference(fa, fb, tf)? else {
+        return Ok(FileOutcome::Same);
+    };
+    if sizes.0 > MAX_DIFF_BYTES || sizes.1 > MAX_DIFF_BYTES {
+        return Ok(FileOutcome::Differs {
+            diff: diff::first_only(&first, sizes, MAX_DIFF_BYTES, tf.terminators(), opts),
+        });
+    }
+    drop(first);
+    let la = tf.load(fa, sizes.0).map_err(|e| (Side::Blessed, e))?;
+    let lb = tf.load(fb, sizes.1).map_err(|e| (Side::New, e))?;
+    Ok(FileOutcome::Differs {
+        diff: diff::unified(&la, &lb, opts),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::FilterSpec;
+    use super::super::filter::{Filter, compile};
+    use super::*;
+
+    struct Pair {
+        dir: tempfile::TempDir,
+    }
+
+    impl Pair {
+        fn new(a: &[u8], b: &[u8]) -> Pair {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("a"), a).unwrap();
+            std::fs::write(dir.path().join("b"), b).unwrap();
+            Pair { dir }
+        }
+
+        fn compare(&self, mode: Mode, filters: &[&Filter], max_lines: usize) -> FileOutcome {
+            let (a, b) = (self.dir.path().join("a"), self.dir.path().join("b"));
+            compare_file(&FileJob {
+                name: "out.txt",
+                blessed: &a,
+                new: &b,
+                mode,
+                filters: Filters::new(filters),
+                max_lines,
+                more: "ptest diff t",
+                plog_schema: None,
+            })
+        }
+    }
+
+    fn outcome(a: &str, b: &str, mode: Mode) -> FileOutcome {
+        Pair::new(a.as_bytes(), b.as_bytes()).compare(mode, &[], 200)
+    }
+
+    fn diff_text(o: FileOutcome) -> String {
+        match o {
+            FileOutcome::Differs { diff } => diff,
+            other => panic!("expected a diff, got {other:?}"),
+        }
+    }
+
+    fn regex_filter(regex: &str, replace: &str) -> Vec<Filter> {
+        compile(
+            "t.toml",
+            1,
+            &FilterSpec {
+                preset: None,
+                regex: Some(regex.into()),
+                replace: replace.into(),
+                files: None,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn mode_names_round_trip() {
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Mode::parse("fuzzy"), None);
+    }
+
+    #[test]
+    fn exact_mode() {
+        assert_eq!(outcome("a\nb\n", "a\nb\n", Mode::Exact), FileOutcome::Same);
+        assert_eq!(outcome("", "", Mode::Exact), FileOutcome::Same);
+        let d = diff_text(outcome("a\nb\n", "a\r\nb\n", Mode::Exact));
+        assert!(d.contains("-a\n+a\r\n"), "{d:?}");
+        let d = diff_text(outcome("a\nb\n", "a\nb", Mode::Exact));
+        assert!(d.contains("+b\n\\ No newline at end of file"), "{d:?}");
+        diff_text(outcome("a \n", "a\n", Mode::Exact));
+    }
+
+    #[test]
+    fn text_mode_ignores_line_endings_and_trailing_space() {
+        assert_eq!(
+            outcome("a\nb  \nc\n", "a\r\nb\t\r\nc", Mode::Text),
+            FileOutcome::Same
+        );
+        let d = diff_text(outcome("a\nb\n", "a\nB\r\n", Mode::Text));
+        assert!(d.ends_with("@@ -1,2 +1,2 @@\n a\n-b\n+B\n"), "{d:?}");
+        // Leading whitespace and blank lines still count.
+        diff_text(outcome("a\n", " a\n", Mode::Text));
+        diff_text(outcome("a\n", "a\n\n", Mode::Text));
+    }
+
+    #[test]
+    fn sorted_mode_ignores_order_only() {
+        assert_eq!(
+            outcome("b\na\nc\n", "c\nb\na", Mode::Sorted),
+            FileOutcome::Same
+        );
+        let d = diff_text(outcome("b\na\nc\n", "c\nb\nd\n", Mode::Sorted));
+        insta::assert_snapshot!(d);
+        // Duplicates count.
+        diff_text(outcome("a\na\nb\n", "a\nb\nb\n", Mode::Sorted));
+    }
+
+    #[test]
+    fn filters_apply_to_both_sides_in_every_mode() {
+        let f = regex_filter(r"0x[0-9a-f]+", "ADDR");
+        let refs: Vec<&Filter> = f.iter().collect();
+        let p = Pair::new(b"p=0x1234\nq\n", b"p=0xbeef\nq\n");
+        for m in [Mode::Exact, Mode::Text, Mode::Sorted] {
+            assert_eq!(p.compare(m, &refs, 200), FileOutcome::Same, "{m:?}");
+            assert!(matches!(
+                p.compare(m, &[], 200),
+                FileOutcome::Differs { .. }
+            ));
+        }
+        // The diff shows the filtered lines.
+        let p = Pair::new(b"p=0x1234\nq\n", b"p=0xbeef\nr\n");
+        let d = diff_text(p.compare(Mode::Exact, &refs, 200));
+        assert!(d.contains(" p=ADDR\n-q\n+r\n"), "{d}");
+    }
+
+    #[test]
+    fn binary_files_get_a_hex_report() {
+        let p = Pair::new(b"\x00\x01\x02abc", b"\x00\x01\x03abc");
+        let d = diff_text(p.compare(Mode::Exact, &[], 200));
+        assert!(
+            d.starts_with("Binary files blessed/out.txt and new/out.txt differ\n"),
+            "{d}"
+        );
+        assert!(d.contains("first difference at byte offset 2 (0x2)"), "{d}");
+    }
+
+    #[test]
+    fn plog_that_cannot_be_decoded_falls_back_to_bytes() {
+        let p = Pair::new(b"\x00one", b"\x00two");
+        let d = diff_text(p.compare(Mode::Plog, &[], 200));
+        assert!(
+            d.starts_with("cannot compare blessed/out.txt and new/out.txt as pandalogs ("),
+            "{d}"
+        );
+        assert!(d.contains("first difference at byte offset 1 (0x1)"), "{d}");
+        // Identical files never reach the decoder.
+        let p = Pair::new(b"\x00same", b"\x00same");
+        assert_eq!(p.compare(Mode::Plog, &[], 200), FileOutcome::Same);
+    }
+
+    #[test]
+    fn diff_is_cut() {
+        let a: String = (0..50).map(|i| format!("{i}\n")).collect();
+        let b: String = (0..50).map(|i| format!("x{i}\n")).collect();
+        let d = diff_text(Pair::new(a.as_bytes(), b.as_bytes()).compare(Mode::Exact, &[], 5));
+        assert!(
+            d.ends_with("… 96 more diff lines cut (see ptest diff t)\n"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn unreadable_side_is_invalid() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), b"x").unwrap();
+        let missing = dir.path().join("nope");
+        let o = compare_file(&FileJob {
+            name: "f",
+            blessed: &dir.path().join("a"),
+            new: &missing,
+            mode: Mode::Exact,
+            filters: Filters::default(),
+            max_lines: 10,
+            more: "",
+            plog_schema: None,
+        });
+        match o {
+            FileOutcome::Invalid { reason } => {
+                assert!(reason.starts_with("cannot read new/f: "), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn first_line_difference_streams() {
+        let p = Pair::new(b"1\n2\n3\n4\n5\n6\n", b"1\n2\n3\n4\n5\nsix\n");
+        let mut fa = File::open(p.dir.path().join("a")).unwrap();
+        let mut fb = File::open(p.dir.path().join("b")).unwrap();
+        let tf = Transform {
+            mode: Mode::Exact,
+            filters: Filters::default(),
+        };
+        let f = first_line_difference(&mut fa, &mut fb, tf)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.line, 6);
+        assert_eq!(
+            f.context,
+            vec![b"3\n".to_vec(), b"4\n".to_vec(), b"5\n".to_vec()]
+        );
+        assert_eq!(f.blessed.as_deref(), Some(&b"6\n"[..]));
+        assert_eq!(f.new.as_deref(), Some(&b"six\n"[..]));
+    }
+}
