@@ -1,17 +1,48 @@
-//! Built-in images, so that suites can name them without configuring anything.
+//! Built-in images, so that suites can name them without configuring anything: PANDA's
+//! generic images (`catalog.toml`, with PANDA's generic aliases `i386`, `x86_64`, …) and
+//! `qemu-busybox`, which ptest assembles itself for upstream QEMU.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::images::ImageSpec;
 
-/// The image ptest assembles itself for upstream QEMU.
 pub const QEMU_BUSYBOX: &str = "qemu-busybox";
 
+/// PANDA's generic names and the image each stands for.
+const ALIASES: &[(&str, &str)] = &[
+    ("x86_64", "x86_64_ubuntu_1804"),
+    ("i386", "i386_ubuntu_1604"),
+    ("ppc", "ppc_wheezy"),
+    ("arm", "arm_wheezy"),
+    ("aarch64", "aarch64_focal"),
+    ("mips", "mips_wheezy"),
+    ("mipsel", "mipsel_wheezy"),
+];
+
+fn panda_images() -> &'static BTreeMap<String, ImageSpec> {
+    static IMAGES: OnceLock<BTreeMap<String, ImageSpec>> = OnceLock::new();
+    IMAGES.get_or_init(|| {
+        // The file is part of the source and covered by a test; an error here is a bug.
+        let mut map: BTreeMap<String, ImageSpec> =
+            toml::from_str(include_str!("catalog.toml")).unwrap_or_default();
+        for spec in map.values_mut() {
+            spec.engine = Some("panda".into());
+        }
+        map
+    })
+}
+
 pub fn names() -> Vec<&'static str> {
-    vec![QEMU_BUSYBOX]
+    let mut n: Vec<&str> = vec![QEMU_BUSYBOX];
+    n.extend(panda_images().keys().map(String::as_str));
+    n.extend(ALIASES.iter().map(|(a, _)| *a));
+    n
 }
 
 pub fn builtin(name: &str) -> Option<ImageSpec> {
-    match name {
-        QEMU_BUSYBOX => Some(ImageSpec {
+    if name == QEMU_BUSYBOX {
+        return Some(ImageSpec {
             engine: Some("qemu".into()),
             arch: Some("x86_64".into()),
             builder: Some("debian-busybox".into()),
@@ -20,9 +51,14 @@ pub fn builtin(name: &str) -> Option<ImageSpec> {
                 "Debian's cloud kernel + busybox-static initramfs, built from apt packages (upstream QEMU)".into(),
             ),
             ..Default::default()
-        }),
-        _ => None,
+        });
     }
+    let real = ALIASES
+        .iter()
+        .find(|(a, _)| *a == name)
+        .map(|(_, r)| *r)
+        .unwrap_or(name);
+    panda_images().get(real).cloned()
 }
 
 /// `ptest images`: one line per image, and whether it is present in `qcows/`.
@@ -37,13 +73,49 @@ pub fn print(ctx: &crate::Context) {
     }
     for (name, spec, origin) in all {
         let present = spec.local_path(ctx, &name).exists();
+        let what = spec
+            .description
+            .clone()
+            .or(spec.os.clone())
+            .unwrap_or_default();
         println!(
-            "{name:<28} {:<6} {:<8} {:<9} {:<8} {}",
+            "{name:<20} {:<6} {:<8} {:<9} {:<8} {what}",
             spec.engine.as_deref().unwrap_or("panda"),
             spec.arch.as_deref().unwrap_or("?"),
             origin,
             if present { "present" } else { "absent" },
-            spec.description.as_deref().unwrap_or("")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_parses_with_every_panda_image() {
+        let parsed: BTreeMap<String, ImageSpec> =
+            toml::from_str(include_str!("catalog.toml")).unwrap();
+        assert_eq!(parsed.len(), 12);
+        let x = builtin("x86_64").unwrap();
+        assert_eq!(
+            x.os.as_deref(),
+            Some("linux-64-ubuntu:4.15.0-72-generic-noaslr-nokaslr")
+        );
+        assert_eq!(x.urls.len(), 2);
+        assert_eq!(x.engine.as_deref(), Some("panda"));
+        assert_eq!(
+            builtin("i386").unwrap().prompt.as_deref(),
+            Some("root@instance-1:.*#")
+        );
+        for (alias, real) in ALIASES {
+            assert_eq!(builtin(alias), builtin(real), "{alias}");
+        }
+        for n in names() {
+            let s = builtin(n).unwrap();
+            for h in s.hashes.values() {
+                assert!(crate::download::Expected::parse(h).is_some(), "{n}: {h}");
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! The image catalog and image downloads.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::download::Expected;
 use crate::{Context, EngineError, catalog, debian, download};
 
 /// One guest image, as declared in `ptest.toml` under `[images.NAME]`
@@ -36,6 +38,12 @@ pub struct ImageSpec {
     pub builder: Option<String>,
     /// One line for `ptest images`.
     pub description: Option<String>,
+    /// Files needed beside the image (kernels, flash), from the same folder as each URL.
+    #[serde(default, alias = "extra-files")]
+    pub extra_files: Vec<String>,
+    /// Expected digests of the image's files by file name: SHA-256, or SHA-1 (PANDA's list).
+    #[serde(default)]
+    pub hashes: BTreeMap<String, String>,
 }
 
 impl ImageSpec {
@@ -63,7 +71,7 @@ impl ImageSpec {
         let file = self.file.clone().unwrap_or_else(|| {
             self.urls
                 .first()
-                .and_then(|u| u.rsplit('/').next())
+                .and_then(|u| u.split(['?', '#']).next()?.rsplit('/').next())
                 .filter(|f| !f.is_empty())
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{name}.qcow2"))
@@ -126,29 +134,77 @@ pub fn fetch(ctx: &Context, names: &[String]) -> Result<(), EngineError> {
             continue;
         }
         let dest = spec.local_path(ctx, name);
-        let mut sources = spec.urls.clone();
-        if let Some(p) = &spec.path
-            && !spec.urls.is_empty()
-        {
-            sources.insert(0, p.clone());
-        }
-        if sources.is_empty() && spec.path.is_none() {
-            return Err(EngineError::Image(format!(
-                "image {name}: no urls and no path to get it from"
-            )));
-        }
-        if sources.is_empty() {
+        let file = dest
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let expected = |file: &str, main: bool| -> Result<Option<Expected>, EngineError> {
+            let url_file = spec
+                .urls
+                .first()
+                .and_then(|u| u.split(['?', '#']).next()?.rsplit('/').next());
+            let hex = match main {
+                true => spec
+                    .hashes
+                    .get(file)
+                    .or_else(|| spec.hashes.get(url_file?))
+                    .or(spec.sha256.as_ref()),
+                false => spec.hashes.get(file),
+            };
+            hex.map(|h| {
+                Expected::parse(h).ok_or_else(|| {
+                    EngineError::Image(format!(
+                        "image {name}: {h:?} is neither a sha256 nor a sha1 digest"
+                    ))
+                })
+            })
+            .transpose()
+        };
+        if spec.urls.is_empty() {
+            let Some(p) = &spec.path else {
+                return Err(EngineError::Image(format!(
+                    "image {name}: no urls and no path to get it from; add one under [images.{name}]"
+                )));
+            };
             // A local image used in place: only verify it.
-            download::verify_present(&dest, spec.sha256.as_deref(), name)?;
+            download::verify_present(
+                std::path::Path::new(p),
+                expected(&file, true)?.as_ref(),
+                name,
+            )?;
             continue;
+        }
+        let mut sources = spec.urls.clone();
+        if let Some(p) = &spec.path {
+            sources.insert(0, p.clone());
         }
         download::fetch(
             &sources,
             &dest,
-            spec.sha256.as_deref(),
+            expected(&file, true)?.as_ref(),
             name,
             ctx.interactive,
         )?;
+        for extra in &spec.extra_files {
+            let sources: Vec<String> = spec
+                .urls
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{}/{extra}",
+                        u.rsplit_once('/').map(|(d, _)| d).unwrap_or(u)
+                    )
+                })
+                .collect();
+            let dest = ctx.qcow_dir().join(extra);
+            download::fetch(
+                &sources,
+                &dest,
+                expected(extra, false)?.as_ref(),
+                name,
+                ctx.interactive,
+            )?;
+        }
     }
     Ok(())
 }
