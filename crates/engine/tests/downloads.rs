@@ -46,11 +46,7 @@ impl Server {
                 }
             }
         });
-        Server {
-            port,
-            requests,
-            drops,
-        }
+        Server { port, requests }
     }
 
     fn url(&self, path: &str) -> String {
