@@ -193,20 +193,36 @@ fn first_line_difference(
         if na == 0 && nb == 0 {
             return Ok(None);
         }
-        tf.apply(&raw_a, &mut la);
-        tf.apply(&raw_b, &mut lb);
-        if na == 0 || nb == 0 || la != lb {
-            return Ok(Some(FirstDiff {
-                line,
-                context: context.into(),
-                blessed: (na > 0).then_some(la),
-                new: (nb > 0).then_some(lb),
-            }));
+        // Equal raw lines are equal after any filter: only differing lines pay for regexes.
+        if raw_a != raw_b {
+            tf.apply(&raw_a, &mut la);
+            tf.apply(&raw_b, &mut lb);
+            if na == 0 || nb == 0 || la != lb {
+                let context = context
+                    .iter()
+                    .map(|raw| {
+                        let mut out = Vec::new();
+                        tf.apply(raw, &mut out);
+                        out
+                    })
+                    .collect();
+                return Ok(Some(FirstDiff {
+                    line,
+                    context,
+                    blessed: (na > 0).then_some(la),
+                    new: (nb > 0).then_some(lb),
+                }));
+            }
         }
-        if context.len() == 3 {
-            context.pop_front();
-        }
-        context.push_back(la.clone());
+        // Raw lines, transformed only if a difference is reported.
+        let mut kept = if context.len() == 3 {
+            context.pop_front().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        kept.clear();
+        kept.extend_from_slice(&raw_a);
+        context.push_back(kept);
     }
 }
 
@@ -517,5 +533,20 @@ mod tests {
         );
         assert_eq!(f.blessed.as_deref(), Some(&b"6\n"[..]));
         assert_eq!(f.new.as_deref(), Some(&b"six\n"[..]));
+        // Context and lines are shown in compared form.
+        let p = Pair::new(b"a \nb \nc\n", b"a\nb\t\nd\n");
+        let mut fa = File::open(p.dir.path().join("a")).unwrap();
+        let mut fb = File::open(p.dir.path().join("b")).unwrap();
+        let tf = Transform {
+            mode: Mode::Text,
+            filters: Filters::default(),
+        };
+        let f = first_line_difference(&mut fa, &mut fb, tf)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.line, 3);
+        assert_eq!(f.context, vec![b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(f.blessed.as_deref(), Some(&b"c"[..]));
+        assert_eq!(f.new.as_deref(), Some(&b"d"[..]));
     }
 }
