@@ -18,6 +18,7 @@ pub mod expect;
 pub mod hash;
 pub mod images;
 pub mod initramfs;
+pub mod iso;
 pub mod metadata;
 pub mod panda;
 pub mod process;

@@ -38,6 +38,18 @@ impl Group {
         Ok(Group { child, done: None })
     }
 
+    /// The child's piped stdout and stderr (those that were piped), for reader threads.
+    pub fn take_output(&mut self) -> Vec<Box<dyn std::io::Read + Send>> {
+        let mut v: Vec<Box<dyn std::io::Read + Send>> = Vec::new();
+        if let Some(o) = self.child.stdout.take() {
+            v.push(Box::new(o));
+        }
+        if let Some(e) = self.child.stderr.take() {
+            v.push(Box::new(e));
+        }
+        v
+    }
+
     pub fn id(&self) -> u32 {
         self.child.id()
     }

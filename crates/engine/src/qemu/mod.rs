@@ -158,6 +158,36 @@ pub fn initramfs(
     Ok(a.gzip())
 }
 
+/// An initramfs whose `/init` leaves an interactive shell on the console with the prompt
+/// `guest# `: a stand-in for a PANDA image's booted snapshot, to exercise the console and
+/// monitor automation against upstream QEMU.
+pub fn shell_initramfs(busybox: &[u8]) -> Vec<u8> {
+    let mut a = Archive::new();
+    a.add(
+        "bin/busybox",
+        Entry::File {
+            data: busybox.to_vec(),
+            executable: true,
+        },
+    );
+    a.add("bin/sh", Entry::Symlink("busybox".into()));
+    for dir in ["sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp"] {
+        a.add(dir, Entry::Dir);
+    }
+    a.add("dev/console", Entry::CharDev { major: 5, minor: 1 });
+    let init = "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\n\
+                mount -t devtmpfs devtmpfs /dev\nexport PATH=/bin:/sbin:/usr/bin:/usr/sbin PS1='guest# '\n\
+                exec setsid cttyhack sh\n";
+    a.add(
+        "init",
+        Entry::File {
+            data: init.as_bytes().to_vec(),
+            executable: true,
+        },
+    );
+    a.gzip()
+}
+
 /// The QEMU binary and its version line.
 pub fn emulator(ctx: &Context, arch: &str) -> Result<(String, String), EngineError> {
     let bin = ctx

@@ -1,0 +1,204 @@
+//! The console/monitor automation (the same code that drives PANDA's record dialogue),
+//! for real: upstream QEMU boots the busybox guest to a shell prompt on a serial console
+//! over a Unix socket, with the human monitor on another.
+
+mod common;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use ptest_engine::expect::{Session, Step, run_steps};
+use ptest_engine::process::Group;
+use ptest_engine::{Context, catalog, images, panda, qemu};
+use regex::Regex;
+
+/// Boots the shell guest with PANDA-style sockets; returns the running group.
+fn boot(dir: &Path) -> Group {
+    let ctx = Context {
+        regression_dir: dir.join("reg"),
+        ..Default::default()
+    };
+    let spec = catalog::builtin(catalog::QEMU_BUSYBOX).unwrap();
+    let img = images::ensure_qemu_image(&ctx, catalog::QEMU_BUSYBOX, &spec).unwrap();
+    let initrd = dir.join("shell.gz");
+    std::fs::write(
+        &initrd,
+        qemu::shell_initramfs(&std::fs::read(&img.busybox).unwrap()),
+    )
+    .unwrap();
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args([
+        "-M",
+        "pc",
+        "-accel",
+        "tcg",
+        "-m",
+        "256",
+        "-display",
+        "none",
+        "-no-reboot",
+        "-net",
+        "none",
+    ])
+    .arg("-kernel")
+    .arg(&img.kernel)
+    .arg("-initrd")
+    .arg(&initrd)
+    .args(["-append", "console=ttyS0 panic=-1 quiet"])
+    .arg("-monitor")
+    .arg(format!(
+        "unix:{},server=on,wait=off",
+        dir.join("mon").display()
+    ))
+    .arg("-serial")
+    .arg(format!(
+        "unix:{},server=on,wait=off",
+        dir.join("ser").display()
+    ))
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    Group::spawn(&mut cmd, "QEMU").unwrap()
+}
+
+#[test]
+fn console_and_monitor_dialogue_against_a_real_guest() {
+    if !have_qemu() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = boot(dir.path());
+    let transcript = dir.path().join("transcript.log");
+    let prompt = Regex::new(r"guest# ").unwrap();
+    let steps = [
+        Step::Console(
+            "mkdir -p /tmp/work && cd /tmp/work".into(),
+            Duration::from_secs(30),
+        ),
+        Step::Type("echo typed-before-enter $((6 * 7))".into()),
+        Step::Monitor("info status".into()),
+        Step::Enter(Duration::from_secs(30)),
+    ];
+    panda::converse(
+        &mut group,
+        &dir.path().join("mon"),
+        &dir.path().join("ser"),
+        &transcript,
+        &prompt,
+        Duration::from_secs(120),
+        &steps,
+    )
+    .unwrap();
+    assert!(
+        group.wait_for(Duration::from_secs(10)).is_some(),
+        "quit did not stop QEMU"
+    );
+    let t = std::fs::read_to_string(&transcript).unwrap();
+    assert!(t.contains("typed-before-enter 42"), "transcript:\n{t}");
+    assert!(
+        t.contains("VM status: running"),
+        "monitor answer missing:\n{t}"
+    );
+    assert!(t.contains("(qemu)"));
+}
+
+#[test]
+fn sessions_match_regexes_in_order_and_time_out_with_the_last_output() {
+    if !have_qemu() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = boot(dir.path());
+    let transcript = dir.path().join("t.log");
+    let mut alive = || true;
+    let limit = Duration::from_secs(30);
+    let mut mon = Session::connect(
+        "monitor",
+        &dir.path().join("mon"),
+        &transcript,
+        limit,
+        &mut alive,
+    )
+    .unwrap();
+    let mut con = Session::connect(
+        "console",
+        &dir.path().join("ser"),
+        &transcript,
+        limit,
+        &mut alive,
+    )
+    .unwrap();
+    let qemu_prompt = Regex::new(r"\(qemu\) ").unwrap();
+    mon.expect(&qemu_prompt, Duration::from_secs(10)).unwrap();
+    let prompt = Regex::new(r"guest# ").unwrap();
+    con.sendline("").unwrap();
+    con.expect(&prompt, Duration::from_secs(120)).unwrap();
+    con.sendline("echo A-$((1+1)); echo B-$((2+2))").unwrap();
+    let a = con
+        .expect(&Regex::new(r"A-(\d)").unwrap(), Duration::from_secs(10))
+        .unwrap();
+    assert!(a.ends_with("A-2"), "{a:?}");
+    con.expect(&Regex::new(r"B-4").unwrap(), Duration::from_secs(10))
+        .unwrap();
+    con.expect(&prompt, Duration::from_secs(10)).unwrap();
+
+    // A prompt that never comes: a bounded wait and a message with what came instead.
+    let start = Instant::now();
+    con.sendline("echo still-here").unwrap();
+    let err = con
+        .expect(
+            &Regex::new("root@never:~# ").unwrap(),
+            Duration::from_secs(2),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(
+        err.contains("no match for /root@never:~# / within 2s"),
+        "{err}"
+    );
+    assert!(err.contains("still-here") && err.contains("t.log"), "{err}");
+
+    run_steps(
+        &mut mon,
+        &mut con,
+        &qemu_prompt,
+        &prompt,
+        &[Step::Monitor("info name".into())],
+    )
+    .unwrap();
+    mon.sendline("quit").unwrap();
+    assert!(group.wait_for(Duration::from_secs(10)).is_some());
+}
+
+#[test]
+fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
+    if !have_qemu() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = boot(dir.path());
+    let transcript = dir.path().join("t.log");
+    let wrong = Regex::new(r"root@debian-i386:~# ").unwrap();
+    let start = Instant::now();
+    let err = panda::converse(
+        &mut group,
+        &dir.path().join("mon"),
+        &dir.path().join("ser"),
+        &transcript,
+        &wrong,
+        Duration::from_secs(8),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    group.kill_tree();
+    assert!(start.elapsed() < Duration::from_secs(40));
+    assert!(err.contains("never showed its prompt"), "{err}");
+    assert!(
+        std::fs::read_to_string(&transcript)
+            .unwrap()
+            .contains("guest# ")
+    );
+    assert!(emulators_mentioning(dir.path()).is_empty());
+}
