@@ -83,7 +83,7 @@ fn write_changed(src: &Path, dst: &Path, lines: u64, changes: u64) {
     let mut out = BufWriter::with_capacity(1 << 20, fs::File::create(dst).expect("create"));
     for (i, l) in text.split_inclusive(|&b| b == b'\n').enumerate() {
         let i = i as u64;
-        if i > 0 && i % step == 0 && i / step <= changes {
+        if i > 0 && i.is_multiple_of(step) && i / step <= changes {
             writeln!(out, "{i:09} CHANGED LINE").expect("write");
         } else {
             out.write_all(l).expect("write");

@@ -81,6 +81,8 @@ pub fn presets() -> &'static [(&'static str, &'static str)] {
 pub(crate) struct Filter {
     regex: Regex,
     replace: Vec<u8>,
+    /// The replacement refers to groups (has a `$`).
+    expand: bool,
     /// `None`: applies to every file.
     files: Option<GlobMatcher>,
 }
@@ -156,6 +158,7 @@ pub(crate) fn compile(
         check_replacement(&re, &replace).map_err(invalid)?;
         out.push(Filter {
             regex: re,
+            expand: replace.contains('$'),
             replace: replace.into_bytes(),
             files: files.clone(),
         });
@@ -254,6 +257,38 @@ impl<'a> Filters<'a> {
             }
         }
         cur
+    }
+
+    /// [`Self::apply`] into `out` (replacing its contents), allocation-free once the
+    /// buffers have grown: the hot path when streaming millions of lines.
+    pub(crate) fn apply_into(&self, line: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(line);
+        for f in self.list {
+            scratch.clear();
+            let mut last = 0;
+            let mut any = false;
+            if f.expand {
+                for caps in f.regex.captures_iter(out) {
+                    let Some(m) = caps.get(0) else { continue };
+                    scratch.extend_from_slice(&out[last..m.start()]);
+                    caps.expand(&f.replace, scratch);
+                    last = m.end();
+                    any = true;
+                }
+            } else {
+                for m in f.regex.find_iter(out) {
+                    scratch.extend_from_slice(&out[last..m.start()]);
+                    scratch.extend_from_slice(&f.replace);
+                    last = m.end();
+                    any = true;
+                }
+            }
+            if any {
+                scratch.extend_from_slice(&out[last..]);
+                std::mem::swap(out, scratch);
+            }
+        }
     }
 
     /// [`Self::apply`] for text that may span lines (pandalog entries): line by line.
@@ -447,6 +482,28 @@ mod tests {
     fn valid_replacements_accepted() {
         for r in ["$1", "${1}x", "$$1", "${name}", "$name-", "plain", "$"] {
             compile("x", 1, &spec(None, Some(r"(?P<name>\d)"), r, None)).unwrap();
+        }
+    }
+
+    #[test]
+    fn apply_into_agrees_with_apply() {
+        let specs = [
+            spec(Some("host-pointers"), None, "", None),
+            spec(None, Some(r"(\w+)=(\d+)"), "$2=$1", None),
+            spec(None, Some(r"x*"), "-", None),
+            spec(None, Some(r"\$"), "$$", None),
+        ];
+        let compiled: Vec<Filter> = specs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| compile("x", i + 1, s).unwrap())
+            .collect();
+        let refs: Vec<&Filter> = compiled.iter().collect();
+        let f = Filters::new(&refs);
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        for line in ["", "a=1 b=22 at 0x7ffd1234abcd $", "xxaxx", "no match here"] {
+            f.apply_into(line.as_bytes(), &mut out, &mut scratch);
+            assert_eq!(out, f.apply(line.as_bytes()).into_owned(), "{line}");
         }
     }
 

@@ -32,11 +32,15 @@ pub const DEFAULT_DIFF_LINES: usize = 200;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FilterSpec {
+    /// A named preset (see [`presets`]); excludes `regex`/`replace`.
     pub preset: Option<String>,
+    /// Regex (`regex` crate syntax), matched within each line (without its `\n`).
     pub regex: Option<String>,
+    /// Replacement; `$1`/`${name}` refer to groups, `$$` is a literal `$`.
     #[serde(default)]
     pub replace: String,
-    /// Glob on the output file's path relative to the output folder (`*.txt`, `logs/**`).
+    /// Glob on the output file's path relative to the output folder (`*.txt`, `logs/**`);
+    /// `*` also matches `/`, so `*.txt` covers `sub/a.txt`. Default: every file.
     pub files: Option<String>,
 }
 
@@ -45,20 +49,27 @@ pub struct FilterSpec {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CompareSpec {
     /// Default mode for files no glob in `modes` matches: exact | text | sorted | plog.
+    /// Pandalogs (recognised by content) get `plog` unless a glob in `modes` says otherwise.
     pub mode: Option<String>,
-    /// Glob → mode, for individual files.
+    /// Glob → mode, for individual files (globs as in [`FilterSpec::files`]); when several
+    /// match, the longest glob wins, and a later config file's globs beat an earlier one's.
     #[serde(default)]
     pub modes: std::collections::BTreeMap<String, String>,
-    /// Cut each file's diff to this many lines.
+    /// Cut each file's diff to this many lines (default [`DEFAULT_DIFF_LINES`]).
     pub diff_lines: Option<usize>,
-    /// Schema for pandalog outputs (`.proto` or descriptor set).
+    /// Schema for pandalog outputs (`.proto` or descriptor set), relative to the config
+    /// file that names it.
     pub plog_schema: Option<PathBuf>,
 }
 
+/// Why rules could not be compiled or folders not compared. Problems with individual
+/// files are not errors: they are [`FileOutcome::Invalid`] entries.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    /// A configuration mistake, as one line naming the config file and what to fix.
     #[error("{0}")]
     Invalid(String),
+    /// An output folder itself could not be read.
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

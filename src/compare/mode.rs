@@ -105,25 +105,26 @@ impl Transform<'_> {
         self.mode == Mode::Exact
     }
 
-    /// The compared form of `raw` (one line, with its `\n` if it has one) into `out`.
-    fn apply(&self, raw: &[u8], out: &mut Vec<u8>) {
-        out.clear();
+    /// The compared form of `raw` (one line, with its `\n` if it has one) into `out`;
+    /// `scratch` is working space.
+    fn apply(&self, raw: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
         let (body, nl) = match raw.strip_suffix(b"\n") {
             Some(b) => (b, true),
             None => (raw, false),
         };
         match self.mode {
             Mode::Text => {
-                let filtered = self.filters.apply(trim_end_ws(body));
-                out.extend_from_slice(trim_end_ws(&filtered));
+                self.filters.apply_into(trim_end_ws(body), out, scratch);
+                let keep = trim_end_ws(out).len();
+                out.truncate(keep);
             }
             Mode::Exact => {
-                out.extend_from_slice(&self.filters.apply(body));
+                self.filters.apply_into(body, out, scratch);
                 if nl {
                     out.push(b'\n');
                 }
             }
-            Mode::Sorted | Mode::Plog => out.extend_from_slice(&self.filters.apply(body)),
+            Mode::Sorted | Mode::Plog => self.filters.apply_into(body, out, scratch),
         }
     }
 
@@ -147,13 +148,13 @@ impl Transform<'_> {
         } else {
             let mut lines = Lines::with_terminators(true, size as usize);
             let mut reader = BufReader::with_capacity(1 << 20, f);
-            let (mut raw, mut out) = (Vec::new(), Vec::new());
+            let (mut raw, mut out, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
             loop {
                 raw.clear();
                 if reader.read_until(b'\n', &mut raw)? == 0 {
                     break;
                 }
-                self.apply(&raw, &mut out);
+                self.apply(&raw, &mut out, &mut scratch);
                 lines.push(&out);
             }
             lines
@@ -177,7 +178,7 @@ fn first_line_difference(
     let mut ra = BufReader::with_capacity(1 << 20, a);
     let mut rb = BufReader::with_capacity(1 << 20, b);
     let (mut raw_a, mut raw_b) = (Vec::new(), Vec::new());
-    let (mut la, mut lb) = (Vec::new(), Vec::new());
+    let (mut la, mut lb, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
     let mut context: VecDeque<Vec<u8>> = VecDeque::new();
     let mut line = 0u64;
     loop {
@@ -195,14 +196,14 @@ fn first_line_difference(
         }
         // Equal raw lines are equal after any filter: only differing lines pay for regexes.
         if raw_a != raw_b {
-            tf.apply(&raw_a, &mut la);
-            tf.apply(&raw_b, &mut lb);
+            tf.apply(&raw_a, &mut la, &mut scratch);
+            tf.apply(&raw_b, &mut lb, &mut scratch);
             if na == 0 || nb == 0 || la != lb {
                 let context = context
                     .iter()
                     .map(|raw| {
                         let mut out = Vec::new();
-                        tf.apply(raw, &mut out);
+                        tf.apply(raw, &mut out, &mut scratch);
                         out
                     })
                     .collect();
