@@ -6,25 +6,32 @@
 //! - [`looks_like_pandalog`] and [`compare_files`] for the `plog` compare mode of test outputs.
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub mod cli;
+pub mod decode;
+pub mod diff;
+mod error;
+pub mod layout;
+pub mod lines;
+pub mod pipeline;
+pub mod reader;
+pub mod recover;
+pub mod render;
+pub mod schema;
+pub mod writer;
 
-/// Everything that can go wrong reading, decoding or comparing pandalogs.
-#[derive(Debug, thiserror::Error)]
-pub enum PlogError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Unsupported(String),
-}
+pub use decode::Decoder;
+pub use error::PlogError;
+pub use reader::ReadOptions;
+pub use schema::Schema;
+pub use writer::PlogWriter;
 
-/// True when the file's first bytes look like a pandalog header (by content, not by name).
-pub fn looks_like_pandalog(_path: &Path) -> std::io::Result<bool> {
-    Ok(false)
+/// True when the file looks like a pandalog by content: a plausible header (version,
+/// directory position inside the file, non-zero chunk size) and a zlib stream at byte
+/// 128, or an all-zero header (a log never closed) followed by a zlib stream.
+pub fn looks_like_pandalog(path: &Path) -> std::io::Result<bool> {
+    layout::looks_like_pandalog(path)
 }
 
 /// How [`compare_files`] decodes and renders entries.
@@ -48,11 +55,24 @@ pub struct CompareOutcome {
 
 /// Decode both logs and compare them entry by entry after `filter`.
 pub fn compare_files(
-    _blessed: &Path,
-    _new: &Path,
-    _opts: &CompareOptions<'_>,
+    blessed: &Path,
+    new: &Path,
+    opts: &CompareOptions<'_>,
 ) -> Result<CompareOutcome, PlogError> {
-    Err(PlogError::Unsupported(
-        "pandalog comparison is not implemented yet".into(),
-    ))
+    let decoder = Arc::new(Decoder::new(Schema::resolve(opts.schema)?));
+    let ropts = ReadOptions::default();
+    let a = lines::entry_lines(blessed, &decoder, &ropts)?;
+    let b = lines::entry_lines(new, &decoder, &ropts)?;
+    let filt = |r: Result<diff::EntryLine, PlogError>| {
+        r.map(|mut e| {
+            e.text = (opts.filter)(&e.text);
+            e
+        })
+    };
+    let mut report = diff::DiffReport::new(opts.max_report_lines, "blessed", "new");
+    diff::diff(a.map(filt), b.map(filt), &mut report)?;
+    Ok(CompareOutcome {
+        equal: report.equal(),
+        report: report.render(),
+    })
 }

@@ -1,0 +1,288 @@
+//! Entry-level diff of two decoded logs. Entries are aligned by position and `instr`
+//! (a merge on instruction count: at differing counts the side with the smaller one
+//! has an extra entry); paired entries are compared field by field on their text form.
+
+use std::collections::BTreeMap;
+
+/// One entry reduced to what the diff needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryLine {
+    /// Position in its log (0 = the bogus first entry).
+    pub index: u64,
+    pub instr: u64,
+    pub pc: u64,
+    /// The `path=value` text line (after the caller's filters).
+    pub text: String,
+}
+
+/// Collects the report of a diff.
+#[derive(Debug, Default)]
+pub struct DiffReport {
+    pub lines: Vec<String>,
+    pub changed: u64,
+    pub only_a: u64,
+    pub only_b: u64,
+    pub entries_a: u64,
+    pub entries_b: u64,
+    max_lines: usize,
+    names: (String, String),
+}
+
+impl DiffReport {
+    /// `names` label the sides in one-side-only lines (e.g. `A`/`B`, `blessed`/`new`).
+    pub fn new(max_lines: usize, a: &str, b: &str) -> Self {
+        DiffReport {
+            max_lines,
+            names: (a.into(), b.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn equal(&self) -> bool {
+        self.changed == 0 && self.only_a == 0 && self.only_b == 0
+    }
+
+    fn push(&mut self, line: String) {
+        if self.lines.len() < self.max_lines {
+            self.lines.push(line);
+        }
+    }
+
+    /// One line of totals.
+    pub fn summary(&self) -> String {
+        let shown = self.changed + self.only_a + self.only_b;
+        let more = shown.saturating_sub(self.lines.len() as u64);
+        let tail = if more > 0 {
+            format!(" ({more} not shown)")
+        } else {
+            String::new()
+        };
+        format!(
+            "{} entries differ, {} only in {}, {} only in {} ({} vs {} entries){tail}",
+            self.changed,
+            self.only_a,
+            self.names.0,
+            self.only_b,
+            self.names.1,
+            self.entries_a,
+            self.entries_b
+        )
+    }
+
+    /// Report lines plus the summary, newline-terminated; empty when equal.
+    pub fn render(&self) -> String {
+        if self.equal() {
+            return String::new();
+        }
+        let mut s = String::new();
+        for l in &self.lines {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s.push_str(&self.summary());
+        s.push('\n');
+        s
+    }
+}
+
+/// Diffs two ordered entry streams. Errors from either stream stop the diff.
+pub fn diff<E>(
+    a: impl Iterator<Item = Result<EntryLine, E>>,
+    b: impl Iterator<Item = Result<EntryLine, E>>,
+    report: &mut DiffReport,
+) -> Result<(), E> {
+    let mut a = a.peekable();
+    let mut b = b.peekable();
+    loop {
+        let (ea, eb) = match (a.peek(), b.peek()) {
+            (None, None) => return Ok(()),
+            (Some(Err(_)), _) => return a.next().map_or(Ok(()), |r| r.map(drop)),
+            (_, Some(Err(_))) => return b.next().map_or(Ok(()), |r| r.map(drop)),
+            (Some(Ok(x)), Some(Ok(y))) => (Some(x.instr), Some(y.instr)),
+            (Some(Ok(_)), None) => (Some(0), None),
+            (None, Some(Ok(_))) => (None, Some(0)),
+        };
+        match (ea, eb) {
+            (Some(x), Some(y)) if x == y => {
+                let (Some(Ok(x)), Some(Ok(y))) = (a.next(), b.next()) else {
+                    continue;
+                };
+                report.entries_a += 1;
+                report.entries_b += 1;
+                if x.text != y.text {
+                    report.changed += 1;
+                    let line = format!("{}: {}", label(&x, None), field_changes(&x.text, &y.text));
+                    report.push(line);
+                }
+            }
+            (Some(x), Some(y)) if x < y => one_side(&mut a, report, true),
+            (Some(_), None) => one_side(&mut a, report, true),
+            _ => one_side(&mut b, report, false),
+        }
+    }
+}
+
+fn one_side<E>(
+    it: &mut impl Iterator<Item = Result<EntryLine, E>>,
+    report: &mut DiffReport,
+    is_a: bool,
+) {
+    let Some(Ok(e)) = it.next() else { return };
+    let name = if is_a {
+        report.names.0.clone()
+    } else {
+        report.names.1.clone()
+    };
+    if is_a {
+        report.entries_a += 1;
+        report.only_a += 1;
+    } else {
+        report.entries_b += 1;
+        report.only_b += 1;
+    }
+    let line = format!(
+        "{}: only in {name}: {}",
+        label(&e, Some(&name)),
+        clip(&e.text, 200)
+    );
+    report.push(line);
+}
+
+fn label(e: &EntryLine, side: Option<&str>) -> String {
+    let of = side.map(|s| format!(" of {s}")).unwrap_or_default();
+    format!("entry {}{of} (instr {}, pc {:#x})", e.index, e.instr, e.pc)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max).collect();
+    t.push('…');
+    t
+}
+
+/// `path old → new` for every field that differs between two text lines.
+pub fn field_changes(a: &str, b: &str) -> String {
+    let ta = tokens(a);
+    let tb = tokens(b);
+    let mut keys: Vec<&str> = ta.keys().chain(tb.keys()).copied().collect();
+    keys.sort_by_key(|k| (order(&ta, &tb, k), *k));
+    keys.dedup();
+    let mut parts = Vec::new();
+    for k in keys {
+        let (x, y) = (ta.get(k), tb.get(k));
+        if x != y {
+            let show = |v: Option<&&str>| v.map_or("(absent)".to_string(), |s| clip(s, 80));
+            parts.push(format!("{k} {} → {}", show(x), show(y)));
+        }
+    }
+    if parts.is_empty() {
+        // Same tokens, different text (e.g. whitespace left by a filter).
+        return format!("{} → {}", clip(a, 100), clip(b, 100));
+    }
+    parts.join("; ")
+}
+
+fn order(ta: &BTreeMap<&str, (usize, &str)>, tb: &BTreeMap<&str, (usize, &str)>, k: &str) -> usize {
+    ta.get(k).or_else(|| tb.get(k)).map_or(usize::MAX, |v| v.0)
+}
+
+fn tokens(line: &str) -> TokenMap<'_> {
+    let mut m = BTreeMap::new();
+    for (i, tok) in split_tokens(line).into_iter().enumerate() {
+        let (k, v) = tok.split_once('=').unwrap_or((tok, ""));
+        m.insert(k, (i, v));
+    }
+    TokenMap(m)
+}
+
+struct TokenMap<'a>(BTreeMap<&'a str, (usize, &'a str)>);
+
+impl<'a> TokenMap<'a> {
+    fn keys(&self) -> impl Iterator<Item = &&'a str> {
+        self.0.keys()
+    }
+    fn get(&self, k: &str) -> Option<&&'a str> {
+        self.0.get(k).map(|v| &v.1)
+    }
+}
+
+impl<'a> std::ops::Deref for TokenMap<'a> {
+    type Target = BTreeMap<&'a str, (usize, &'a str)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// Splits at spaces outside double-quoted strings.
+fn split_tokens(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if i > start {
+                    out.push(&line[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < line.len() {
+        out.push(&line[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(index: u64, instr: u64, text: &str) -> Result<EntryLine, ()> {
+        Ok(EntryLine {
+            index,
+            instr,
+            pc: 0x10,
+            text: text.into(),
+        })
+    }
+
+    #[test]
+    fn field_level_change() {
+        assert_eq!(
+            field_changes(
+                r#"instr=5 pc=0x1 asid_info.pid=42 name="a b""#,
+                r#"instr=5 pc=0x1 asid_info.pid=43 name="a b""#
+            ),
+            "asid_info.pid 42 → 43"
+        );
+        assert_eq!(
+            field_changes("instr=5 x=1", "instr=5 y=2"),
+            "x 1 → (absent); y (absent) → 2"
+        );
+    }
+
+    #[test]
+    fn extra_entries_on_either_side() {
+        let a = vec![e(0, 1, "a"), e(1, 2, "b"), e(2, 3, "c")];
+        let b = vec![e(0, 1, "a"), e(1, 3, "c"), e(2, 4, "d")];
+        let mut r = DiffReport::new(10, "A", "B");
+        diff(a.into_iter(), b.into_iter(), &mut r).unwrap();
+        assert_eq!((r.changed, r.only_a, r.only_b), (0, 1, 1));
+        assert!(
+            r.lines[0].starts_with("entry 1 of A (instr 2, pc 0x10): only in A"),
+            "{:?}",
+            r.lines
+        );
+        assert!(
+            r.lines[1].starts_with("entry 2 of B (instr 4"),
+            "{:?}",
+            r.lines
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! Entries as ordered streams of decoded, rendered items, numbered across chunks.
+//! Decoding and rendering run on the pipeline's worker threads.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::PlogError;
+use crate::decode::{DecodeError, Decoder, Msg, pc_instr};
+use crate::diff::EntryLine;
+use crate::layout::Layout;
+use crate::pipeline::ChunkStream;
+use crate::reader::{RawChunk, ReadOptions, map_chunks, open_layout};
+use crate::render;
+
+/// Turns a decode error into a one-line error naming chunk, entry and byte.
+pub fn entry_error(path: &Path, chunk: &RawChunk, i: usize, e: DecodeError) -> PlogError {
+    PlogError::Entry {
+        path: path.display().to_string(),
+        chunk: chunk.span.index,
+        entry: i as u64,
+        offset: (chunk.entries[i].start + e.offset) as u64,
+        msg: format!("bad protobuf: {}", e.msg),
+    }
+}
+
+/// Decodes every entry of a chunk and hands it to `f` with its index in the chunk.
+pub fn for_each_decoded(
+    path: &Path,
+    decoder: &Decoder,
+    chunk: &RawChunk,
+    mut f: impl FnMut(usize, &Msg<'_>),
+) -> Result<(), PlogError> {
+    for i in 0..chunk.entries.len() {
+        let m = decoder
+            .decode(chunk.entry(i))
+            .map_err(|e| entry_error(path, chunk, i, e))?;
+        f(i, &m);
+    }
+    Ok(())
+}
+
+/// Flattens per-chunk vectors into one ordered stream, numbering entries globally.
+pub struct Flatten<T> {
+    stream: ChunkStream<Vec<T>>,
+    buf: VecDeque<T>,
+}
+
+impl<T> Iterator for Flatten<T> {
+    type Item = Result<T, PlogError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(x) = self.buf.pop_front() {
+                return Some(Ok(x));
+            }
+            match self.stream.next()? {
+                Ok(v) => self.buf = v.into(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// The text lines (with `instr`/`pc`) of every entry of `path`, for diffing.
+pub fn entry_lines(
+    path: &Path,
+    decoder: &Arc<Decoder>,
+    opts: &ReadOptions,
+) -> Result<Numbered<Flatten<EntryLine>>, PlogError> {
+    let layout = open_layout(path, opts)?;
+    Ok(Numbered {
+        inner: lines_of(path, &layout, decoder, opts),
+        next: 0,
+    })
+}
+
+fn lines_of(
+    path: &Path,
+    layout: &Layout,
+    decoder: &Arc<Decoder>,
+    opts: &ReadOptions,
+) -> Flatten<EntryLine> {
+    let d = Arc::clone(decoder);
+    let p = path.to_path_buf();
+    let stream = map_chunks(path, layout, opts, move |chunk| {
+        let mut out = Vec::with_capacity(chunk.entries.len());
+        for_each_decoded(&p, &d, chunk, |i, m| {
+            let (pc, instr) = pc_instr(chunk.entry(i));
+            let mut text = String::new();
+            render::text(&mut text, d.schema(), m);
+            out.push(EntryLine {
+                index: 0,
+                instr: instr.unwrap_or(0),
+                pc: pc.unwrap_or(0),
+                text,
+            });
+        })?;
+        Ok(out)
+    });
+    Flatten {
+        stream,
+        buf: VecDeque::new(),
+    }
+}
+
+/// Assigns global entry indices.
+pub struct Numbered<I> {
+    inner: I,
+    next: u64,
+}
+
+impl<I: Iterator<Item = Result<EntryLine, PlogError>>> Iterator for Numbered<I> {
+    type Item = Result<EntryLine, PlogError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let r = self.inner.next()?;
+        Some(r.map(|mut e| {
+            e.index = self.next;
+            self.next += 1;
+            e
+        }))
+    }
+}

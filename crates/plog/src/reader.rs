@@ -1,0 +1,134 @@
+//! Streaming reader: the chunk layout (from the directory, or scanned with
+//! `--recover`), the split of a decompressed chunk into length-prefixed entries, and
+//! the per-chunk map over the parallel pipeline.
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::PlogError;
+use crate::layout::{ChunkSpan, Layout, read_layout};
+use crate::pipeline::{ChunkStream, default_threads};
+use crate::recover::scan_layout;
+
+/// How to open a log.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Ignore header and directory; find chunks by scanning for zlib streams.
+    pub recover: bool,
+    /// Decompression threads (0 = one per core).
+    pub threads: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            recover: false,
+            threads: 0,
+        }
+    }
+}
+
+/// Chunk layout of `path`, from its directory or by scanning.
+pub fn open_layout(path: &Path, opts: &ReadOptions) -> Result<Layout, PlogError> {
+    if opts.recover {
+        scan_layout(path)
+    } else {
+        read_layout(path)
+    }
+}
+
+/// A decompressed chunk and the byte ranges of its entries' messages.
+pub struct RawChunk {
+    pub span: ChunkSpan,
+    pub data: Vec<u8>,
+    pub entries: Vec<Range<usize>>,
+}
+
+impl RawChunk {
+    pub fn entry(&self, i: usize) -> &[u8] {
+        &self.data[self.entries[i].clone()]
+    }
+}
+
+/// Splits a decompressed chunk into `u32` length-prefixed entries. A recovered chunk
+/// whose stream was cut short loses only its incomplete last entry.
+pub fn split_entries(
+    path: &Path,
+    span: &ChunkSpan,
+    data: &[u8],
+) -> Result<Vec<Range<usize>>, PlogError> {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while pos < data.len() {
+        let left = data.len() - pos;
+        let err = |msg: String| PlogError::Entry {
+            path: path.display().to_string(),
+            chunk: span.index,
+            entry: out.len() as u64,
+            offset: pos as u64,
+            msg,
+        };
+        if left < 4 {
+            if span.truncated {
+                break;
+            }
+            return Err(err(format!(
+                "{left} bytes left, too few for a length prefix"
+            )));
+        }
+        let len =
+            u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
+        if len > left - 4 {
+            if span.truncated {
+                break;
+            }
+            return Err(err(format!(
+                "entry length {len} exceeds the {} bytes left in the chunk",
+                left - 4
+            )));
+        }
+        out.push(pos + 4..pos + 4 + len);
+        pos += 4 + len;
+    }
+    Ok(out)
+}
+
+/// Runs `f` on every chunk (decompressed and split) on worker threads; results come
+/// back in chunk order.
+pub fn map_chunks<T, F>(path: &Path, layout: &Layout, opts: &ReadOptions, f: F) -> ChunkStream<T>
+where
+    T: Send + 'static,
+    F: Fn(&RawChunk) -> Result<T, PlogError> + Send + Sync + 'static,
+{
+    let threads = if opts.threads == 0 {
+        default_threads()
+    } else {
+        opts.threads
+    };
+    let p = path.to_path_buf();
+    let work = Arc::new(move |span: &ChunkSpan, data: Vec<u8>| {
+        let entries = split_entries(&p, span, &data)?;
+        f(&RawChunk {
+            span: span.clone(),
+            data,
+            entries,
+        })
+    });
+    ChunkStream::start(path, layout, threads, work)
+}
+
+/// Reads every entry's message bytes into memory, in order. Convenient for tests and
+/// small logs; large logs should use [`map_chunks`].
+pub fn read_all(path: &Path, opts: &ReadOptions) -> Result<Vec<Vec<u8>>, PlogError> {
+    let layout = open_layout(path, opts)?;
+    let mut out = Vec::new();
+    for chunk in map_chunks(path, &layout, opts, |c| {
+        Ok((0..c.entries.len())
+            .map(|i| c.entry(i).to_vec())
+            .collect::<Vec<_>>())
+    }) {
+        out.extend(chunk?);
+    }
+    Ok(out)
+}
