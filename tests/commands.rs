@@ -1,0 +1,351 @@
+//! Every command on small suites: init, setup, bless, test, accept, list, diff,
+//! clean --orphans; the default command, `all`, options around the command, `--failed`,
+//! and an existing-style suite of Python 3 scripts using `ptest_utils`.
+
+mod common;
+
+use common::{TestSuite, read};
+
+/// A test whose output is the content of `$PTEST_SCRATCH/NAME.value` (default "one").
+fn echoing(s: TestSuite, name: &str) -> TestSuite {
+    s.sh(
+        name,
+        &format!(
+            "v=$PTEST_SCRATCH/{name}.value\n\
+             if [ -e \"$v\" ]; then cat \"$v\"; else echo one; fi > \"$PTEST_OUTFILE\""
+        ),
+    )
+}
+
+fn set_value(s: &TestSuite, name: &str, value: &str) {
+    std::fs::write(s.scratch(&format!("{name}.value")), value).unwrap();
+}
+
+#[test]
+fn init_creates_the_layout_and_runs_every_setup() {
+    let s = TestSuite::new()
+        .sh("a", "true")
+        .setup_sh(
+            "a",
+            "echo recording > \"$PTEST_REPLAY_DIR/a-rr-nondet.log\"",
+        )
+        .sh("b", "true")
+        .line("#c");
+    s.ptest(&["init"]).code(0).says(&["ready"]);
+    for dir in [
+        "qcows",
+        "replays/a",
+        "blessed/a",
+        "tmpout/a",
+        "misc/b",
+        "logs/b",
+    ] {
+        assert!(s.reg.join(dir).is_dir(), "{dir} not created");
+    }
+    assert!(
+        !s.reg.join("blessed/c").exists(),
+        "disabled test got folders"
+    );
+    assert_eq!(read(s.reg.join("replays/a/a-rr-nondet.log")), "recording\n");
+    // b has no setup script: nothing to set up is a success.
+    assert_eq!(s.ptest(&["setup", "b"]).code(0).status_of("b"), "PASS");
+}
+
+#[test]
+fn setup_runs_only_setup_scripts() {
+    let s = TestSuite::new()
+        .sh(
+            "a",
+            "echo ran > \"$PTEST_SCRATCH/test-ran\"; echo x > \"$PTEST_OUTFILE\"",
+        )
+        .setup_sh("a", "echo \"$PTEST_MODE\" > \"$PTEST_SCRATCH/setup-ran\"");
+    s.ptest(&["setup"]).code(0);
+    assert_eq!(read(s.scratch("setup-ran")), "setup\n");
+    assert!(!s.scratch("test-ran").exists(), "setup ran the test script");
+    assert!(!s.blessed("a").join("a.out").exists());
+}
+
+#[test]
+fn bless_then_test_passes_and_test_is_the_default_command() {
+    let s = echoing(echoing(TestSuite::new(), "a"), "b");
+    s.ptest(&["bless"])
+        .code(0)
+        .says(&["blessed 1 new file(s)", "ptest: all 2 bless succeeded"]);
+    assert_eq!(read(s.blessed("a").join("a.out")), "one\n");
+    s.ptest(&["test"])
+        .code(0)
+        .says(&["ptest: all 2 test succeeded"]);
+    // No command: `test` on every enabled test.
+    let run = s.ptest::<&str>(&[]);
+    run.code(0).says(&["ptest: testing 2 test(s)"]);
+    // A name without a command: `test` on that test only; `all` means every test.
+    s.ptest(&["b"])
+        .code(0)
+        .says(&["testing 1 test(s)", "] b"])
+        .never_says("] a");
+    s.ptest(&["test", "all"])
+        .code(0)
+        .says(&["testing 2 test(s)"]);
+    // A change in the output is caught by the default command too.
+    set_value(&s, "a", "two\n");
+    s.ptest::<&str>(&[]).code(100);
+}
+
+#[test]
+fn bless_prints_what_changed_against_the_old_reference() {
+    let s = echoing(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    s.ptest(&["bless"])
+        .code(0)
+        .says(&["unchanged from the old reference"]);
+    set_value(&s, "a", "two\n");
+    s.ptest(&["bless"])
+        .code(0)
+        .says(&["vs the old reference: 1 file(s) differ", "-one", "+two"]);
+    assert_eq!(read(s.blessed("a").join("a.out")), "two\n");
+}
+
+#[test]
+fn options_go_before_or_after_the_command() {
+    let s = echoing(echoing(TestSuite::new(), "a"), "b");
+    s.ptest(&["-j", "1", "--timeout", "20m", "bless"])
+        .code(0)
+        .says(&["1 at a time"]);
+    s.ptest(&["test", "-j", "1", "--timeout", "20m"])
+        .code(0)
+        .says(&["1 at a time"]);
+    s.ptest(&["--suite", ".", "test", "a", "-j", "2"])
+        .code(0)
+        .says(&["testing 1 test(s), 2 at a time"]);
+    s.ptest(&["-j", "2", "a", "b"])
+        .code(0)
+        .says(&["testing 2 test(s)"]);
+    // The regression directory as an option instead of the environment.
+    let other = s.scratch("other-reg");
+    let other = other.to_str().unwrap();
+    s.cmd()
+        .env_remove("PANDA_REGRESSION_DIR")
+        .args(["bless", "--regression-dir", other])
+        .assert()
+        .code(0);
+    assert!(s.scratch("other-reg/blessed/a/a.out").is_file());
+}
+
+#[test]
+fn unknown_test_name_is_a_usage_error() {
+    let s = echoing(TestSuite::new(), "a");
+    s.ptest(&["test", "nope"])
+        .code(2)
+        .says(&["unknown test \"nope\"", "config.testing"]);
+}
+
+#[test]
+fn accept_promotes_the_last_test_run_without_rerunning() {
+    let s = echoing(echoing(TestSuite::new(), "a"), "b");
+    s.ptest(&["bless"]).code(0);
+    set_value(&s, "a", "two\n");
+    s.ptest(&["test"]).code(100);
+    // Make a re-run detectable: accept must not run the script again.
+    set_value(&s, "a", "three\n");
+    s.ptest(&["accept"])
+        .code(0)
+        .says(&["accepted a: 1 file(s)"])
+        .never_says("accepted b");
+    assert_eq!(read(s.blessed("a").join("a.out")), "two\n");
+    s.ptest(&["accept", "a"])
+        .code(2)
+        .says(&["already accepted"]);
+    set_value(&s, "a", "two\n");
+    s.ptest(&["test"]).code(0);
+}
+
+#[test]
+fn accept_refuses_runs_whose_script_failed() {
+    let s = TestSuite::new().sh(
+        "a",
+        "echo out > \"$PTEST_OUTFILE\"\n[ ! -e \"$PTEST_SCRATCH/fail\" ]",
+    );
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("fail"), "").unwrap();
+    s.ptest(&["test"]).code(100);
+    s.ptest(&["accept", "a"])
+        .code(2)
+        .says(&["not accepting a", "did not exit 0"]);
+    assert_eq!(read(s.blessed("a").join("a.out")), "out\n");
+    // Nothing to accept when nothing failed on a mismatch.
+    s.ptest(&["accept"]).code(0).says(&["nothing to accept"]);
+}
+
+#[test]
+fn list_shows_tests_scripts_references_last_runs_and_orphans() {
+    let s = echoing(echoing(TestSuite::new(), "a"), "gone")
+        .setup_sh("a", "true")
+        .line("#off")
+        .line("nofolder");
+    s.ptest(&["bless", "a", "gone"]).code(0);
+    s.ptest(&["test", "a"]).code(0);
+    // `gone` leaves config.testing: its reference becomes an orphan.
+    std::fs::write(s.dir.join("config.testing"), "a\n#off\nnofolder\n").unwrap();
+    let run = s.ptest(&["list"]);
+    run.code(0);
+    let line = |name: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} not listed:\n{}", run.stdout))
+            .to_string()
+    };
+    let a = line("a");
+    assert!(
+        a.contains("enabled") && a.contains("setup+test") && a.contains("1 file(s)"),
+        "{a}"
+    );
+    assert!(a.contains("test passed"), "{a}");
+    assert!(line("off").contains("disabled"), "{}", line("off"));
+    assert!(
+        line("nofolder").contains("test missing"),
+        "{}",
+        line("nofolder")
+    );
+    run.says(&["orphaned references", "gone", "ptest clean --orphans"]);
+    // Listing is read-only: the orphan is still there.
+    assert!(s.blessed("gone").join("gone.out").is_file());
+}
+
+#[test]
+fn list_works_without_a_regression_directory() {
+    let s = echoing(TestSuite::new(), "a");
+    s.cmd()
+        .env_remove("PANDA_REGRESSION_DIR")
+        .arg("list")
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("a "))
+        .stdout(predicates::str::contains("no regression directory"));
+}
+
+#[test]
+fn diff_shows_the_last_runs_differences_again() {
+    let s = echoing(echoing(TestSuite::new(), "a"), "b");
+    s.ptest(&["bless"]).code(0);
+    s.ptest(&["diff"]).code(0).says(&["no differences"]);
+    set_value(&s, "a", "one\ntwo\n");
+    s.ptest(&["test"]).code(100);
+    // Changing the output now must not change what `diff` shows: it is the last run's.
+    set_value(&s, "a", "zzz\n");
+    let run = s.ptest(&["diff"]);
+    run.code(0).says(&["a: failed", "+two"]).never_says("zzz");
+    s.ptest(&["diff", "a"]).code(0).says(&["+two"]);
+    s.ptest(&["diff", "b"])
+        .code(0)
+        .says(&["b: passed"])
+        .never_says("+two");
+}
+
+#[test]
+fn clean_orphans_removes_only_references_of_tests_not_in_config_testing() {
+    let s = echoing(echoing(echoing(TestSuite::new(), "a"), "gone"), "off");
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.dir.join("config.testing"), "a\n#off\n").unwrap();
+    // No other command removes an orphan as a side effect.
+    s.ptest(&["bless"]).code(0);
+    s.ptest(&["test"]).code(0);
+    s.ptest(&["init"]).code(0);
+    assert!(s.blessed("gone").join("gone.out").is_file());
+    s.ptest(&["clean"]).code(2).says(&["--orphans"]);
+    assert!(s.blessed("gone").join("gone.out").is_file());
+    s.ptest(&["clean", "--orphans"])
+        .code(0)
+        .says(&["removed orphaned reference"]);
+    assert!(!s.blessed("gone").exists());
+    // A disabled test is still in config.testing: not an orphan.
+    assert!(s.blessed("off").join("off.out").is_file());
+    assert!(s.blessed("a").join("a.out").is_file());
+    s.ptest(&["clean", "--orphans"])
+        .code(0)
+        .says(&["no orphaned references"]);
+}
+
+#[test]
+fn failed_reruns_only_tests_that_did_not_pass() {
+    let s = echoing(echoing(echoing(TestSuite::new(), "a"), "b"), "c");
+    s.ptest(&["bless"]).code(0);
+    set_value(&s, "b", "changed\n");
+    s.ptest(&["test"]).code(100);
+    let run = s.ptest(&["test", "--failed"]);
+    run.code(100).says(&["testing 1 test(s)", "] b"]);
+    run.never_says("] a").never_says("] c");
+    // bless --failed re-blesses just b; afterwards nothing failed.
+    s.ptest(&["bless", "--failed"])
+        .code(0)
+        .says(&["blessing 1 test(s)"]);
+    s.ptest(&["test"]).code(0);
+    s.ptest(&["test", "--failed"])
+        .code(0)
+        .says(&["no test failed"]);
+}
+
+#[test]
+fn disabled_tests_are_never_run_unless_named() {
+    let s = echoing(TestSuite::new(), "a");
+    let s = echoing(s, "off");
+    std::fs::write(s.dir.join("config.testing"), "a\n#off\n").unwrap();
+    s.ptest(&["bless"]).code(0).says(&["blessing 1 test(s)"]);
+    assert!(!s.blessed("off").join("off.out").exists());
+}
+
+/// An existing-style suite: ptest.py's `testing/tests/` layout, `#!/usr/bin/python`
+/// shebangs, Python 3 scripts using the `ptest_utils` names, run from `testing/`.
+#[test]
+fn existing_style_python_suite_runs_unchanged() {
+    let s = TestSuite::new();
+    let tests = s.dir.join("tests");
+    std::fs::create_dir_all(&tests).unwrap();
+    std::fs::rename(s.dir.join("config.testing"), tests.join("config.testing")).unwrap();
+    std::fs::write(tests.join("config.testing"), "strings1\n#taint1\n").unwrap();
+    s.write(
+        "tests/strings1/strings1-setup.py",
+        r#"#!/usr/bin/python
+import os
+from ptest_utils import *
+
+progress("Creating setup recording for " + testname)
+dir_required(replaydir)
+create_search_string_file("hello")
+with open(os.path.join(replaydir, testname + "-rr-nondet.log"), "w") as f:
+    f.write("fake replay\n")
+"#,
+    );
+    s.write(
+        "tests/strings1/strings1-test.py",
+        r#"#!/usr/bin/python
+import os
+from ptest_utils import *
+
+replay = os.path.join(replaydir, testname + "-rr-nondet.log")
+file_required(replay)
+file_required(search_string_file)
+with open(search_string_file) as f:
+    needle = f.read().strip()
+progress("Running test " + testname)
+with open(tmpoutfile, "w") as out:
+    out.write("searched %s in %s\n" % (needle, os.path.basename(replay)))
+    out.write("enabled %s disabled %s\n" % (enabled_tests, disabled_tests))
+    out.write("value %s\n" % os.environ.get("VALUE", "1"))
+"#,
+    );
+    s.ptest(&["init"]).code(0);
+    s.ptest(&["bless"]).code(0);
+    let out = read(s.blessed("strings1").join("strings1.out"));
+    assert_eq!(
+        out,
+        "searched hello in strings1-rr-nondet.log\nenabled ['strings1'] disabled ['#taint1']\nvalue 1\n"
+    );
+    s.ptest(&["test"]).code(0);
+    s.cmd().env("VALUE", "2").arg("test").assert().code(100);
+    // As with ptest.py: `cd testing/tests && ptest test` works too.
+    s.cmd().current_dir(&tests).arg("test").assert().code(0);
+    // The script's progress() lines land in the log.
+    let log = read(s.reg.join("logs/strings1/test.log"));
+    assert!(log.contains("[ptest] Running test strings1"), "{log}");
+}
