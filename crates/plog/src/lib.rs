@@ -19,6 +19,7 @@ pub mod reader;
 pub mod recover;
 pub mod render;
 pub mod schema;
+pub mod synth;
 pub mod writer;
 
 pub use decode::Decoder;

@@ -12,21 +12,12 @@ use crate::pipeline::{ChunkStream, default_threads};
 use crate::recover::scan_layout;
 
 /// How to open a log.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ReadOptions {
     /// Ignore header and directory; find chunks by scanning for zlib streams.
     pub recover: bool,
     /// Decompression threads (0 = one per core).
     pub threads: usize,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            recover: false,
-            threads: 0,
-        }
-    }
 }
 
 /// Chunk layout of `path`, from its directory or by scanning.

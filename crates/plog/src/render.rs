@@ -367,7 +367,7 @@ mod tests {
             assert_eq!(py_repr(x), want, "{x}");
         }
         assert_eq!(py_repr(shortest_f32(0.1f32)), "0.1");
-        assert_eq!(py_repr(shortest_f32(3.14159f32)), "3.14159");
+        assert_eq!(py_repr(shortest_f32(1.23456f32)), "1.23456");
     }
 
     #[test]

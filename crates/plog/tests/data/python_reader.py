@@ -1,0 +1,35 @@
+"""Runs PANDA's reference reader (`python -m pandare.plog_reader FILE`) without
+importing pandare/__init__.py (which needs PANDA's native libraries): the package is
+stubbed and plog_pb2 / plog_reader are loaded from the installed pandare directly.
+
+    pip install pandare protobuf
+    python3 python_reader.py FILE            # what `python -m pandare.plog_reader` prints
+    python3 python_reader.py --bench FILE    # entries/s of PLogReader + MessageToJson
+"""
+import importlib.util, os, runpy, site, sys, time, types
+
+base = next((os.path.join(p, "pandare") for p in site.getsitepackages() + [site.getusersitepackages()]
+             if os.path.isfile(os.path.join(p, "pandare", "plog_pb2.py"))), None)
+if base is None:
+    sys.exit("python_reader.py: pandare is not installed (pip install pandare protobuf)")
+pkg = types.ModuleType("pandare"); pkg.__path__ = [base]; sys.modules["pandare"] = pkg
+spec = importlib.util.spec_from_file_location("pandare.plog_pb2", os.path.join(base, "plog_pb2.py"))
+pb2 = importlib.util.module_from_spec(spec); sys.modules["pandare.plog_pb2"] = pb2; spec.loader.exec_module(pb2)
+pkg.plog_pb2 = pb2
+
+if sys.argv[1] == "--bench":
+    spec = importlib.util.spec_from_file_location("pandare.plog_reader", os.path.join(base, "plog_reader.py"))
+    rd = importlib.util.module_from_spec(spec); spec.loader.exec_module(rd)
+    from google.protobuf.json_format import MessageToJson
+    from google.protobuf.internal import api_implementation
+    limit = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    t0 = time.perf_counter(); n = 0
+    with rd.PLogReader(sys.argv[2]) as plr:
+        for m in plr:
+            MessageToJson(m); n += 1
+            if limit and n >= limit: break
+    dt = time.perf_counter() - t0
+    print("%s %d %.3f %.0f" % (api_implementation.Type(), n, dt, n / dt))
+else:
+    sys.argv = sys.argv[:1] + sys.argv[1:]
+    runpy.run_path(os.path.join(base, "plog_reader.py"), run_name="__main__")
