@@ -61,6 +61,8 @@ pub struct Suite {
 
 impl Suite {
     pub fn new(ptest_toml: &str, tests: &[(&str, &str, &str)]) -> Suite {
+        // Build the binary now, so that timed commands do not include the build.
+        ptest_bin();
         let dir = tempfile::tempdir().unwrap();
         let mut config = String::new();
         for (name, setup, test) in tests {
@@ -79,6 +81,7 @@ impl Suite {
 
     /// A copy of `examples/qemu` limited to `tests`.
     pub fn example(tests: &[&str]) -> Suite {
+        ptest_bin();
         let dir = tempfile::tempdir().unwrap();
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/qemu");
         let dst = dir.path().join("suite");

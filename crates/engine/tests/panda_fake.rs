@@ -1,0 +1,119 @@
+//! PANDA replay failure handling with a stand-in `panda-system-i386` (no PANDA build is
+//! available here): a replay whose progress output stops is killed and reported with
+//! where it stopped; a missing or non-executable PANDA is named.
+
+mod common;
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A suite with test `t`, a PANDA recording `foo` of 5000 instructions, and a fake
+/// PANDA printing `progress` and then doing `then`.
+fn setup(then: &str) -> (Suite, std::path::PathBuf) {
+    let s = Suite::new("[engine]\nstall-timeout = \"2s\"\n", &[("t", "", "")]);
+    let replays = s.regdir().join("replays/t");
+    std::fs::create_dir_all(&replays).unwrap();
+    std::fs::write(replays.join("foo-rr-nondet.log"), 5000u64.to_le_bytes()).unwrap();
+    std::fs::write(replays.join("foo-rr-snp"), b"snapshot").unwrap();
+    let build = s.dir.path().join("panda-build");
+    let soft = build.join("i386-softmmu");
+    std::fs::create_dir_all(&soft).unwrap();
+    let bin = soft.join("panda-system-i386");
+    std::fs::write(
+        &bin,
+        format!(
+            "#!/bin/sh\necho \"args: $*\"\necho 'foo:        1000 ( 20.00%) instrs.    0.10 sec.  0.10 GB ram.'\n\
+             echo 'foo:        2500 ( 50.00%) instrs.    0.20 sec.  0.10 GB ram.'\n{then}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (s, build)
+}
+
+fn replay(s: &Suite, build: &std::path::Path) -> (std::process::Output, Duration) {
+    let start = Instant::now();
+    let out = s.ptest(
+        &[
+            "replay",
+            "--arch",
+            "i386",
+            "foo",
+            "--",
+            "-panda",
+            "asidstory",
+        ],
+        &[
+            ("PTEST_TEST", "t"),
+            ("PANDA_BUILD", build.to_str().unwrap()),
+        ],
+    );
+    (out, start.elapsed())
+}
+
+#[test]
+fn a_replay_whose_progress_stops_is_killed_with_its_position() {
+    let (s, build) = setup("trap '' TERM\nsleep 300 &\nwhile :; do sleep 1; done");
+    let (out, took) = replay(&s, &build);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("replay foo stalled at instruction 2500 of 5000"),
+        "{t}"
+    );
+    assert!(took < Duration::from_secs(15), "{took:?}: {t}");
+    let log = std::fs::read_to_string(s.regdir().join("logs/t/foo-replay.log")).unwrap();
+    assert!(
+        log.contains("-replay") && log.contains("-panda asidstory"),
+        "{log}"
+    );
+    assert!(log.contains("( 50.00%)"), "{log}");
+    std::thread::sleep(Duration::from_millis(200));
+    let ps = std::process::Command::new("pgrep")
+        .args(["-f", &build.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        ps.stdout.is_empty(),
+        "PANDA survived: {}",
+        String::from_utf8_lossy(&ps.stdout)
+    );
+}
+
+#[test]
+fn a_finished_replay_runs_in_tmpout_and_a_failed_one_shows_its_log() {
+    let (s, build) = setup("echo 'Replay completed successfully' > replay-done.txt\nexit 0");
+    let (out, _) = replay(&s, &build);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(s.regdir().join("tmpout/t/replay-done.txt").exists());
+
+    let (s, build) = setup("echo 'panda: plugin asidstory not found' >&2\nexit 3");
+    let (out, _) = replay(&s, &build);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("PANDA failed") && t.contains("plugin asidstory not found"),
+        "{t}"
+    );
+}
+
+#[test]
+fn missing_panda_is_named() {
+    let (s, _) = setup("exit 0");
+    let out = s.ptest(
+        &["replay", "--arch", "i386", "foo"],
+        &[
+            ("PTEST_TEST", "t"),
+            ("PANDA_BUILD", "/nonexistent/build"),
+            ("PATH", "/usr/bin:/bin"),
+        ],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("PANDA not found")
+            && t.contains("/nonexistent/build/i386-softmmu/panda-system-i386"),
+        "{t}"
+    );
+}
