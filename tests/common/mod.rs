@@ -296,7 +296,7 @@ pub fn await_file(path: impl AsRef<Path>, limit: Duration) {
             "{} did not appear within {limit:?}",
             path.display()
         );
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

@@ -1,0 +1,261 @@
+//! Safety: a blessed reference is never half-written, even when ptest is SIGKILLed in the
+//! middle of `bless`; the lock keeps a second ptest off a busy regression directory;
+//! Ctrl-C kills the running scripts' process trees and leaves references untouched.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{TestSuite, alive, await_file, finish, read, read_pid, signal};
+use rustix::process::Signal;
+
+const FILES: usize = 120;
+const SIZE: usize = 48 * 1024;
+
+fn content(generation: usize, i: usize) -> Vec<u8> {
+    let line = format!("generation {generation} file {i}\n");
+    line.repeat(SIZE / line.len()).into_bytes()
+}
+
+/// Write generation `g` of the big test's outputs: FILES files named `gG_NNN`.
+fn make_generation(s: &TestSuite, g: usize) {
+    let dir = s.scratch(&format!("gen{g}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..FILES {
+        std::fs::write(dir.join(format!("g{g}_{i:03}")), content(g, i)).unwrap();
+    }
+}
+
+/// Which generation `blessed` holds, asserting it is one whole generation.
+#[track_caller]
+fn whole_generation(blessed: &Path) -> usize {
+    let files = common::tree(blessed);
+    assert_eq!(
+        files.len(),
+        FILES,
+        "blessed holds {} files, not {FILES}",
+        files.len()
+    );
+    let g: usize = files[0].0[1..2].parse().unwrap();
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        assert_eq!(
+            name,
+            &format!("g{g}_{i:03}"),
+            "mixed generations in {}",
+            blessed.display()
+        );
+        assert!(*bytes == content(g, i), "{name} has the wrong content");
+    }
+    g
+}
+
+/// Hidden leftovers (`.NAME.staging-PID`, `.NAME.old`) in `blessed/`.
+fn leftovers(s: &TestSuite) -> Vec<String> {
+    std::fs::read_dir(s.reg.join("blessed"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
+    let s = TestSuite::new().sh(
+        "big",
+        "g=$(cat \"$PTEST_SCRATCH/gen\")\n\
+         cp -R \"$PTEST_SCRATCH/gen$g/.\" \"$PTEST_TMPOUT_DIR/\"\n\
+         echo done > \"$PTEST_SCRATCH/script-done\"",
+    );
+    make_generation(&s, 0);
+    make_generation(&s, 1);
+    let marker = s.scratch("script-done");
+    let set_gen = |g: usize| std::fs::write(s.scratch("gen"), g.to_string()).unwrap();
+    set_gen(0);
+    s.ptest(&["bless"]).code(0);
+    assert_eq!(whole_generation(&s.blessed("big")), 0);
+
+    // How long ptest takes from the script's end to its own (check, compare, promote):
+    // the window the kills must land in.
+    set_gen(1);
+    std::fs::remove_file(&marker).unwrap();
+    let child = s.spawn(&["bless"]);
+    await_file(&marker, Duration::from_secs(20));
+    let t0 = Instant::now();
+    finish(child, Duration::from_secs(30)).code(0);
+    let window = t0.elapsed();
+    assert_eq!(whole_generation(&s.blessed("big")), 1);
+
+    let mut current = 1;
+    let mut seen = [0usize; 2];
+    for step in 0..=12u32 {
+        let next = 1 - current;
+        set_gen(next);
+        let _ = std::fs::remove_file(&marker);
+        let child = s.spawn(&["bless"]);
+        let pid = child.id();
+        await_file(&marker, Duration::from_secs(20));
+        // Kill at 0 %, 10 %, … 120 % of the window.
+        std::thread::sleep(window * step / 10);
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid as i32).unwrap(),
+            Signal::KILL,
+        );
+        let _ = finish(child, Duration::from_secs(10));
+        let g = whole_generation(&s.blessed("big"));
+        assert!(g == current || g == next);
+        seen[usize::from(g == next)] += 1;
+        current = g;
+        // The next command cleans up whatever the killed one left, and still finds a
+        // whole reference.
+        let run = s.ptest(&["test"]);
+        assert!(matches!(run.status.code(), Some(0 | 100)), "{}", run.all());
+        assert_eq!(leftovers(&s), Vec::<String>::new(), "after step {step}");
+        assert_eq!(whole_generation(&s.blessed("big")), current);
+    }
+    eprintln!(
+        "window {window:?}; kills that left the old reference: {}, the new one: {}",
+        seen[0], seen[1]
+    );
+}
+
+#[test]
+fn the_next_command_restores_a_reference_an_interrupted_bless_moved_aside() {
+    // What a crash between the two renames of the fallback path leaves behind.
+    let s = TestSuite::new().sh("a", "echo new > \"$PTEST_OUTFILE\"");
+    s.ptest(&["bless"]).code(0);
+    let blessed = s.reg.join("blessed");
+    std::fs::rename(blessed.join("a"), blessed.join(".a.old")).unwrap();
+    std::fs::create_dir_all(blessed.join(".a.staging-99999")).unwrap();
+    std::fs::write(blessed.join(".a.staging-99999/a.out"), "half").unwrap();
+    s.ptest(&["test"])
+        .code(0)
+        .says(&["restored the blessed reference of a"]);
+    assert_eq!(read(blessed.join("a/a.out")), "new\n");
+    assert_eq!(leftovers(&s), Vec::<String>::new());
+}
+
+/// Writes `started`, then waits for `$PTEST_SCRATCH/release`.
+const WAITS: &str = "echo started > \"$PTEST_SCRATCH/started\"\n\
+                     while [ ! -e \"$PTEST_SCRATCH/release\" ]; do sleep 0.02; done\n\
+                     echo x > \"$PTEST_OUTFILE\"";
+
+#[test]
+fn a_second_ptest_on_the_same_directory_is_refused_clearly() {
+    let s = TestSuite::new().sh("a", WAITS);
+    let first = s.spawn(&["bless"]);
+    await_file(s.scratch("started"), Duration::from_secs(20));
+    for args in [
+        vec!["test"],
+        vec!["bless"],
+        vec!["setup"],
+        vec!["init"],
+        vec!["accept", "a"],
+        vec!["clean", "--orphans"],
+    ] {
+        let run = s.ptest(&args);
+        run.code(2).says(&[
+            "another ptest is already running",
+            &format!("pid {}", first.id()),
+        ]);
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.all());
+    }
+    // The first run is unharmed.
+    std::fs::write(s.scratch("release"), "").unwrap();
+    finish(first, Duration::from_secs(20)).code(0);
+    assert_eq!(read(s.blessed("a").join("a.out")), "x\n");
+    // The lock went with it.
+    s.ptest(&["test"]).code(0);
+}
+
+#[test]
+fn the_lock_dies_with_a_killed_ptest() {
+    let s = TestSuite::new().sh("a", WAITS);
+    let first = s.spawn(&["bless"]);
+    await_file(s.scratch("started"), Duration::from_secs(20));
+    signal(first.id(), Signal::KILL);
+    let _ = finish(first, Duration::from_secs(10));
+    std::fs::write(s.scratch("release"), "").unwrap();
+    s.ptest(&["bless"]).code(0);
+}
+
+/// Blocks (with a grandchild) when `$PTEST_SCRATCH/block` exists, after writing new output.
+const BLOCKS: &str = "if [ ! -e \"$PTEST_SCRATCH/block\" ]; then echo old > \"$PTEST_OUTFILE\"; exit 0; fi\n\
+                      echo new > \"$PTEST_OUTFILE\"\n\
+                      sleep 600 &\n\
+                      echo $! > \"$PTEST_MISC_DIR/grandchild.pid\"\n\
+                      echo $$ > \"$PTEST_MISC_DIR/script.pid\"\n\
+                      wait";
+
+#[test]
+fn ctrl_c_kills_the_scripts_keeps_references_and_prints_the_partial_summary() {
+    let s = TestSuite::new()
+        .sh("t1", BLOCKS)
+        .sh("t2", BLOCKS)
+        .sh("t3", BLOCKS);
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("block"), "").unwrap();
+    let child = s.spawn(&["bless", "-j", "2"]);
+    let pid = child.id();
+    let pids: Vec<(i32, i32)> = ["t1", "t2"]
+        .iter()
+        .map(|t| {
+            let misc = s.misc(t);
+            await_file(misc.join("script.pid"), Duration::from_secs(20));
+            await_file(misc.join("grandchild.pid"), Duration::from_secs(20));
+            (
+                read_pid(misc.join("script.pid")),
+                read_pid(misc.join("grandchild.pid")),
+            )
+        })
+        .collect();
+    let t0 = Instant::now();
+    signal(pid, Signal::INT);
+    let run = finish(child, Duration::from_secs(20));
+    let took = t0.elapsed();
+    run.code(130);
+    for (script, grandchild) in pids {
+        assert!(!alive(script), "script {script} survived Ctrl-C");
+        assert!(
+            !alive(grandchild),
+            "grandchild {grandchild} survived Ctrl-C"
+        );
+    }
+    // The scripts died on SIGTERM: no need for the grace period.
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    // Partial summary: what ran was interrupted, what never started is said so.
+    run.says(&["Summary", "interrupted", "ptest: interrupted"]);
+    assert_eq!(run.status_of("t1"), "INTERRUPTED");
+    assert_eq!(run.status_of("t2"), "INTERRUPTED");
+    run.says(&["1 not run"]);
+    assert_eq!(
+        run.stdout
+            .lines()
+            .last()
+            .map(|l| l.starts_with("ptest: interrupted")),
+        Some(true)
+    );
+    for t in ["t1", "t2", "t3"] {
+        assert_eq!(read(s.blessed(t).join(format!("{t}.out"))), "old\n", "{t}");
+    }
+    assert_eq!(leftovers(&s), Vec::<String>::new());
+    // The directory is usable right after.
+    std::fs::remove_file(s.scratch("block")).unwrap();
+    s.ptest(&["test"]).code(0);
+}
+
+#[test]
+fn sigterm_to_ptest_behaves_like_ctrl_c() {
+    let s = TestSuite::new().sh("t1", BLOCKS);
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("block"), "").unwrap();
+    let child = s.spawn(&["test"]);
+    let misc = s.misc("t1");
+    await_file(misc.join("grandchild.pid"), Duration::from_secs(20));
+    let grandchild = read_pid(misc.join("grandchild.pid"));
+    signal(child.id(), Signal::TERM);
+    let run = finish(child, Duration::from_secs(20));
+    run.code(130).says(&["Summary"]);
+    assert!(!alive(grandchild));
+    assert_eq!(read(s.blessed("t1").join("t1.out")), "old\n");
+}
