@@ -11,6 +11,9 @@ use imara_diff::{Algorithm, Diff, InternedInput, Interner};
 /// Lines of context around each change, as `diff -u`.
 const CONTEXT: usize = 3;
 
+/// Longer lines are shown cut, so one huge line cannot bloat reports and the run state.
+const MAX_SHOWN_LINE_BYTES: usize = 2000;
+
 /// One side of a diff: lines as byte ranges of a buffer.
 #[derive(Debug, Default)]
 pub(crate) struct Lines {
@@ -126,7 +129,15 @@ impl Emitter {
         let body = text.strip_suffix(b"\n");
         let no_newline = self.terminators && body.is_none();
         let body = body.unwrap_or(text);
-        self.raw(|| format!("{prefix}{}", String::from_utf8_lossy(body)));
+        self.raw(|| {
+            if body.len() > MAX_SHOWN_LINE_BYTES {
+                let shown = String::from_utf8_lossy(&body[..MAX_SHOWN_LINE_BYTES]);
+                let rest = body.len() - MAX_SHOWN_LINE_BYTES;
+                format!("{prefix}{shown}… [line cut: {rest} more bytes]")
+            } else {
+                format!("{prefix}{}", String::from_utf8_lossy(body))
+            }
+        });
         if no_newline {
             self.raw(|| "\\ No newline at end of file".to_string());
         }
@@ -401,6 +412,17 @@ mod tests {
         let d = diff(&a, &b, 200);
         assert!(d.contains("@@ -49997,7 +49997,7 @@\n line 49997\n"), "{d}");
         assert!(d.contains("-line 50000\n+changed\n line 50001\n"), "{d}");
+    }
+
+    #[test]
+    fn huge_lines_are_shown_cut() {
+        let long = "y".repeat(MAX_SHOWN_LINE_BYTES + 5);
+        let d = diff("x\n", &format!("{long}\n"), 200);
+        let want = format!(
+            "+{}… [line cut: 5 more bytes]\n",
+            &long[..MAX_SHOWN_LINE_BYTES]
+        );
+        assert!(d.ends_with(&want), "{d}");
     }
 
     #[test]
