@@ -9,7 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = args.get(3).map_or(Ok(1), |s| s.parse())?;
     let changes: usize = args.get(4).map_or(Ok(0), |s| s.parse())?;
     let mut w = ptest_plog::PlogWriter::create(std::path::Path::new(out))?;
-    let every = if changes > 0 { n / changes } else { usize::MAX };
+    let every = n.checked_div(changes).unwrap_or(usize::MAX).max(1);
     for (i, mut e) in ptest_plog::synth::entries(seed, n).enumerate() {
         if i > 0 && i % every == every / 2 {
             // Append an extra field (label_liveness) so the entry differs.

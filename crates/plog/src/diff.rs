@@ -85,49 +85,79 @@ impl DiffReport {
     }
 }
 
+/// Buffered lookahead over one side's entries.
+struct Side<I> {
+    it: I,
+    buf: std::collections::VecDeque<EntryLine>,
+}
+
+impl<E, I: Iterator<Item = Result<EntryLine, E>>> Side<I> {
+    /// Entry `k` ahead of the current one, reading as needed.
+    fn peek(&mut self, k: usize) -> Result<Option<&EntryLine>, E> {
+        while self.buf.len() <= k {
+            match self.it.next() {
+                Some(r) => self.buf.push_back(r?),
+                None => return Ok(None),
+            }
+        }
+        Ok(self.buf.get(k))
+    }
+}
+
 /// Diffs two ordered entry streams. Errors from either stream stop the diff.
+///
+/// At equal `instr` the entries are paired, unless the next entry of one side (same
+/// `instr`) is identical to the other's current one: then the current one is an extra
+/// entry on its side, so one insertion does not shift every later pairing.
 pub fn diff<E>(
     a: impl Iterator<Item = Result<EntryLine, E>>,
     b: impl Iterator<Item = Result<EntryLine, E>>,
     report: &mut DiffReport,
 ) -> Result<(), E> {
-    let mut a = a.peekable();
-    let mut b = b.peekable();
+    let mut a = Side {
+        it: a,
+        buf: Default::default(),
+    };
+    let mut b = Side {
+        it: b,
+        buf: Default::default(),
+    };
     loop {
-        let (ea, eb) = match (a.peek(), b.peek()) {
+        let (x, y) = (a.peek(0)?.cloned(), b.peek(0)?.cloned());
+        match (x, y) {
             (None, None) => return Ok(()),
-            (Some(Err(_)), _) => return a.next().map_or(Ok(()), |r| r.map(drop)),
-            (_, Some(Err(_))) => return b.next().map_or(Ok(()), |r| r.map(drop)),
-            (Some(Ok(x)), Some(Ok(y))) => (Some(x.instr), Some(y.instr)),
-            (Some(Ok(_)), None) => (Some(0), None),
-            (None, Some(Ok(_))) => (None, Some(0)),
-        };
-        match (ea, eb) {
-            (Some(x), Some(y)) if x == y => {
-                let (Some(Ok(x)), Some(Ok(y))) = (a.next(), b.next()) else {
-                    continue;
-                };
-                report.entries_a += 1;
-                report.entries_b += 1;
+            (Some(x), Some(y)) if x.instr == y.instr => {
                 if x.text != y.text {
+                    if a.peek(1)?
+                        .is_some_and(|n| n.instr == x.instr && n.text == y.text)
+                    {
+                        one_side(&mut a.buf, report, true);
+                        continue;
+                    }
+                    if b.peek(1)?
+                        .is_some_and(|n| n.instr == y.instr && n.text == x.text)
+                    {
+                        one_side(&mut b.buf, report, false);
+                        continue;
+                    }
                     report.changed += 1;
                     let line = format!("{}: {}", label(&x, None), field_changes(&x.text, &y.text));
                     report.push(line);
                 }
+                a.buf.pop_front();
+                b.buf.pop_front();
+                report.entries_a += 1;
+                report.entries_b += 1;
             }
-            (Some(x), Some(y)) if x < y => one_side(&mut a, report, true),
-            (Some(_), None) => one_side(&mut a, report, true),
-            _ => one_side(&mut b, report, false),
+            (Some(x), Some(y)) if x.instr < y.instr => one_side(&mut a.buf, report, true),
+            (Some(_), None) => one_side(&mut a.buf, report, true),
+            _ => one_side(&mut b.buf, report, false),
         }
     }
 }
 
-fn one_side<E>(
-    it: &mut impl Iterator<Item = Result<EntryLine, E>>,
-    report: &mut DiffReport,
-    is_a: bool,
-) {
-    let Some(Ok(e)) = it.next() else { return };
+fn one_side(buf: &mut std::collections::VecDeque<EntryLine>, report: &mut DiffReport, is_a: bool) {
+    let Some(e) = buf.pop_front() else { return };
     let name = if is_a {
         report.names.0.clone()
     } else {

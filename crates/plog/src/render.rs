@@ -88,19 +88,19 @@ fn json_msg(out: &mut String, schema: &Schema, m: &Msg<'_>, style: JsonStyle, le
 
 fn json_value(out: &mut String, schema: &Schema, v: &Value<'_>, style: JsonStyle, level: usize) {
     match v {
-        Value::I32(n) => push_display(out, n),
-        Value::U32(n) | Value::Fixed32(n) => push_display(out, n),
+        Value::I32(n) => push_i64(out, i64::from(*n)),
+        Value::U32(n) | Value::Fixed32(n) => push_u64(out, u64::from(*n)),
         Value::I64(n) => {
             out.push('"');
-            push_display(out, n);
+            push_i64(out, *n);
             out.push('"');
         }
         Value::U64(n) => {
             out.push('"');
-            push_display(out, n);
+            push_u64(out, *n);
             out.push('"');
         }
-        Value::Varint(n) | Value::Fixed64(n) => push_display(out, n),
+        Value::Varint(n) | Value::Fixed64(n) => push_u64(out, *n),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::F32(x) => json_float(out, f64::from(*x), Some(*x)),
         Value::F64(x) => json_float(out, *x, None),
@@ -120,6 +120,28 @@ fn json_value(out: &mut String, schema: &Schema, v: &Value<'_>, style: JsonStyle
 
 fn push_display(out: &mut String, v: impl std::fmt::Display) {
     let _ = write!(out, "{v}");
+}
+
+/// Decimal digits without going through `fmt` (the hot path of every dump).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+}
+
+fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
 }
 
 fn json_float(out: &mut String, x: f64, single: Option<f32>) {
@@ -206,6 +228,14 @@ pub fn py_repr(x: f64) -> String {
 /// A JSON string as Python's `json.dumps(ensure_ascii=True)` writes it.
 pub fn json_str(out: &mut String, s: &[u8]) {
     out.push('"');
+    // Fast path: plain printable ASCII needs no escaping.
+    if s.iter()
+        .all(|&b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.extend(s.iter().map(|&b| char::from(b)));
+        out.push('"');
+        return;
+    }
     let text = String::from_utf8_lossy(s);
     for c in text.chars() {
         match c {

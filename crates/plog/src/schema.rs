@@ -153,7 +153,11 @@ fn find_log_entry(pool: &DescriptorPool) -> Option<MessageDescriptor> {
 
 /// `$PANDA_BUILD/<arch>-softmmu/plog.proto`, first architecture in name order.
 pub fn discover() -> Option<PathBuf> {
-    let build = std::env::var_os("PANDA_BUILD")?;
+    discover_in(Path::new(&std::env::var_os("PANDA_BUILD")?))
+}
+
+/// `<build>/<arch>-softmmu/plog.proto`, first architecture in name order.
+pub fn discover_in(build: &Path) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(build)
         .ok()?
         .filter_map(|e| e.ok())

@@ -83,3 +83,54 @@ pub fn python_reader(file: &Path, backend: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Builds a pandalog byte by byte from decompressed chunk contents, so tests can then
+/// damage any part. Returns the bytes and the chunk file positions.
+pub fn raw_log(chunks: &[Vec<u8>]) -> (Vec<u8>, Vec<u64>) {
+    use std::io::Write;
+    let mut file = vec![0u8; 128];
+    let mut pos = Vec::new();
+    for c in chunks {
+        pos.push(file.len() as u64);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(c).unwrap();
+        file.extend(z.finish().unwrap());
+    }
+    let dir_pos = file.len() as u64;
+    file.extend((chunks.len() as u32).to_le_bytes());
+    for (i, p) in pos.iter().enumerate() {
+        file.extend((i as u64 * 100).to_le_bytes());
+        file.extend(p.to_le_bytes());
+        file.extend(1u64.to_le_bytes());
+    }
+    file[0..4].copy_from_slice(&2u32.to_le_bytes());
+    file[8..16].copy_from_slice(&dir_pos.to_le_bytes());
+    file[16..20].copy_from_slice(&(16u32 << 20).to_le_bytes());
+    (file, pos)
+}
+
+/// Length-prefixed entries as they appear in a decompressed chunk.
+pub fn chunk_of(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut c = Vec::new();
+    for e in entries {
+        c.extend((e.len() as u32).to_le_bytes());
+        c.extend(e);
+    }
+    c
+}
+
+/// A `LogEntry` with `pc`, `instr` and an `asid_info` (field 40) with `pid`.
+pub fn entry_pid(instr: u64, pid: u64) -> Vec<u8> {
+    use ptest_plog::synth::Enc;
+    let mut a = Enc::default();
+    a.uint(1, pid)
+        .uint(2, 5)
+        .uint(3, 1)
+        .uint(4, 0x1000)
+        .bytes(5, b"bash")
+        .uint(7, 1)
+        .uint(8, 2);
+    let mut e = Enc::default();
+    e.uint(1, 0xc12c_3586).uint(2, instr).msg(40, &a);
+    e.0
+}
