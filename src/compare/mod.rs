@@ -530,4 +530,53 @@ mod tests {
         .unwrap();
         assert_eq!(c.plog_schema.as_deref(), Some(Path::new("suite/t/p.proto")));
     }
+
+    fn write_plog(path: &Path, entries: &[Vec<u8>]) {
+        let mut w = ptest_plog::PlogWriter::create(path).unwrap();
+        for e in entries {
+            w.write_entry(e).unwrap();
+        }
+        w.finish().unwrap();
+    }
+
+    #[test]
+    fn pandalogs_are_detected_by_content_and_compared_by_entry() {
+        let (_t, b, n) = dirs();
+        let blessed: Vec<Vec<u8>> = ptest_plog::synth::entries(1, 40).collect();
+        let mut changed = blessed.clone();
+        // Same instruction and pc, one more field: differs in the entry's text only.
+        let mut extra = ptest_plog::synth::Enc::default();
+        extra.uint(99, 12345);
+        changed[20].extend_from_slice(&extra.0);
+        write_plog(&b.join("trace.out"), &blessed);
+        write_plog(&n.join("trace.out"), &changed);
+        write_plog(&b.join("same.out"), &blessed);
+        write_plog(&n.join("same.out"), &blessed);
+        let d = Comparer::new(&[]).unwrap().compare_dirs(&b, &n).unwrap();
+        assert_eq!(d.files[0].mode, "plog");
+        assert_eq!(d.files[0].outcome, FileOutcome::Same);
+        assert_eq!(d.files[1].mode, "plog");
+        let FileOutcome::Differs { diff } = &d.files[1].outcome else {
+            panic!("{:?}", d.files[1])
+        };
+        assert!(diff.contains("entry 20"), "{diff}");
+        // The test's filters reach each entry's text: blank every entry out and they match.
+        let blank = layer("t.toml", "[[filters]]\nregex = \".+\"\nreplace = \"X\"");
+        let d = Comparer::new(&[blank])
+            .unwrap()
+            .compare_dirs(&b, &n)
+            .unwrap();
+        assert_eq!(d.files[1].outcome, FileOutcome::Same, "{:?}", d.files[1]);
+        // A glob overrides detection.
+        let exact = layer("t.toml", "[compare]\nmodes = { \"trace.*\" = \"exact\" }");
+        let d = Comparer::new(&[exact])
+            .unwrap()
+            .compare_dirs(&b, &n)
+            .unwrap();
+        assert_eq!(d.files[1].mode, "exact");
+        let FileOutcome::Differs { diff } = &d.files[1].outcome else {
+            panic!()
+        };
+        assert!(diff.starts_with("Binary files blessed/trace.out"), "{diff}");
+    }
 }
