@@ -559,6 +559,12 @@ mod tests {
         let FileOutcome::Differs { diff } = &d.files[1].outcome else {
             panic!("{:?}", d.files[1])
         };
+        assert!(
+            diff.starts_with(
+                "--- blessed/trace.out (pandalog entries)\n+++ new/trace.out (pandalog entries)\n"
+            ),
+            "{diff}"
+        );
         assert!(diff.contains("entry 20"), "{diff}");
         // The test's filters reach each entry's text: blank every entry out and they match.
         let blank = layer("t.toml", "[[filters]]\nregex = \".+\"\nreplace = \"X\"");

@@ -275,7 +275,14 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
             };
             match ptest_plog::compare_files(job.blessed, job.new, &popts) {
                 Ok(r) if r.equal => Ok(FileOutcome::Same),
-                Ok(r) => Ok(FileOutcome::Differs { diff: r.report }),
+                // Name the file as the other diffs do; the report itself is per entry.
+                Ok(r) => Ok(FileOutcome::Differs {
+                    diff: format!(
+                        "--- blessed/{name} (pandalog entries)\n+++ new/{name} (pandalog entries)\n{}",
+                        r.report,
+                        name = job.name
+                    ),
+                }),
                 Err(e) => {
                     let report = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
                     Ok(FileOutcome::Differs {
