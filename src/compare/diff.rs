@@ -286,7 +286,8 @@ pub(crate) fn first_only(
         limit >> 20,
         first.line
     ));
-    let start = first.line as usize - 1 - first.context.len();
+    // Saturating: pieces of an over-long line count as context without being lines.
+    let start = (first.line as usize).saturating_sub(1 + first.context.len());
     let lb = first.context.len() + usize::from(first.blessed.is_some());
     let la = first.context.len() + usize::from(first.new.is_some());
     let mut em = Emitter {

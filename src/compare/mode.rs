@@ -167,6 +167,39 @@ impl Transform<'_> {
     }
 }
 
+/// Streaming reads stop a line after this many bytes and treat the rest as the next piece,
+/// so a file without newlines still streams in bounded memory. (Filters then see pieces of
+/// such monster lines; nothing sane has them.)
+const LINE_PIECE: usize = 16 << 20;
+
+/// Read one line (with its `\n`) or the next `cap` bytes of it into `out`, appending;
+/// returns the number of bytes read (0 at EOF).
+fn read_piece(r: &mut impl BufRead, out: &mut Vec<u8>, cap: usize) -> io::Result<usize> {
+    let mut n = 0;
+    while n < cap {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let window = &buf[..buf.len().min(cap - n)];
+        let (take, done) = match memchr::memchr(b'\n', window) {
+            Some(i) => (i + 1, true),
+            None => (window.len(), false),
+        };
+        out.extend_from_slice(&window[..take]);
+        r.consume(take);
+        n += take;
+        if done {
+            break;
+        }
+    }
+    Ok(n)
+}
+
 /// Stream both files line by line in compared form; `None` when they are equal.
 fn first_line_difference(
     a: &mut File,
@@ -175,22 +208,29 @@ fn first_line_difference(
 ) -> Result<Option<FirstDiff>, (Side, io::Error)> {
     a.rewind().map_err(|e| (Side::Blessed, e))?;
     b.rewind().map_err(|e| (Side::New, e))?;
-    let mut ra = BufReader::with_capacity(1 << 20, a);
-    let mut rb = BufReader::with_capacity(1 << 20, b);
+    first_line_difference_in(
+        BufReader::with_capacity(1 << 20, a),
+        BufReader::with_capacity(1 << 20, b),
+        tf,
+        LINE_PIECE,
+    )
+}
+
+fn first_line_difference_in(
+    mut ra: impl BufRead,
+    mut rb: impl BufRead,
+    tf: Transform<'_>,
+    cap: usize,
+) -> Result<Option<FirstDiff>, (Side, io::Error)> {
     let (mut raw_a, mut raw_b) = (Vec::new(), Vec::new());
     let (mut la, mut lb, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
     let mut context: VecDeque<Vec<u8>> = VecDeque::new();
-    let mut line = 0u64;
+    let mut line = 1u64;
     loop {
-        line += 1;
         raw_a.clear();
         raw_b.clear();
-        let na = ra
-            .read_until(b'\n', &mut raw_a)
-            .map_err(|e| (Side::Blessed, e))?;
-        let nb = rb
-            .read_until(b'\n', &mut raw_b)
-            .map_err(|e| (Side::New, e))?;
+        let na = read_piece(&mut ra, &mut raw_a, cap).map_err(|e| (Side::Blessed, e))?;
+        let nb = read_piece(&mut rb, &mut raw_b, cap).map_err(|e| (Side::New, e))?;
         if na == 0 && nb == 0 {
             return Ok(None);
         }
@@ -224,6 +264,9 @@ fn first_line_difference(
         kept.clear();
         kept.extend_from_slice(&raw_a);
         context.push_back(kept);
+        if raw_a.ends_with(b"\n") {
+            line += 1;
+        }
     }
 }
 
@@ -520,6 +563,37 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn pieces_bound_line_reads() {
+        let mut r = &b"abcdefghij\nxy\n"[..];
+        let mut out = Vec::new();
+        let mut pieces = Vec::new();
+        while read_piece(&mut r, &mut out, 4).unwrap() > 0 {
+            pieces.push(String::from_utf8(std::mem::take(&mut out)).unwrap());
+        }
+        assert_eq!(pieces, ["abcd", "efgh", "ij\n", "xy\n"]);
+        // Long lines compare piece by piece and keep their line numbers.
+        let tf = Transform {
+            mode: Mode::Exact,
+            filters: Filters::default(),
+        };
+        let f = first_line_difference_in(
+            &b"1\nabcdefghij\nlast\n"[..],
+            &b"1\nabcdefghiJ\nlast\n"[..],
+            tf,
+            4,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(f.line, 2);
+        assert_eq!(f.blessed.as_deref(), Some(&b"ij\n"[..]));
+        assert!(
+            first_line_difference_in(&b"abcdefghij"[..], &b"abcdefghij"[..], tf, 4)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
