@@ -34,14 +34,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR", env = "PTEST_SUITE_DIR")]
     pub suite: Option<PathBuf>,
 
-    /// Regression directory (qcows, replays, blessed, tmpout, misc, logs).
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PANDA_REGRESSION_DIR",
-        hide_env_values = true
-    )]
+    /// Regression directory (qcows, replays, blessed, tmpout, misc, logs)
+    /// [env: PANDA_REGRESSION_DIR]
+    // Read from the environment by the commands, not by clap: an empty variable (an unset
+    // CI secret) must get the "how to set it" hint, not a parse error.
+    #[arg(long, global = true, value_name = "DIR")]
     pub regression_dir: Option<PathBuf>,
 
     /// Tests run at once (default: number of CPUs).

@@ -23,6 +23,8 @@ fn bad_names_in_config_testing_are_errors_naming_the_line() {
         ("../up", ".."),
         ("x..y", ".."),
         ("two words", "whitespace"),
+        // Hidden names would collide with bless's staging folders (`.NAME.old`).
+        (".a.old", "starts with `.`"),
     ] {
         let s = ok_test(TestSuite::new(), "good")
             .line("# a comment")
@@ -292,6 +294,31 @@ fn no_regression_dir_gives_a_one_line_hint() {
             .says(&["PANDA_REGRESSION_DIR", "--regression-dir"]);
         assert_eq!(run.stderr.lines().count(), 1, "{cmd}: {}", run.all());
     }
+}
+
+#[test]
+fn empty_regression_dir_variable_gives_the_same_hint() {
+    let s = ok_test(TestSuite::new(), "a");
+    let run: Run = s
+        .cmd()
+        .env("PANDA_REGRESSION_DIR", "")
+        .arg("test")
+        .output()
+        .unwrap()
+        .into();
+    no_panic(&run);
+    run.code(2)
+        .says(&["no regression directory", "PANDA_REGRESSION_DIR"]);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.all());
+}
+
+#[test]
+fn non_utf8_config_testing_names_the_line() {
+    let s = TestSuite::new();
+    std::fs::write(s.dir.join("config.testing"), b"ok\nbad\xffname\n").unwrap();
+    let run = s.ptest(&["test"]);
+    no_panic(&run);
+    run.code(2).says(&["config.testing:2:", "UTF-8"]);
 }
 
 #[test]

@@ -177,6 +177,32 @@ fn accept_refuses_runs_whose_script_failed() {
 }
 
 #[test]
+fn accept_keeps_a_run_that_had_no_reference_yet() {
+    let s = echoing(TestSuite::new(), "a");
+    s.ptest(&["test"])
+        .code(100)
+        .says(&["no blessed reference", "ptest accept a"]);
+    s.ptest(&["accept", "a"]).code(0).says(&["accepted a"]);
+    assert_eq!(read(s.blessed("a").join("a.out")), "one\n");
+    s.ptest(&["test"]).code(0);
+}
+
+#[test]
+fn accept_never_replaces_a_reference_with_nothing() {
+    let s = TestSuite::new().sh(
+        "a",
+        "[ -e \"$PTEST_SCRATCH/empty\" ] || echo out > \"$PTEST_OUTFILE\"",
+    );
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("empty"), "").unwrap();
+    s.ptest(&["test"]).code(100).says(&["produced no output"]);
+    s.ptest(&["accept", "a"])
+        .code(2)
+        .says(&["not accepting a", "no files"]);
+    assert_eq!(read(s.blessed("a").join("a.out")), "out\n");
+}
+
+#[test]
 fn list_shows_tests_scripts_references_last_runs_and_orphans() {
     let s = echoing(echoing(TestSuite::new(), "a"), "gone")
         .setup_sh("a", "true")

@@ -125,6 +125,27 @@ fn no_output_is_an_error_not_a_pass() {
 }
 
 #[test]
+fn empty_folders_are_no_output() {
+    // "Produced at least one file": an empty subfolder is not output.
+    let s = TestSuite::new().sh("a", "mkdir -p \"$PTEST_TMPOUT_DIR/sub/deeper\"");
+    let run = s.ptest(&["bless"]);
+    run.code(100).says(&["produced no output"]);
+    assert_eq!(run.status_of("a"), "ERROR");
+    assert!(common::tree(&s.blessed("a")).is_empty());
+    assert!(
+        !s.blessed("a").join("sub").exists(),
+        "an empty reference was blessed"
+    );
+    // A reference of empty folders is no reference either.
+    std::fs::create_dir_all(s.blessed("a").join("sub")).unwrap();
+    let s = s.sh("b", "echo b > \"$PTEST_OUTFILE\"");
+    std::fs::create_dir_all(s.blessed("b").join("sub")).unwrap();
+    s.ptest(&["test", "b"])
+        .code(100)
+        .says(&["no blessed reference"]);
+}
+
+#[test]
 fn no_blessed_reference_is_an_error_with_the_fix() {
     let s = copying(TestSuite::new(), "a");
     put(&s, "a", "a.out", "x\n");

@@ -73,6 +73,14 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                 refused += 1;
                 continue;
             }
+            Ok(0) => {
+                eprintln!(
+                    "ptest: not accepting {name}: its run produced no files in {}; an empty reference would replace the blessed one",
+                    tmpout.display()
+                );
+                refused += 1;
+                continue;
+            }
             Ok(count) => count,
             Err(e) => {
                 eprintln!("ptest: not accepting {name}: {e}");

@@ -133,5 +133,11 @@ fn load_suite(g: &GlobalArgs) -> Result<Suite, CommandError> {
 }
 
 fn regression_dir(g: &GlobalArgs) -> Result<RegressionDir, CommandError> {
-    Ok(RegressionDir::new(g.regression_dir.as_deref())?)
+    let from_env = || {
+        std::env::var_os("PANDA_REGRESSION_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let dir = g.regression_dir.clone().or_else(from_env);
+    Ok(RegressionDir::new(dir.as_deref())?)
 }

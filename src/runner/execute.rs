@@ -146,7 +146,7 @@ fn check_outputs(
     tmpout: &Path,
     result: &mut TestResult,
 ) -> Verdict {
-    let produced = count_entries(tmpout);
+    let produced = count_files(tmpout);
     if produced == 0 {
         return Err(format!(
             "the test script produced no output in {}: write outputs there ($PTEST_TMPOUT_DIR, or tmpoutfile in Python)",
@@ -154,7 +154,7 @@ fn check_outputs(
         ));
     }
     let blessed = ctx.regdir.blessed(&test.name);
-    let has_reference = count_entries(&blessed) > 0;
+    let has_reference = count_files(&blessed) > 0;
     match ctx.mode {
         Mode::Test if !has_reference => Err(format!(
             "no blessed reference in {}: run `ptest bless {}` (or `ptest accept {}` to keep this run's output)",
@@ -248,6 +248,17 @@ pub fn summarise(files: &[FileComparison]) -> String {
     }
 }
 
-fn count_entries(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+/// Entries under `dir` that are not folders (links and FIFOs count: the comparison
+/// reports them), so that empty subfolders are not taken for output.
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            _ => 1,
+        })
+        .sum()
 }

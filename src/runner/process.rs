@@ -84,14 +84,12 @@ pub fn run(cmd: &ScriptCommand) -> Exit {
     let log = match File::create(&cmd.log) {
         Ok(mut log) => {
             // Say what ran, so a log read weeks later explains itself.
-            let args: Vec<_> = cmd.args.iter().map(|a| a.to_string_lossy()).collect();
-            let _ = writeln!(
-                log,
-                "$ {} {} (in {})",
-                cmd.program.display(),
-                args.join(" "),
-                cmd.cwd.display()
-            );
+            let mut line = cmd.program.display().to_string();
+            for arg in &cmd.args {
+                line.push(' ');
+                line.push_str(&arg.to_string_lossy());
+            }
+            let _ = writeln!(log, "$ {line} (in {})", cmd.cwd.display());
             log
         }
         Err(e) => {

@@ -74,6 +74,11 @@ pub fn validate_name(name: &str) -> Result<(), &'static str> {
     if name == "." || name == ".." || name.contains("..") {
         return Err("contains `..`: a test is a folder beside config.testing");
     }
+    if name.starts_with('.') {
+        return Err(
+            "starts with `.`: hidden folders are ptest's own (staging references); rename the test",
+        );
+    }
     if name.contains('/') || name.contains('\\') {
         return Err("contains a path separator: a test is a folder beside config.testing");
     }
@@ -117,7 +122,7 @@ mod tests {
 
     #[test]
     fn bad_names_name_the_line() {
-        for bad in ["a/b", "../x", "two words", "a..b", "all"] {
+        for bad in ["a/b", "../x", "two words", "a..b", "all", ".a.old"] {
             let text = format!("ok\n{bad}\n");
             let err = parse(Path::new("s/config.testing"), &text).unwrap_err();
             let msg = err.to_string();
