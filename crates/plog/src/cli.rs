@@ -96,6 +96,7 @@ fn read_opts(c: &Common) -> ReadOptions {
     ReadOptions {
         recover: c.recover,
         threads: c.threads,
+        max_raw_chunk: 0,
     }
 }
 

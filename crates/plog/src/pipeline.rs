@@ -48,7 +48,13 @@ pub fn default_threads() -> usize {
 
 impl<T: Send + 'static> ChunkStream<T> {
     /// Starts the reader and `workers` decompression threads over `layout`'s chunks.
-    pub fn start(path: &Path, layout: &Layout, workers: usize, work: Work<T>) -> Self {
+    pub fn start(
+        path: &Path,
+        layout: &Layout,
+        workers: usize,
+        max_raw: usize,
+        work: Work<T>,
+    ) -> Self {
         let workers = workers.max(1);
         let in_flight = workers * 2 + 1;
         let (permit_tx, permit_rx) = sync_channel::<()>(in_flight);
@@ -78,7 +84,7 @@ impl<T: Send + 'static> ChunkStream<T> {
                     };
                     let Ok((span, data)) = job else { return };
                     let out = data
-                        .and_then(|z| inflate(&wpath, &span, &z))
+                        .and_then(|z| inflate(&wpath, &span, &z, max_raw))
                         .and_then(|raw| work(&span, raw));
                     if res_tx.send((span.index, out)).is_err() {
                         return;
@@ -216,21 +222,30 @@ pub(crate) fn chunk_err(path: &Path, span: &ChunkSpan, msg: String) -> PlogError
     }
 }
 
-/// Decompresses one chunk, refusing to grow past [`MAX_RAW_CHUNK`]. Bytes after the
+/// Decompresses one chunk, refusing to grow past `max_raw` bytes. Bytes after the
 /// end of the zlib stream are ignored (as zlib and the Python reader do).
-pub fn inflate(path: &Path, span: &ChunkSpan, z: &[u8]) -> Result<Vec<u8>, PlogError> {
+pub fn inflate(
+    path: &Path,
+    span: &ChunkSpan,
+    z: &[u8],
+    max_raw: usize,
+) -> Result<Vec<u8>, PlogError> {
     let mut d = Decompress::new(true);
-    let mut out: Vec<u8> = Vec::with_capacity((z.len().saturating_mul(4)).clamp(1 << 12, 64 << 20));
+    let mut out: Vec<u8> = Vec::with_capacity(
+        (z.len().saturating_mul(4))
+            .clamp(1 << 12, 64 << 20)
+            .min(max_raw),
+    );
     loop {
         if out.len() == out.capacity() {
-            if out.len() >= MAX_RAW_CHUNK {
+            if out.len() >= max_raw {
                 return Err(chunk_err(
                     path,
                     span,
-                    format!("decompresses to more than {} MiB", MAX_RAW_CHUNK >> 20),
+                    format!("decompresses to more than {} MiB", max_raw >> 20),
                 ));
             }
-            let grow = out.len().max(1 << 12).min(MAX_RAW_CHUNK - out.len());
+            let grow = out.len().max(1 << 12).min(max_raw - out.len());
             out.reserve_exact(grow);
         }
         let consumed = d.total_in() as usize;

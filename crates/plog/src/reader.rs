@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::PlogError;
 use crate::layout::{ChunkSpan, Layout, read_layout};
-use crate::pipeline::{ChunkStream, default_threads};
+use crate::pipeline::{ChunkStream, MAX_RAW_CHUNK, default_threads};
 use crate::recover::scan_layout;
 
 /// How to open a log.
@@ -18,6 +18,8 @@ pub struct ReadOptions {
     pub recover: bool,
     /// Decompression threads (0 = one per core).
     pub threads: usize,
+    /// Largest decompressed chunk accepted (0 = [`MAX_RAW_CHUNK`]).
+    pub max_raw_chunk: usize,
 }
 
 /// Chunk layout of `path`, from its directory or by scanning.
@@ -106,7 +108,12 @@ where
             entries,
         })
     });
-    ChunkStream::start(path, layout, threads, work)
+    let max_raw = if opts.max_raw_chunk == 0 {
+        MAX_RAW_CHUNK
+    } else {
+        opts.max_raw_chunk
+    };
+    ChunkStream::start(path, layout, threads, max_raw, work)
 }
 
 /// Reads every entry's message bytes into memory, in order. Convenient for tests and
