@@ -1,7 +1,15 @@
 //! Emulators run in their own process group so that killing them kills everything they
 //! started, and a dropped [`Group`] never leaves an emulator behind.
+//!
+//! Their own group also means that the test runner's kill of the *script's* group does
+//! not reach them. So ptest itself passes it on: SIGTERM/SIGINT/SIGHUP to ptest kill every
+//! emulator group it started before it exits, and if ptest is SIGKILLed the kernel
+//! kills the emulator (`PR_SET_PDEATHSIG`).
 
+use std::collections::BTreeSet;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, kill_process_group};
@@ -22,7 +30,16 @@ impl Group {
     /// Spawns `cmd` as the leader of a new process group, stdin from `/dev/null`.
     pub fn spawn(cmd: &mut Command, what: &str) -> Result<Group, EngineError> {
         use std::os::unix::process::CommandExt;
+        install_signal_relay();
         cmd.stdin(Stdio::null()).process_group(0);
+        // SAFETY: the closure runs between fork and exec and only makes one
+        // async-signal-safe system call (prctl).
+        unsafe {
+            cmd.pre_exec(|| {
+                let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+                Ok(())
+            });
+        }
         let child = cmd.spawn().map_err(|e| {
             let prog = cmd.get_program().to_string_lossy().into_owned();
             EngineError::Emulator(match e.kind() {
@@ -35,6 +52,9 @@ impl Group {
                 _ => format!("{what}: cannot start `{prog}`: {e}"),
             })
         })?;
+        if let Ok(mut g) = GROUPS.lock() {
+            g.insert(child.id() as i32);
+        }
         Ok(Group { child, done: None })
     }
 
@@ -58,6 +78,13 @@ impl Group {
     pub fn try_wait(&mut self) -> Option<ExitStatus> {
         if self.done.is_none() {
             self.done = self.child.try_wait().ok().flatten();
+            if self.done.is_some() && INTERRUPTED.load(Ordering::SeqCst) {
+                // We killed it on a signal: the relay thread is about to exit the process;
+                // do not report the death as the emulator's own failure.
+                loop {
+                    std::thread::park();
+                }
+            }
         }
         self.done
     }
@@ -94,10 +121,49 @@ impl Group {
 
 impl Drop for Group {
     fn drop(&mut self) {
+        if let Ok(mut g) = GROUPS.lock() {
+            g.remove(&(self.child.id() as i32));
+        }
         if self.try_wait().is_none() {
             self.kill_tree();
         } else if let Some(pgid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
             let _ = kill_process_group(pgid, Signal::KILL);
         }
+    }
+}
+
+/// Process groups of the emulators this process is running.
+static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+static RELAY: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// On SIGTERM/SIGINT/SIGHUP: SIGTERM every emulator group, SIGKILL shortly after, exit.
+fn install_signal_relay() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if RELAY.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            signal_groups(Signal::TERM);
+            std::thread::sleep(Duration::from_millis(500));
+            signal_groups(Signal::KILL);
+            eprintln!("ptest: stopped by signal {sig}; the emulator was killed");
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+fn signal_groups(signal: Signal) {
+    let groups: Vec<i32> = GROUPS
+        .lock()
+        .map(|g| g.iter().copied().collect())
+        .unwrap_or_default();
+    for pgid in groups.into_iter().filter_map(Pid::from_raw) {
+        let _ = kill_process_group(pgid, signal);
     }
 }

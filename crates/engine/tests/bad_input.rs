@@ -159,6 +159,48 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
     let log = std::fs::read_to_string(s.regdir().join("logs/t/r-replay.log")).unwrap();
     assert!(log.contains("-m 512"), "log lacks the command line: {log}");
 
+    // ptest killed (by the runner's timeout, Ctrl-C, or SIGKILL) mid-replay: the
+    // emulator, in its own process group, must not survive it.
+    for sig in ["-TERM", "-INT", "-KILL"] {
+        let mut child = std::process::Command::new(ptest_bin())
+            .arg("--suite")
+            .arg(s.suite())
+            .arg("--regression-dir")
+            .arg(s.regdir())
+            .args(["replay", "r", "--", "-m", "512"])
+            .env("PTEST_TEST", "t")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while emulators_mentioning(s.dir.path()).is_empty()
+            && start.elapsed() < Duration::from_secs(10)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            !emulators_mentioning(s.dir.path()).is_empty(),
+            "QEMU never started"
+        );
+        let pid = child.id().to_string();
+        std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap();
+        child.wait().unwrap();
+        let start = Instant::now();
+        while !emulators_mentioning(s.dir.path()).is_empty()
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            emulators_mentioning(s.dir.path()).is_empty(),
+            "QEMU survived kill {sig} of ptest"
+        );
+    }
+
     // A recording from another QEMU version.
     let meta_path = replays.join("r.meta.json");
     let meta = std::fs::read_to_string(&meta_path).unwrap();
