@@ -375,3 +375,66 @@ with open(tmpoutfile, "w") as out:
     let log = read(s.reg.join("logs/strings1/test.log"));
     assert!(log.contains("[ptest] Running test strings1"), "{log}");
 }
+
+#[test]
+fn verbose_streams_script_output_live_and_still_logs_it() {
+    let s = TestSuite::new().sh(
+        "a",
+        "echo 'hello from the script'\necho x > \"$PTEST_OUTFILE\"",
+    );
+    s.ptest(&["bless", "-v"])
+        .code(0)
+        .says(&["[a] hello from the script"]);
+    assert!(read(s.reg.join("logs/a/bless.log")).contains("hello from the script"));
+    // Without -v, the output is captured, not shown, for a passing test.
+    s.ptest(&["bless"])
+        .code(0)
+        .never_says("hello from the script");
+}
+
+#[test]
+fn colour_follows_no_color_and_the_color_option() {
+    let s = echoing(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    set_value(&s, "a", "two\n");
+    // Not a terminal and NO_COLOR set: plain text.
+    let plain = s.ptest(&["test"]);
+    plain.code(100);
+    assert!(!plain.all().contains('\x1b'), "{}", plain.all());
+    s.ptest(&["test", "--color", "never"])
+        .code(100)
+        .never_says("\x1b");
+    let coloured = s.ptest(&["test", "--color", "always"]);
+    coloured.code(100).says(&["\x1b["]);
+}
+
+#[test]
+fn script_kinds_sh_without_x_extensionless_and_old_shebangs() {
+    let s = TestSuite::new().line("shell").line("binary").line("oldpy");
+    // A .sh that is not executable runs with /bin/sh.
+    s.write("shell/shell-test.sh", "echo sh > \"$PTEST_OUTFILE\"\n");
+    // An extension-less executable runs directly.
+    s.exe(
+        "binary/binary-test",
+        "#!/bin/sh\necho bin > \"$PTEST_OUTFILE\"\n",
+    );
+    // A .py whose shebang names a Python that does not exist still runs with python3.
+    s.exe(
+        "oldpy/oldpy-test.py",
+        "#!/nonexistent/python2\nfrom ptest_utils import *\nopen(tmpoutfile, 'w').write('py\\n')\n",
+    );
+    s.ptest(&["bless"]).code(0);
+    assert_eq!(read(s.blessed("shell").join("shell.out")), "sh\n");
+    assert_eq!(read(s.blessed("binary").join("binary.out")), "bin\n");
+    assert_eq!(read(s.blessed("oldpy").join("oldpy.out")), "py\n");
+}
+
+#[test]
+fn failing_setup_makes_init_fail() {
+    let s = echoing(TestSuite::new(), "a").setup_sh("a", "echo 'no qcow' >&2; exit 1");
+    s.ptest(&["init"]).code(100).says(&[
+        "a-setup.sh exited with code 1",
+        "no qcow",
+        "logs/a/setup.log",
+    ]);
+}

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{TestSuite, alive, await_file, finish, read, read_pid, signal};
+use common::{TestSuite, alive, await_file, finish, gone, read, read_pid, signal};
 use rustix::process::Signal;
 
 const FILES: usize = 120;
@@ -215,11 +215,8 @@ fn ctrl_c_kills_the_scripts_keeps_references_and_prints_the_partial_summary() {
     let took = t0.elapsed();
     run.code(130);
     for (script, grandchild) in pids {
-        assert!(!alive(script), "script {script} survived Ctrl-C");
-        assert!(
-            !alive(grandchild),
-            "grandchild {grandchild} survived Ctrl-C"
-        );
+        assert!(gone(script), "script {script} survived Ctrl-C");
+        assert!(gone(grandchild), "grandchild {grandchild} survived Ctrl-C");
     }
     // The scripts died on SIGTERM: no need for the grace period.
     assert!(took < Duration::from_secs(4), "took {took:?}");
@@ -256,6 +253,53 @@ fn sigterm_to_ptest_behaves_like_ctrl_c() {
     signal(child.id(), Signal::TERM);
     let run = finish(child, Duration::from_secs(20));
     run.code(130).says(&["Summary"]);
-    assert!(!alive(grandchild));
+    assert!(gone(grandchild));
     assert_eq!(read(s.blessed("t1").join("t1.out")), "old\n");
+}
+
+#[test]
+fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
+    // Script and grandchild ignore SIGTERM: the first Ctrl-C alone would take the 5 s
+    // grace period; the second must not.
+    let s = TestSuite::new().sh(
+        "stubborn",
+        "trap '' TERM INT\n\
+         sh -c 'trap \"\" TERM INT; while :; do sleep 0.05; done' &\n\
+         echo $! > \"$PTEST_MISC_DIR/grandchild.pid\"\n\
+         echo $$ > \"$PTEST_MISC_DIR/script.pid\"\n\
+         while :; do sleep 0.05; done",
+    );
+    let json = s.scratch("report.json");
+    let junit = s.scratch("junit.xml");
+    let child = s.spawn(&[
+        "test",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let misc = s.misc("stubborn");
+    await_file(misc.join("script.pid"), Duration::from_secs(20));
+    let script = read_pid(misc.join("script.pid"));
+    let grandchild = read_pid(misc.join("grandchild.pid"));
+    let t0 = Instant::now();
+    signal(child.id(), Signal::INT);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        alive(script),
+        "the script ignores SIGTERM; it should still run"
+    );
+    signal(child.id(), Signal::INT);
+    let run = finish(child, Duration::from_secs(20));
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t0.elapsed()
+    );
+    run.code(130);
+    assert!(gone(script) && gone(grandchild));
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["tests"][0]["status"], "interrupted");
+    roxmltree::Document::parse(&read(&junit)).expect("well-formed JUnit");
 }

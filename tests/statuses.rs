@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestSuite, alive, dies_within, read, read_pid};
+use common::{TestSuite, dies_within, gone, read, read_pid};
 
 /// A test writing the content of `$PTEST_SCRATCH/NAME.d/` files into its tmpout.
 fn copying(s: TestSuite, name: &str) -> TestSuite {
@@ -219,9 +219,9 @@ fn timeout_kills_the_whole_process_tree() {
     run.says(&["timed out after 1s", "1 timed out"]);
     let script = read_pid(s.misc("hang").join("script.pid"));
     let grandchild = read_pid(s.misc("hang").join("grandchild.pid"));
-    assert!(!alive(script), "script {script} survived the timeout");
+    assert!(gone(script), "script {script} survived the timeout");
     assert!(
-        !alive(grandchild),
+        gone(grandchild),
         "grandchild {grandchild} survived the timeout"
     );
     // SIGTERM sufficed: no wait for the 5 s grace period.
@@ -247,7 +247,7 @@ fn timeout_escalates_to_sigkill_for_processes_ignoring_sigterm() {
     assert_eq!(run.status_of("stubborn"), "TIMEOUT");
     for f in ["script.pid", "grandchild.pid"] {
         let pid = read_pid(s.misc("stubborn").join(f));
-        assert!(!alive(pid), "{f} {pid} survived SIGKILL");
+        assert!(gone(pid), "{f} {pid} survived SIGKILL");
     }
     assert!(took >= Duration::from_secs(5), "no grace period: {took:?}");
     assert!(took < Duration::from_secs(15), "took {took:?}");
@@ -276,7 +276,7 @@ fn timeout_from_test_toml_applies() {
     let run = s.ptest(&["bless"]);
     run.code(100).says(&["timed out after 1s"]);
     let grandchild = read_pid(s.misc("hang").join("grandchild.pid"));
-    assert!(!alive(grandchild));
+    assert!(gone(grandchild));
 }
 
 /// Fails on its first attempt of each run, passes on the second.
@@ -385,4 +385,76 @@ fn mixed_statuses_are_counted_apart_in_the_summary() {
         "4 test(s): 1 passed, 1 failed, 1 errored, 1 timed out",
         "ptest: 3 of 4 test FAILED",
     ]);
+}
+
+/// A test writing `$PTEST_SCRATCH/NAME.d/*` as its outputs, used with config below.
+fn outputs(s: &TestSuite, name: &str, files: &[(&str, &str)]) {
+    for (file, text) in files {
+        put(s, name, file, text);
+    }
+}
+
+#[test]
+fn filters_and_modes_from_the_config_decide_what_differs() {
+    let s = copying(TestSuite::new(), "a")
+        .ptest_toml("[[filters]]\npreset = \"host-pointers\"\n")
+        .test_toml(
+            "a",
+            "[[filters]]\nregex = 'took \\d+ms'\nreplace = \"took Nms\"\nfiles = \"timing.txt\"\n\
+             [compare.modes]\n\"rows.txt\" = \"sorted\"\n\"crlf.txt\" = \"text\"\n",
+        );
+    outputs(
+        &s,
+        "a",
+        &[
+            ("ptr.txt", "buffer at 0x7f1234567890\n"),
+            ("timing.txt", "took 12ms\n"),
+            ("other.txt", "took 12ms\n"),
+            ("rows.txt", "b\na\nc\n"),
+            ("crlf.txt", "x\ny\n"),
+        ],
+    );
+    s.ptest(&["bless"]).code(0);
+    // Only incidental differences: all filtered or allowed by the file's mode.
+    outputs(
+        &s,
+        "a",
+        &[
+            ("ptr.txt", "buffer at 0x7fabcdef0123\n"),
+            ("timing.txt", "took 977ms\n"),
+            ("rows.txt", "c\nb\na\n"),
+            ("crlf.txt", "x  \r\ny\r\n"),
+        ],
+    );
+    s.ptest(&["test"]).code(0);
+    // The references keep what was produced: filters apply at comparison time.
+    assert_eq!(
+        read(s.blessed("a").join("ptr.txt")),
+        "buffer at 0x7f1234567890\n"
+    );
+    // The filter limited to timing.txt does not apply to other.txt.
+    put(&s, "a", "other.txt", "took 977ms\n");
+    s.ptest(&["test"])
+        .code(100)
+        .says(&["other.txt", "+took 977ms"]);
+    put(&s, "a", "other.txt", "took 12ms\n");
+    // Sorted mode still catches a changed row.
+    put(&s, "a", "rows.txt", "c\nb\nZ\n");
+    s.ptest(&["test"])
+        .code(100)
+        .says(&["rows.txt", "+Z"])
+        .never_says("ptr.txt");
+}
+
+#[test]
+fn long_diffs_are_cut_with_a_note() {
+    let s = copying(TestSuite::new(), "a").test_toml("a", "[compare]\ndiff-lines = 5\n");
+    let old: Vec<String> = (0..100).map(|i| format!("row {i}")).collect();
+    put(&s, "a", "big.txt", &(old.join("\n") + "\n"));
+    s.ptest(&["bless"]).code(0);
+    let new: Vec<String> = (0..100).map(|i| format!("ROW {i}")).collect();
+    put(&s, "a", "big.txt", &(new.join("\n") + "\n"));
+    let run = s.ptest(&["test"]);
+    run.code(100).says(&["more diff lines cut", "ptest diff a"]);
+    assert!(!run.stdout.contains("ROW 99"), "{}", run.stdout);
 }

@@ -333,6 +333,13 @@ pub fn dies_within(pid: i32, limit: Duration) -> bool {
     true
 }
 
+/// Whether `pid` is dead or dies within a moment: a SIGKILL is delivered asynchronously,
+/// so a process ptest killed just before exiting may take a few milliseconds to go.
+/// A survivor (one nobody killed) stays alive and fails this.
+pub fn gone(pid: i32) -> bool {
+    dies_within(pid, Duration::from_secs(2))
+}
+
 /// Send `signal` to process `pid`.
 pub fn signal(pid: u32, signal: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
