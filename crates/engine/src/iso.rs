@@ -44,3 +44,25 @@ pub fn build(files: &[PathBuf], iso: &Path) -> Result<(), EngineError> {
         last
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_holds_the_files_by_base_name() {
+        if Command::new("isoinfo").arg("--version").output().is_err() {
+            eprintln!("skipping: isoinfo (genisoimage) not installed");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("prog");
+        std::fs::write(&a, b"#!/bin/sh\necho hi\n").unwrap();
+        let iso = dir.path().join("out/x.iso");
+        std::fs::create_dir_all(iso.parent().unwrap()).unwrap();
+        build(&[a], &iso).unwrap();
+        let out = Command::new("isoinfo").args(["-R", "-f", "-i"]).arg(&iso).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "/prog");
+        assert!(!iso.with_extension("iso.d").exists(), "staging folder left behind");
+    }
+}
