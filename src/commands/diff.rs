@@ -1,11 +1,16 @@
-//! `ptest diff`: show again the differences the last run found.
+//! `ptest diff`: show again the differences the last run found. While the last `test`
+//! run's outputs are still in `tmpout/`, the diff is recomputed uncut; otherwise the
+//! (possibly cut) diff stored with the run is shown.
 
 use std::io::IsTerminal;
 
 use crate::cli::GlobalArgs;
+use crate::compare::Comparer;
 use crate::exit_code;
 use crate::report::terminal::Terminal;
-use crate::runner::state::State;
+use crate::runner::Mode;
+use crate::runner::state::{FileRecord, State};
+use crate::suite::Overrides;
 
 use super::{CommandError, load_suite, regression_dir, use_color};
 
@@ -30,7 +35,6 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             println!("{name}: no recorded run");
             continue;
         };
-        let diffs: Vec<_> = last.files.iter().filter(|f| f.outcome != "same").collect();
         println!(
             "{name}: {} ({} run){}",
             last.status.word(),
@@ -40,7 +44,25 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default()
         );
-        for f in diffs {
+        let tmpout = regdir.tmpout(name);
+        let fresh = if last.mode == Mode::Test && !last.accepted && tmpout.is_dir() {
+            let entry = suite.entries.iter().find(|e| &e.name == name);
+            match entry {
+                Some(entry) => {
+                    let def = suite.test(entry, &Overrides::default())?;
+                    let comparer = Comparer::new(&def.settings.compare)?
+                        .with_test_name(name)
+                        .with_diff_lines(usize::MAX);
+                    let cmp = comparer.compare_dirs(&regdir.blessed(name), &tmpout)?;
+                    Some(cmp.files.iter().map(FileRecord::from_comparison).collect())
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        let files: Vec<FileRecord> = fresh.unwrap_or_else(|| last.files.clone());
+        for f in files.iter().filter(|f| f.outcome != "same") {
             shown += 1;
             match (&f.diff, f.outcome.as_str()) {
                 (Some(diff), _) => {

@@ -87,7 +87,7 @@ fn execute(
     let mut jobs = Vec::new();
     for entry in selected {
         let test = suite.test(entry, &overrides)?;
-        let comparer = Comparer::new(&test.settings.compare)?;
+        let comparer = Comparer::new(&test.settings.compare)?.with_test_name(&test.name);
         jobs.push(Job {
             expected: state.expected(&test.name, mode),
             test,
