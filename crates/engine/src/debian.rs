@@ -73,7 +73,8 @@ pub fn cached(dir: &Path) -> Result<Option<ImageFiles>, EngineError> {
 /// Builds the image into `dir` (atomically: a temporary folder renamed into place), or
 /// returns the cached one.
 pub fn build(dir: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<ImageFiles, EngineError> {
-    if let Some(files) = cached(dir)? {
+    // A cache that fails verification is rebuilt.
+    if let Ok(Some(files)) = cached(dir) {
         return Ok(files);
     }
     let parent = dir.parent().unwrap_or(Path::new("."));
@@ -85,16 +86,24 @@ pub fn build(dir: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<ImageFi
     let work = parent.join(format!(".{name}.building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(EngineError::io(&work))?;
-    let result = build_in(&work, kernel_meta, busybox_pkg);
-    let info = match result {
+    let info = match build_in(&work, kernel_meta, busybox_pkg) {
         Ok(info) => info,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&work);
             return Err(e);
         }
     };
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&work, dir).map_err(EngineError::io(dir))?;
+    if dir.exists() && cached(dir).is_err() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    // Several recordings may build the image at once: the first rename wins and the
+    // others use its result (renaming onto a non-empty folder fails).
+    if std::fs::rename(&work, dir).is_err() {
+        let _ = std::fs::remove_dir_all(&work);
+        return cached(dir)?.ok_or_else(|| {
+            EngineError::Image(format!("cannot put the built image into {}", dir.display()))
+        });
+    }
     Ok(ImageFiles::at(dir, info))
 }
 

@@ -61,8 +61,15 @@ mod tests {
         let iso = dir.path().join("out/x.iso");
         std::fs::create_dir_all(iso.parent().unwrap()).unwrap();
         build(&[a], &iso).unwrap();
-        let out = Command::new("isoinfo").args(["-R", "-f", "-i"]).arg(&iso).output().unwrap();
+        let out = Command::new("isoinfo")
+            .args(["-R", "-f", "-i"])
+            .arg(&iso)
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "/prog");
-        assert!(!iso.with_extension("iso.d").exists(), "staging folder left behind");
+        assert!(
+            !iso.with_extension("iso.d").exists(),
+            "staging folder left behind"
+        );
     }
 }

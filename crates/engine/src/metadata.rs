@@ -92,7 +92,7 @@ pub fn differences(recorded: &Metadata, now: &Metadata) -> Vec<String> {
         }
     };
     field("engine", &recorded.engine, &now.engine);
-    field("image", &recorded.image, &now.image);
+    // The image's name may change (`--image`); its kernel, hashed below, may not.
     field(
         "emulator version",
         &recorded.emulator_version,
