@@ -14,7 +14,8 @@ pub enum EngineCommand {
         /// Name of the recording (files replays/TEST/NAME.*).
         #[arg(long)]
         name: String,
-        /// Host file to copy into the guest's working directory (/ptest).
+        /// Host file to copy into the guest; the command runs in the folder holding the copies
+        /// (`/ptest` with QEMU, the CD mounted at `/mnt/ptest` with PANDA).
         #[arg(long = "copy", value_name = "HOSTFILE")]
         copies: Vec<PathBuf>,
         /// Guest architecture (picks PANDA's `panda-system-ARCH`; a QEMU image has its own).
@@ -35,7 +36,7 @@ pub enum EngineCommand {
         #[arg(long)]
         image: Option<String>,
         /// Write the guest's console here (relative to the test's tmpout dir).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         console: Option<PathBuf>,
         /// Extra emulator arguments, after `--` (e.g. `-d in_asm -D trace.txt`).
         #[arg(last = true)]
