@@ -1,5 +1,5 @@
 //! Writes a synthetic pandalog: `cargo run --release -p ptest-plog --example synth_plog -- OUT N [SEED] [CHANGES]`.
-//! CHANGES > 0 alters that many entries spread over the log (for diff benchmarks).
+//! CHANGES > 0 adds a field to that many entries spread over the log (for diffs).
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let out = args
@@ -9,16 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = args.get(3).map_or(Ok(1), |s| s.parse())?;
     let changes: usize = args.get(4).map_or(Ok(0), |s| s.parse())?;
     let mut w = ptest_plog::PlogWriter::create(std::path::Path::new(out))?;
-    let every = n.checked_div(changes).unwrap_or(usize::MAX).max(1);
-    for (i, mut e) in ptest_plog::synth::entries(seed, n).enumerate() {
-        if i > 0 && i % every == every / 2 {
-            // Append an extra field (label_liveness) so the entry differs.
-            let mut l = ptest_plog::synth::Enc::default();
-            l.uint(1, 1).uint(2, i as u64);
-            let mut x = ptest_plog::synth::Enc(e);
-            x.msg(45, &l);
-            e = x.0;
-        }
+    for e in ptest_plog::synth::entries_with_changes(seed, n, changes) {
         w.write_entry(&e)?;
     }
     w.finish()?;

@@ -97,12 +97,12 @@ pub fn entry(rng: &mut Rng, instr: u64) -> Vec<u8> {
         0..=29 => {
             // tainted_branch (36): call stack + taint queries
             let mut cs = Enc::default();
-            for _ in 0..1 + rng.below(3) {
-                cs.uint(1, 0xc100_0000 + rng.below(0x10_0000));
+            for _ in 0..1 + rng.below(5) {
+                cs.uint(1, 0xc100_0000 + rng.below(0x100_0000));
             }
             let mut tb = Enc::default();
             tb.msg(1, &cs);
-            for _ in 0..1 + rng.below(2) {
+            for _ in 0..1 + rng.below(3) {
                 let mut ls = Enc::default();
                 ls.uint(1, 0x5555_0000_0000 + rng.below(1 << 20) * 16);
                 for _ in 0..1 + rng.below(3) {
@@ -136,7 +136,7 @@ pub fn entry(rng: &mut Rng, instr: u64) -> Vec<u8> {
         55..=74 => {
             // basic_block (42)
             let mut b = Enc::default();
-            let size = 4 + rng.below(28);
+            let size = 4 + rng.below(40);
             let code: Vec<u8> = (0..size)
                 .map(|k| (pc as u8).wrapping_add(k as u8 * 7))
                 .collect();
@@ -178,8 +178,8 @@ pub fn entry(rng: &mut Rng, instr: u64) -> Vec<u8> {
         90..=97 => {
             // call_stack (10)
             let mut cs = Enc::default();
-            for _ in 0..2 + rng.below(4) {
-                cs.uint(1, 0xc100_0000 + rng.below(0x10_0000));
+            for _ in 0..2 + rng.below(6) {
+                cs.uint(1, 0xc100_0000 + rng.below(0x100_0000));
             }
             e.msg(10, &cs);
         }
@@ -210,5 +210,21 @@ pub fn entries(seed: u64, n: usize) -> impl Iterator<Item = Vec<u8>> {
             instr += 1 + rng.below(50);
         }
         entry(&mut rng, instr)
+    })
+}
+
+/// Like [`entries`], but `changes` entries spread over the log get an extra
+/// `label_liveness` field (45): a second log for diff benchmarks.
+pub fn entries_with_changes(seed: u64, n: usize, changes: usize) -> impl Iterator<Item = Vec<u8>> {
+    let every = n.checked_div(changes).unwrap_or(usize::MAX).max(1);
+    entries(seed, n).enumerate().map(move |(i, e)| {
+        if changes == 0 || i == 0 || i % every != every / 2 {
+            return e;
+        }
+        let mut l = Enc::default();
+        l.uint(1, 1).uint(2, i as u64);
+        let mut x = Enc(e);
+        x.msg(45, &l);
+        x.0
     })
 }

@@ -1,0 +1,169 @@
+//! Pandalog benchmark (not a timed test): `cargo bench -p ptest-plog --bench plog`.
+//!
+//! Writes a 1,000,000-entry log with a realistic field mix (and a copy differing in 5
+//! entries), then measures, each in a fresh child process so peak RSS is its own:
+//! `plog dump --format jsonl|json`, `plog info` and `plog diff`, next to PANDA's Python
+//! reader (`PLogReader` + `MessageToJson`) with the pure-Python and upb backends.
+//!
+//! Env: PLOG_BENCH_ENTRIES (default 1000000), PLOG_BENCH_DIR (default $TMPDIR),
+//! PLOG_BENCH_PY_ENTRIES (entries the Python reader gets, default 50000).
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use ptest_plog::cli::{self, Common, Format, PlogCommand};
+use ptest_plog::{PlogWriter, synth};
+
+fn env_num(k: &str, d: usize) -> usize {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
+fn peak_rss_kib() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Child: run one command with output to /dev/null; print "seconds exit peak_kib".
+fn child(what: &str, a: &Path, b: &Path, schema: &Path) {
+    let common = Common {
+        schema: Some(schema.to_path_buf()),
+        recover: false,
+        threads: 0,
+    };
+    let cmd = match what {
+        "jsonl" => PlogCommand::Dump {
+            file: a.into(),
+            format: Format::Jsonl,
+            common,
+        },
+        "json" => PlogCommand::Dump {
+            file: a.into(),
+            format: Format::Json,
+            common,
+        },
+        "text" => PlogCommand::Dump {
+            file: a.into(),
+            format: Format::Text,
+            common,
+        },
+        "generic" => PlogCommand::Dump {
+            file: a.into(),
+            format: Format::Jsonl,
+            common: Common {
+                schema: None,
+                ..common
+            },
+        },
+        "info" => PlogCommand::Info {
+            file: a.into(),
+            common,
+        },
+        _ => PlogCommand::Diff {
+            a: a.into(),
+            b: b.into(),
+            max_lines: 50,
+            common,
+        },
+    };
+    let mut out = std::io::BufWriter::new(std::fs::File::create("/dev/null").expect("/dev/null"));
+    let t = Instant::now();
+    let code = cli::run(cmd, &mut out).unwrap_or(2);
+    let _ = out.flush();
+    println!("{:.3} {code} {}", t.elapsed().as_secs_f64(), peak_rss_kib());
+}
+
+fn write(path: &Path, n: usize, changes: usize) {
+    let mut w = PlogWriter::create(path).expect("create log");
+    for e in synth::entries_with_changes(1, n, changes) {
+        w.write_entry(&e).expect("write entry");
+    }
+    w.finish().expect("finish log");
+}
+
+fn main() {
+    let dir = std::env::var_os("PLOG_BENCH_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let n = env_num("PLOG_BENCH_ENTRIES", 1_000_000);
+    let a = dir.join(format!("ptest-plog-bench-{n}-a.plog"));
+    let b = dir.join(format!("ptest-plog-bench-{n}-b.plog"));
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let schema = data.join("panda-plog.desc");
+    if let Ok(what) = std::env::var("PLOG_BENCH_CHILD") {
+        return child(&what, &a, &b, &schema);
+    }
+    if !a.exists() || !b.exists() {
+        write(&a, n, 0);
+        write(&b, n, 5);
+    }
+    let size = std::fs::metadata(&a).map(|m| m.len()).unwrap_or(0);
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    println!(
+        "log: {} entries, {:.1} MB compressed, {cores} cores",
+        n,
+        size as f64 / 1e6
+    );
+    println!("| command | entries | seconds | entries/s | peak RSS |");
+    println!("|---|---:|---:|---:|---:|");
+    let exe = std::env::current_exe().expect("current exe");
+    for what in ["jsonl", "json", "text", "generic", "info", "diff"] {
+        let out = Command::new(&exe)
+            .env("PLOG_BENCH_CHILD", what)
+            .output()
+            .expect("run child");
+        let s = String::from_utf8_lossy(&out.stdout);
+        let f: Vec<&str> = s.split_whitespace().collect();
+        let (secs, code, rss) = (
+            f.first()
+                .and_then(|x| x.parse::<f64>().ok())
+                .unwrap_or(f64::NAN),
+            f.get(1).copied().unwrap_or("?"),
+            f.get(2).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0),
+        );
+        let label = match what {
+            "jsonl" | "json" | "text" => format!("ptest plog dump --format {what}"),
+            "generic" => "ptest plog dump --format jsonl (no schema)".into(),
+            "info" => "ptest plog info".into(),
+            _ => format!("ptest plog diff A B (exit {code})"),
+        };
+        let count = if what == "diff" { 2 * n } else { n };
+        println!(
+            "| {label} | {count} | {secs:.2} | {:.0} | {} MiB |",
+            count as f64 / secs,
+            rss / 1024
+        );
+    }
+    let py_n = env_num("PLOG_BENCH_PY_ENTRIES", 50_000);
+    for backend in ["python", "upb"] {
+        let out = Command::new("python3")
+            .arg(data.join("python_reader.py"))
+            .args(["--bench", &a.to_string_lossy(), &py_n.to_string()])
+            .env("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", backend)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let s = String::from_utf8_lossy(&o.stdout);
+                let f: Vec<&str> = s.split_whitespace().collect();
+                if let [impl_, cnt, secs, rate, rss] = f[..] {
+                    println!(
+                        "| Python PLogReader + MessageToJson ({impl_}) | {cnt} | {secs} | {rate} | {} MiB |",
+                        rss.parse::<u64>().unwrap_or(0) / 1024
+                    );
+                }
+            }
+            Ok(o) => println!(
+                "| Python reader ({backend}) | failed: {} | | | |",
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ),
+            Err(e) => println!("| Python reader ({backend}) | not run: {e} | | | |"),
+        }
+    }
+}
