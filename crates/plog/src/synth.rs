@@ -138,7 +138,7 @@ pub fn entry(rng: &mut Rng, instr: u64) -> Vec<u8> {
             let mut b = Enc::default();
             let size = 4 + rng.below(40);
             let code: Vec<u8> = (0..size)
-                .map(|k| (pc as u8).wrapping_add(k as u8 * 7))
+                .map(|k| (pc as u8).wrapping_add((k as u8).wrapping_mul(7)))
                 .collect();
             b.uint(1, 0x3e_0000 + u64::from(pid) * 0x1000)
                 .uint(3, size)
