@@ -161,12 +161,13 @@ impl TestSuite {
     }
 
     /// Start `ptest ARGS` in the background (stdout and stderr piped).
-    pub fn spawn<S: AsRef<OsStr>>(&self, args: &[S]) -> Child {
+    pub fn spawn<S: AsRef<OsStr>>(&self, args: &[S]) -> Spawned {
         let mut cmd = std::process::Command::new(PTEST);
         for var in SCRUB {
             cmd.env_remove(var);
         }
-        cmd.current_dir(&self.dir)
+        let child = cmd
+            .current_dir(&self.dir)
             .env("PANDA_REGRESSION_DIR", &self.reg)
             .env("NO_COLOR", "1")
             .env("PTEST_SCRATCH", self.tmp.path())
@@ -175,7 +176,8 @@ impl TestSuite {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn ptest")
+            .expect("spawn ptest");
+        Spawned(Some(child))
     }
 
     /// Replace the temp dir's path and timings in `text`, for snapshots.
@@ -346,9 +348,48 @@ pub fn signal(pid: u32, signal: rustix::process::Signal) {
     rustix::process::kill_process(pid, signal).expect("kill");
 }
 
-/// Wait for a spawned ptest with a limit; SIGKILL it (and fail) if it hangs.
+/// Send `signal` to `pid` if it still exists (cleanup paths).
+fn try_signal(pid: u32, signal: rustix::process::Signal) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+}
+
+/// A ptest started in the background. If a test panics before [`finish`], dropping it
+/// interrupts ptest (which kills its scripts' process groups) rather than leaking it.
+pub struct Spawned(Option<Child>);
+
+impl Spawned {
+    pub fn id(&self) -> u32 {
+        self.0.as_ref().map_or(0, Child::id)
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let Some(mut child) = self.0.take() else {
+            return;
+        };
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        try_signal(child.id(), rustix::process::Signal::INT);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// Wait for a spawned ptest with a limit; interrupt it (and fail) if it hangs.
 #[track_caller]
-pub fn finish(child: Child, limit: Duration) -> Run {
+pub fn finish(mut spawned: Spawned, limit: Duration) -> Run {
+    let child = spawned.0.take().expect("running ptest");
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -357,12 +398,15 @@ pub fn finish(child: Child, limit: Duration) -> Run {
     match rx.recv_timeout(limit) {
         Ok(out) => Run::from(out.expect("wait")),
         Err(_) => {
-            signal(pid, rustix::process::Signal::KILL);
-            let out = rx.recv().expect("wait").expect("wait");
-            panic!(
-                "ptest did not finish within {limit:?}:\n{}",
-                Run::from(out).all()
-            );
+            try_signal(pid, rustix::process::Signal::INT);
+            let out = rx
+                .recv_timeout(Duration::from_secs(10))
+                .map(|o| o.expect("wait"));
+            if out.is_err() {
+                try_signal(pid, rustix::process::Signal::KILL);
+            }
+            let out = out.map(|o| Run::from(o).all()).unwrap_or_default();
+            panic!("ptest did not finish within {limit:?}:\n{out}");
         }
     }
 }
