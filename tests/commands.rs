@@ -438,3 +438,36 @@ fn failing_setup_makes_init_fail() {
         "logs/a/setup.log",
     ]);
 }
+
+/// The whole plain (not a terminal) output of a session: one line per finished test,
+/// details only for what went wrong, and a last line saying whether all succeeded.
+#[test]
+fn plain_output_of_a_session() {
+    let s = echoing(echoing(TestSuite::new(), "alpha"), "beta")
+        .sh("gamma", "echo 'gamma is broken' >&2; exit 2")
+        .line("#delta");
+    let mut transcript = String::new();
+    for args in [
+        &["bless", "-j", "1"][..],
+        &["test", "-j", "1"],
+        &["list"],
+        &["diff"],
+        &["accept"],
+    ] {
+        if args[0] == "test" {
+            set_value(&s, "beta", "one\nand more\n");
+        }
+        let run = s.ptest(args);
+        transcript.push_str(&format!(
+            "$ ptest {} (exit {})\n{}{}\n",
+            args.join(" "),
+            run.status.code().unwrap_or(-1),
+            run.stdout,
+            run.stderr
+        ));
+    }
+    // Durations in `list` are rounded to 0.1 s: redact them too.
+    let list_secs = regex::Regex::new(r"\(\d+\.\ds\)").unwrap();
+    let transcript = list_secs.replace_all(&s.redact(&transcript), "(T.Ts)").into_owned();
+    insta::assert_snapshot!(transcript);
+}
