@@ -471,3 +471,45 @@ fn plain_output_of_a_session() {
     let transcript = list_secs.replace_all(&s.redact(&transcript), "(T.Ts)").into_owned();
     insta::assert_snapshot!(transcript);
 }
+
+/// Run `ptest ARGS` on a pseudo-terminal (util-linux `script`); None if unavailable.
+fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> Option<(i32, String)> {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let mut cmd = std::process::Command::new(script);
+    cmd.args(["-qec", &format!("{} {args}", common::PTEST), "/dev/null"])
+        .current_dir(&s.dir)
+        .env("PANDA_REGRESSION_DIR", &s.reg)
+        .env("PTEST_SCRATCH", s.tmp.path())
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd.output().ok()?;
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[test]
+fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
+    let s = echoing(echoing(TestSuite::new(), "a"), "b");
+    s.ptest(&["bless"]).code(0);
+    let Some((code, out)) = on_terminal(&s, "test", false) else {
+        eprintln!("no `script` utility: skipped");
+        return;
+    };
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2/2"), "no progress display:\n{out}");
+    assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
+    assert!(out.trim_end().ends_with("ptest: all 2 test succeeded\x1b[0m"), "{out:?}");
+    let (code, out) = on_terminal(&s, "test", true).unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("\x1b[32m") && !out.contains("\x1b[31m"), "{out:?}");
+    set_value(&s, "a", "two\n");
+    let (code, _) = on_terminal(&s, "test", true).unwrap();
+    assert_eq!(code, 100);
+}
