@@ -194,6 +194,32 @@ fn unwritable_regression_dir_is_a_clear_error() {
 }
 
 #[test]
+fn regression_dir_that_is_a_file_is_named_as_such() {
+    let s = ok_test(TestSuite::new(), "a");
+    std::fs::write(&s.reg, "a file").unwrap();
+    for cmd in ["test", "init", "bless"] {
+        let run = s.ptest(&[cmd]);
+        no_panic(&run);
+        run.code(2).says(&["is a file, not a directory"]);
+    }
+    assert_eq!(read(&s.reg), "a file");
+}
+
+#[test]
+fn regression_dir_may_be_a_link_to_a_directory() {
+    // Users keep the big directory elsewhere and link to it: the root is theirs to
+    // choose; only links inside it are refused.
+    let s = ok_test(TestSuite::new(), "a");
+    let real = s.scratch("real-reg");
+    std::fs::create_dir_all(&real).unwrap();
+    std::os::unix::fs::symlink(&real, &s.reg).unwrap();
+    s.ptest(&["init"]).code(0);
+    s.ptest(&["bless"]).code(0);
+    s.ptest(&["test"]).code(0);
+    assert_eq!(read(real.join("blessed/a/a.out")), "ok\n");
+}
+
+#[test]
 fn tmpout_that_cannot_be_written_errors_the_test_and_keeps_the_reference() {
     let s = ok_test(ok_test(TestSuite::new(), "a"), "b");
     s.ptest(&["bless"]).code(0);

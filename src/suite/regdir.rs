@@ -35,6 +35,11 @@ pub enum RegDirError {
         path.display()
     )]
     Missing { path: PathBuf },
+    #[error(
+        "{}: the regression directory is a file, not a directory; point PANDA_REGRESSION_DIR (or --regression-dir) at a directory",
+        path.display()
+    )]
+    RootNotADirectory { path: PathBuf },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -104,6 +109,7 @@ impl RegressionDir {
 
     /// For commands other than `init`: the directory must exist and be ours.
     pub fn require_existing(&self) -> Result<(), RegDirError> {
+        self.check_root()?;
         if !self.root.is_dir() {
             return Err(RegDirError::Missing {
                 path: self.root.clone(),
@@ -115,6 +121,16 @@ impl RegressionDir {
             });
         }
         Ok(())
+    }
+
+    /// The root may be a link to a directory (the user chose that path), never a file.
+    fn check_root(&self) -> Result<(), RegDirError> {
+        match std::fs::metadata(&self.root) {
+            Ok(meta) if !meta.is_dir() => Err(RegDirError::RootNotADirectory {
+                path: self.root.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Take the exclusive lock, so a second ptest on the same directory gets a clear
@@ -159,7 +175,13 @@ impl RegressionDir {
             chain.push(current.clone());
         }
         for dir in chain {
-            match std::fs::symlink_metadata(&dir) {
+            // Links are never followed inside the directory; the root itself may be one.
+            let meta = if dir == self.root {
+                std::fs::metadata(&dir)
+            } else {
+                std::fs::symlink_metadata(&dir)
+            };
+            match meta {
                 Ok(meta) if meta.is_dir() => continue,
                 Ok(meta) => {
                     let kind = if meta.file_type().is_symlink() {
@@ -185,6 +207,7 @@ impl RegressionDir {
     /// Create the layout for `tests`. Creates only; never removes anything but, with
     /// `force`, non-directories standing where a layout folder must be.
     pub fn create_layout(&self, tests: &[&str], force: bool) -> Result<(), RegDirError> {
+        self.check_root()?;
         if self.root.exists() && !self.is_recognised() && !is_empty_dir(&self.root)? && !force {
             return Err(RegDirError::Foreign {
                 path: self.root.clone(),
