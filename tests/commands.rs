@@ -345,7 +345,17 @@ with open(os.path.join(replaydir, testname + "-rr-nondet.log"), "w") as f:
     s.write(
         "tests/strings1/strings1-test.py",
         r#"#!/usr/bin/python
+
 import os
+import subprocess as sp
+import sys
+import re
+import shutil
+
+thisdir = os.path.dirname(os.path.realpath(__file__))
+td = os.path.realpath(thisdir + "/../..")
+sys.path.append(td)
+
 from ptest_utils import *
 
 replay = os.path.join(replaydir, testname + "-rr-nondet.log")
