@@ -18,7 +18,23 @@ pub struct BuiltImage {
     pub kernel_sha256: String,
     pub busybox_package: String,
     pub busybox_sha256: String,
+    /// Kernel modules kept in `modules/`, in load order (the CD-ROM stack; see [`CD_MODULES`]).
+    #[serde(default)]
+    pub modules: Vec<String>,
 }
+
+/// The modules (in load order) a guest needs to mount a CD: the cloud kernel builds
+/// them as modules. Not used by recordings; they let the PANDA dialogue's CD steps run
+/// against upstream QEMU.
+pub const CD_MODULES: &[&str] = &[
+    "scsi_common",
+    "scsi_mod",
+    "libata",
+    "ata_piix",
+    "cdrom",
+    "sr_mod",
+    "isofs",
+];
 
 /// Paths of a built image's parts.
 #[derive(Debug, Clone)]
@@ -26,6 +42,8 @@ pub struct ImageFiles {
     pub dir: PathBuf,
     pub kernel: PathBuf,
     pub busybox: PathBuf,
+    /// `modules/NAME.ko` for each of `info.modules`.
+    pub modules: Vec<PathBuf>,
     pub info: BuiltImage,
 }
 
@@ -35,6 +53,11 @@ impl ImageFiles {
             dir: dir.to_path_buf(),
             kernel: dir.join("vmlinuz"),
             busybox: dir.join("busybox"),
+            modules: info
+                .modules
+                .iter()
+                .map(|m| dir.join("modules").join(format!("{m}.ko")))
+                .collect(),
             info,
         }
     }
@@ -151,6 +174,7 @@ fn build_in(work: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<BuiltIm
     for (from, to) in [(&kernel, "vmlinuz"), (&busybox, "busybox")] {
         std::fs::rename(from, work.join(to)).map_err(EngineError::io(from))?;
     }
+    let modules = keep_modules(&root, &work.join("modules"))?;
     let pkg = |prefix: &str| {
         names
             .iter()
@@ -163,6 +187,7 @@ fn build_in(work: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<BuiltIm
         kernel_sha256: sha256_file(&work.join("vmlinuz"))?,
         busybox_package: pkg(busybox_pkg),
         busybox_sha256: sha256_file(&work.join("busybox"))?,
+        modules,
     };
     let _ = std::fs::remove_dir_all(&debs);
     let _ = std::fs::remove_dir_all(&root);
@@ -170,6 +195,32 @@ fn build_in(work: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<BuiltIm
     let info_path = work.join("image.json");
     std::fs::write(&info_path, json + "\n").map_err(EngineError::io(&info_path))?;
     Ok(info)
+}
+
+/// Copies [`CD_MODULES`] out of the unpacked kernel package; returns those found.
+fn keep_modules(root: &Path, to: &Path) -> Result<Vec<String>, EngineError> {
+    fn find(dir: &Path, file: &str) -> Option<PathBuf> {
+        for e in std::fs::read_dir(dir).ok()?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if let Some(f) = find(&p, file) {
+                    return Some(f);
+                }
+            } else if p.file_name().is_some_and(|n| n == file) {
+                return Some(p);
+            }
+        }
+        None
+    }
+    std::fs::create_dir_all(to).map_err(EngineError::io(to))?;
+    let mut kept = Vec::new();
+    for m in CD_MODULES {
+        if let Some(src) = find(&root.join("lib/modules"), &format!("{m}.ko")) {
+            std::fs::rename(&src, to.join(format!("{m}.ko"))).map_err(EngineError::io(&src))?;
+            kept.push(m.to_string());
+        }
+    }
+    Ok(kept)
 }
 
 /// The `linux-image-*` package a meta-package such as `linux-image-cloud-amd64` depends on.

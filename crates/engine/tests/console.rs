@@ -13,8 +13,9 @@ use ptest_engine::process::Group;
 use ptest_engine::{Context, catalog, images, panda, qemu};
 use regex::Regex;
 
-/// Boots the shell guest with PANDA-style sockets; returns the running group.
-fn boot(dir: &Path) -> Group {
+/// Boots the shell guest with PANDA-style sockets (and, if `cd`, the CD-ROM modules);
+/// returns the running group.
+fn boot(dir: &Path, cd: bool) -> Group {
     let ctx = Context {
         regression_dir: dir.join("reg"),
         ..Default::default()
@@ -22,11 +23,18 @@ fn boot(dir: &Path) -> Group {
     let spec = catalog::builtin(catalog::QEMU_BUSYBOX).unwrap();
     let img = images::ensure_qemu_image(&ctx, catalog::QEMU_BUSYBOX, &spec).unwrap();
     let initrd = dir.join("shell.gz");
-    std::fs::write(
-        &initrd,
-        qemu::shell_initramfs(&std::fs::read(&img.busybox).unwrap()),
-    )
-    .unwrap();
+    let modules: Vec<(String, Vec<u8>)> = match cd {
+        true => img
+            .info
+            .modules
+            .iter()
+            .cloned()
+            .zip(img.modules.iter().map(|m| std::fs::read(m).unwrap()))
+            .collect(),
+        false => Vec::new(),
+    };
+    let busybox = std::fs::read(&img.busybox).unwrap();
+    std::fs::write(&initrd, qemu::shell_initramfs(&busybox, &modules)).unwrap();
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args([
         "-M",
@@ -67,7 +75,7 @@ fn console_and_monitor_dialogue_against_a_real_guest() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut group = boot(dir.path());
+    let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("transcript.log");
     let prompt = Regex::new(r"guest# ").unwrap();
     let steps = [
@@ -108,7 +116,7 @@ fn sessions_match_regexes_in_order_and_time_out_with_the_last_output() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut group = boot(dir.path());
+    let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("t.log");
     let mut alive = || true;
     let limit = Duration::from_secs(30);
@@ -177,7 +185,7 @@ fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut group = boot(dir.path());
+    let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("t.log");
     let wrong = Regex::new(r"root@debian-i386:~# ").unwrap();
     let start = Instant::now();
@@ -201,4 +209,62 @@ fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
             .contains("guest# ")
     );
     assert!(emulators_mentioning(dir.path()).is_empty());
+}
+
+/// PANDA's whole record dialogue, host file on a CD included, with only its two
+/// PANDA-only monitor commands (`begin_record`, `end_record`) swapped for upstream ones.
+#[test]
+fn panda_record_dialogue_with_a_cd_runs_against_upstream_qemu() {
+    if !have_qemu() {
+        return;
+    }
+    if Command::new("genisoimage")
+        .arg("-version")
+        .output()
+        .is_err()
+        && Command::new("xorriso").arg("-version").output().is_err()
+    {
+        eprintln!("skipping: neither genisoimage nor xorriso is installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("hello.txt");
+    std::fs::write(&host, "hello from the host via the CD\n").unwrap();
+    let iso = dir.path().join("rec.iso");
+    ptest_engine::iso::build(&[host], &iso).unwrap();
+    let mut group = boot(dir.path(), true);
+    let mut steps = panda::record_steps(
+        Some(("ide1-cd0", &iso)),
+        "cat ./hello.txt",
+        &dir.path().join("rec"),
+        Duration::from_secs(30),
+    );
+    let panda_only: Vec<&Step> = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Monitor(c) if c.contains("_record")))
+        .collect();
+    assert_eq!(panda_only.len(), 2, "{steps:?}");
+    for s in steps.iter_mut() {
+        if matches!(s, Step::Monitor(c) if c.contains("_record")) {
+            *s = Step::Monitor("info status".into());
+        }
+    }
+    let transcript = dir.path().join("t.log");
+    let prompt = Regex::new(r"guest# ").unwrap();
+    let result = panda::converse(
+        &mut group,
+        &dir.path().join("mon"),
+        &dir.path().join("ser"),
+        &transcript,
+        &prompt,
+        Duration::from_secs(120),
+        &steps,
+    );
+    let t = std::fs::read_to_string(&transcript).unwrap_or_default();
+    group.kill_tree();
+    result.unwrap_or_else(|e| panic!("{e}\ntranscript:\n{t}"));
+    assert!(
+        t.contains("hello from the host via the CD"),
+        "transcript:\n{t}"
+    );
 }

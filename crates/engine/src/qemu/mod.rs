@@ -158,10 +158,11 @@ pub fn initramfs(
     Ok(a.gzip())
 }
 
-/// An initramfs whose `/init` leaves an interactive shell on the console with the prompt
-/// `guest# `: a stand-in for a PANDA image's booted snapshot, to exercise the console and
-/// monitor automation against upstream QEMU.
-pub fn shell_initramfs(busybox: &[u8]) -> Vec<u8> {
+/// An initramfs whose `/init` loads `modules` (name, contents; in order) and leaves an
+/// interactive shell on the console with the prompt `guest# `: a stand-in for a PANDA
+/// image's booted snapshot, to exercise the console/monitor automation (and, with the
+/// CD modules, the CD steps) against upstream QEMU.
+pub fn shell_initramfs(busybox: &[u8], modules: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut a = Archive::new();
     a.add(
         "bin/busybox",
@@ -171,17 +172,30 @@ pub fn shell_initramfs(busybox: &[u8]) -> Vec<u8> {
         },
     );
     a.add("bin/sh", Entry::Symlink("busybox".into()));
-    for dir in ["sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp"] {
+    for dir in [
+        "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "mnt",
+    ] {
         a.add(dir, Entry::Dir);
     }
     a.add("dev/console", Entry::CharDev { major: 5, minor: 1 });
-    let init = "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\n\
-                mount -t devtmpfs devtmpfs /dev\nexport PATH=/bin:/sbin:/usr/bin:/usr/sbin PS1='guest# '\n\
-                exec setsid cttyhack sh\n";
+    let mut init = String::from(
+        "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\nmount -t devtmpfs devtmpfs /dev\n",
+    );
+    for (name, data) in modules {
+        a.add(
+            &format!("lib/ptest-modules/{name}.ko"),
+            Entry::File {
+                data: data.clone(),
+                executable: false,
+            },
+        );
+        init.push_str(&format!("insmod /lib/ptest-modules/{name}.ko\n"));
+    }
+    init.push_str("ln -s sr0 /dev/cdrom\nexport PATH=/bin:/sbin:/usr/bin:/usr/sbin PS1='guest# '\nexec setsid cttyhack sh\n");
     a.add(
         "init",
         Entry::File {
-            data: init.as_bytes().to_vec(),
+            data: init.into_bytes(),
             executable: true,
         },
     );
