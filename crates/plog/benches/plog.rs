@@ -22,6 +22,15 @@ fn env_num(k: &str, d: usize) -> usize {
         .unwrap_or(d)
 }
 
+/// User + system CPU seconds of this process (from /proc/self/stat, 100 Hz ticks).
+fn cpu_secs() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = s.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn peak_rss_kib() -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -76,7 +85,12 @@ fn child(what: &str, a: &Path, b: &Path, schema: &Path) {
     let t = Instant::now();
     let code = cli::run(cmd, &mut out).unwrap_or(2);
     let _ = out.flush();
-    println!("{:.3} {code} {}", t.elapsed().as_secs_f64(), peak_rss_kib());
+    println!(
+        "{:.3} {code} {} {:.2}",
+        t.elapsed().as_secs_f64(),
+        peak_rss_kib(),
+        cpu_secs()
+    );
 }
 
 fn write(path: &Path, n: usize, changes: usize) {
@@ -108,8 +122,8 @@ fn main() {
         n,
         size as f64 / 1e6
     );
-    println!("| command | entries | seconds | entries/s | peak RSS |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| command | entries | wall s | entries/s | CPU s | entries per CPU-s | peak RSS |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     let exe = std::env::current_exe().expect("current exe");
     for what in ["jsonl", "json", "text", "generic", "info", "diff"] {
         let out = Command::new(&exe)
@@ -157,13 +171,13 @@ fn main() {
                 }
             }
             Ok(o) => println!(
-                "| Python reader ({backend}) | failed: {} | | | |",
+                "| Python reader ({backend}) | failed: {} | | | | | |",
                 String::from_utf8_lossy(&o.stderr)
                     .lines()
                     .last()
                     .unwrap_or("")
             ),
-            Err(e) => println!("| Python reader ({backend}) | not run: {e} | | | |"),
+            Err(e) => println!("| Python reader ({backend}) | not run: {e} | | | | | |"),
         }
     }
 }

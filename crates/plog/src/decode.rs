@@ -5,6 +5,8 @@
 //! Fields come out sorted by number, singular fields keep their last occurrence and
 //! singular messages merge, as protobuf's parser (and so `MessageToJson`) does.
 
+use smallvec::{SmallVec, smallvec};
+
 use crate::schema::{Field, Kind, Message, Schema};
 
 /// Protobuf's default recursion limit; deeper input is rejected, not followed.
@@ -38,8 +40,11 @@ pub struct FieldValue<'a> {
     pub field: Option<usize>,
     /// Schema: the field is `repeated`. Generic: it occurred more than once.
     pub repeated: bool,
-    pub values: Vec<Value<'a>>,
+    pub values: Values<'a>,
 }
+
+/// Occurrences of a field; almost always one, so kept inline.
+pub type Values<'a> = SmallVec<[Value<'a>; 1]>;
 
 /// A decoded message.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -135,7 +140,7 @@ impl Decoder {
                             number,
                             field: None,
                             repeated: false,
-                            values: vec![v],
+                            values: smallvec![v],
                         }),
                     }
                 }
@@ -154,10 +159,10 @@ impl Decoder {
         wt: u8,
         r: &mut Cursor<'a>,
         depth: usize,
-    ) -> Result<Option<Vec<Value<'a>>>, DecodeError> {
+    ) -> Result<Option<Values<'a>>, DecodeError> {
         let want = wire_type(f.kind);
         if wt == want {
-            return Ok(Some(vec![self.scalar(f.kind, r, depth)?]));
+            return Ok(Some(smallvec![self.scalar(f.kind, r, depth)?]));
         }
         if wt == 2 && f.repeated && want != 2 {
             // Packed repeated scalars.
@@ -167,7 +172,7 @@ impl Decoder {
                 pos: 0,
                 base: r.base + r.pos - body.len(),
             };
-            let mut vals = Vec::new();
+            let mut vals = Values::new();
             while !inner.done() {
                 vals.push(self.scalar(f.kind, &mut inner, depth)?);
             }
@@ -243,7 +248,7 @@ impl Decoder {
 }
 
 /// Adds decoded occurrences to `out` with protobuf's merge rules.
-fn merge<'a>(out: &mut Msg<'a>, number: u32, idx: Option<usize>, f: &Field, vals: Vec<Value<'a>>) {
+fn merge<'a>(out: &mut Msg<'a>, number: u32, idx: Option<usize>, f: &Field, vals: Values<'a>) {
     let Some(fv) = out.fields.iter_mut().find(|fv| fv.number == number) else {
         let values = if f.repeated {
             vals
@@ -265,7 +270,7 @@ fn merge<'a>(out: &mut Msg<'a>, number: u32, idx: Option<usize>, f: &Field, vals
     for v in vals {
         match (fv.values.last_mut(), v) {
             (Some(Value::Msg(old)), Value::Msg(new)) => merge_msg(old, new),
-            (_, v) => fv.values = vec![v],
+            (_, v) => fv.values = smallvec![v],
         }
     }
 }
@@ -276,7 +281,7 @@ fn merge_msg<'a>(old: &mut Msg<'a>, new: Msg<'a>) {
             Some(of) if of.repeated => of.values.extend(nf.values),
             Some(of) => match (of.values.last_mut(), nf.values.into_iter().last()) {
                 (Some(Value::Msg(a)), Some(Value::Msg(b))) => merge_msg(a, b),
-                (_, Some(v)) => of.values = vec![v],
+                (_, Some(v)) => of.values = smallvec![v],
                 (_, None) => {}
             },
             None => old.fields.push(nf),

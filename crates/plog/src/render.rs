@@ -134,7 +134,7 @@ fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 fn push_i64(out: &mut String, n: i64) {
@@ -231,8 +231,9 @@ pub fn json_str(out: &mut String, s: &[u8]) {
     // Fast path: plain printable ASCII needs no escaping.
     if s.iter()
         .all(|&b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        && let Ok(t) = std::str::from_utf8(s)
     {
-        out.extend(s.iter().map(|&b| char::from(b)));
+        out.push_str(t);
         out.push('"');
         return;
     }

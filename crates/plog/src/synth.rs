@@ -136,9 +136,15 @@ pub fn entry(rng: &mut Rng, instr: u64) -> Vec<u8> {
         55..=74 => {
             // basic_block (42)
             let mut b = Enc::default();
-            let size = 4 + rng.below(40);
+            let size = 4 + rng.below(32);
             let code: Vec<u8> = (0..size)
-                .map(|k| (pc as u8).wrapping_add((k as u8).wrapping_mul(7)))
+                .map(|k| {
+                    if k % 3 == 0 {
+                        rng.next_u64() as u8
+                    } else {
+                        (pc as u8).wrapping_add((k as u8).wrapping_mul(7))
+                    }
+                })
                 .collect();
             b.uint(1, 0x3e_0000 + u64::from(pid) * 0x1000)
                 .uint(3, size)

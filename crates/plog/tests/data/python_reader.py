@@ -4,7 +4,7 @@ stubbed and plog_pb2 / plog_reader are loaded from the installed pandare directl
 
     pip install pandare protobuf
     python3 python_reader.py FILE            # what `python -m pandare.plog_reader` prints
-    python3 python_reader.py --bench FILE [N]  # backend, entries, seconds, entries/s, peak RSS KiB
+    python3 python_reader.py --bench FILE [N]  # backend, entries, seconds, entries/s, peak RSS KiB, CPU s
 """
 import importlib.util, os, runpy, site, sys, time, types
 
@@ -44,8 +44,8 @@ if sys.argv[1] == "--bench":
             if limit and n >= limit: break
     dt = time.perf_counter() - t0
     import resource
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print("%s %d %.3f %.0f %d" % (api_implementation.Type(), n, dt, n / dt, rss))
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    print("%s %d %.3f %.0f %d %.2f" % (api_implementation.Type(), n, dt, n / dt, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
 else:
     sys.argv = sys.argv[:1] + sys.argv[1:]
     runpy.run_path(os.path.join(base, "plog_reader.py"), run_name="__main__")
