@@ -253,7 +253,7 @@ fn merge<'a>(out: &mut Msg<'a>, number: u32, idx: Option<usize>, f: &Field, vals
         let values = if f.repeated {
             vals
         } else {
-            vals.into_iter().last().into_iter().collect()
+            vals.into_iter().next_back().into_iter().collect()
         };
         out.fields.push(FieldValue {
             number,
@@ -279,7 +279,7 @@ fn merge_msg<'a>(old: &mut Msg<'a>, new: Msg<'a>) {
     for nf in new.fields {
         match old.fields.iter_mut().find(|f| f.number == nf.number) {
             Some(of) if of.repeated => of.values.extend(nf.values),
-            Some(of) => match (of.values.last_mut(), nf.values.into_iter().last()) {
+            Some(of) => match (of.values.last_mut(), nf.values.into_iter().next_back()) {
                 (Some(Value::Msg(a)), Some(Value::Msg(b))) => merge_msg(a, b),
                 (_, Some(v)) => of.values = smallvec![v],
                 (_, None) => {}
