@@ -302,10 +302,24 @@ pub fn await_file(path: impl AsRef<Path>, limit: Duration) {
     }
 }
 
-/// Read a pid written by a script.
+/// Read a pid a script writes with `echo $$ > FILE`, waiting for the whole line (the file
+/// exists, empty, before `echo` writes it).
 #[track_caller]
 pub fn read_pid(path: impl AsRef<Path>) -> i32 {
-    read(path).trim().parse().expect("pid")
+    let path = path.as_ref();
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.ends_with('\n') {
+            return text.trim().parse().expect("pid");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}: no pid written ({text:?})",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Whether process `pid` is alive (a zombie counts as dead: it runs nothing).
