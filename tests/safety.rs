@@ -136,8 +136,11 @@ fn the_next_command_restores_a_reference_an_interrupted_bless_moved_aside() {
 }
 
 /// Writes `started`, then waits for `$PTEST_SCRATCH/release`.
-const WAITS: &str = "echo started > \"$PTEST_SCRATCH/started\"\n\
-                     while [ ! -e \"$PTEST_SCRATCH/release\" ]; do sleep 0.02; done\n\
+/// Gives up after about 30 s, so that nothing outlives a failed test for long.
+const WAITS: &str = "echo $$ > \"$PTEST_MISC_DIR/script.pid\"\n\
+                     echo started > \"$PTEST_SCRATCH/started\"\n\
+                     i=0\n\
+                     while [ ! -e \"$PTEST_SCRATCH/release\" ] && [ $i -lt 1500 ]; do sleep 0.02; i=$((i + 1)); done\n\
                      echo x > \"$PTEST_OUTFILE\"";
 
 #[test]
@@ -175,6 +178,12 @@ fn the_lock_dies_with_a_killed_ptest() {
     await_file(s.scratch("started"), Duration::from_secs(20));
     signal(first.id(), Signal::KILL);
     let _ = finish(first, Duration::from_secs(10));
+    // The killed ptest's script lives on (nobody can clean up after a SIGKILL): end it.
+    let orphan = read_pid(s.misc("a").join("script.pid"));
+    let _ = rustix::process::kill_process_group(
+        rustix::process::Pid::from_raw(orphan).unwrap(),
+        Signal::KILL,
+    );
     std::fs::write(s.scratch("release"), "").unwrap();
     s.ptest(&["bless"]).code(0);
 }
