@@ -2,15 +2,11 @@
 //! the guest is a kernel plus a per-recording initramfs whose `/init` runs the command
 //! between two marker lines and powers off.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use crate::initramfs::{Archive, Entry};
 use crate::metadata::{self, Metadata, ReplayFiles};
-use crate::process::Group;
-use crate::qmp::Qmp;
 use crate::{Context, EngineError, debian, images};
 
 /// Printed by `/init` around the command; unlikely to occur in a command's own output.
@@ -249,125 +245,6 @@ pub fn image(
     Ok((spec, files))
 }
 
-/// How a QEMU run ended.
-#[derive(Debug)]
-pub enum Ending {
-    /// The guest powered off; the final instruction count when QMP told it.
-    Shutdown(Option<u64>),
-    Exited(ExitStatus),
-    /// Killed after `record-timeout`.
-    TimedOut(Option<u64>),
-    /// Killed because the replay's instruction count stopped advancing.
-    Stalled(Option<u64>),
-}
-
-/// Runs QEMU (`args` plus QMP) in its own process group with output to `log`, until
-/// the guest powers off, QEMU exits, `timeout` passes or (replay) the instruction count
-/// stops advancing for `stall`. `progress` sees each new instruction count.
-pub fn run(
-    bin: &str,
-    args: &[String],
-    cwd: &Path,
-    log: &Path,
-    timeout: Option<Duration>,
-    stall: Option<Duration>,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Ending, EngineError> {
-    let sock = std::env::temp_dir().join(format!(
-        "ptest-qmp-{}-{}.sock",
-        std::process::id(),
-        unique()
-    ));
-    let _ = std::fs::remove_file(&sock);
-    let mut logf = File::create(log).map_err(EngineError::io(log))?;
-    {
-        use std::io::Write;
-        let line: Vec<String> = std::iter::once(bin.to_string())
-            .chain(args.iter().map(|a| shell_quote(a)))
-            .collect();
-        let _ = writeln!(logf, "$ cd {} && {}", cwd.display(), line.join(" "));
-    }
-    let err = logf.try_clone().map_err(EngineError::io(log))?;
-    let mut cmd = Command::new(bin);
-    cmd.args(args)
-        .arg("-qmp")
-        .arg(format!("unix:{},server=on,wait=off", sock.display()))
-        .arg("-no-shutdown")
-        .current_dir(cwd)
-        .stdout(logf)
-        .stderr(err);
-    let mut group = Group::spawn(&mut cmd, "QEMU")?;
-    let ending = watch(&mut group, &sock, timeout, stall, progress);
-    let _ = std::fs::remove_file(&sock);
-    Ok(ending)
-}
-
-fn watch(
-    group: &mut Group,
-    sock: &Path,
-    timeout: Option<Duration>,
-    stall: Option<Duration>,
-    progress: &mut dyn FnMut(u64),
-) -> Ending {
-    let start = Instant::now();
-    let mut qmp: Option<Qmp> = None;
-    let mut icount: Option<u64> = None;
-    let mut last_advance = Instant::now();
-    loop {
-        if let Some(status) = group.try_wait() {
-            return Ending::Exited(status);
-        }
-        if qmp.is_none() {
-            let mut alive = || true;
-            qmp = Qmp::connect(sock, Duration::from_millis(100), &mut alive);
-        }
-        if let Some(q) = qmp.as_mut() {
-            match q.query_replay() {
-                Some(info) => {
-                    if icount.is_none_or(|old| info.icount > old) {
-                        icount = Some(info.icount);
-                        last_advance = Instant::now();
-                        progress(info.icount);
-                    }
-                    if q.status().as_deref() == Some("shutdown") {
-                        q.quit();
-                        if group.wait_for(Duration::from_secs(5)).is_none() {
-                            group.kill_tree();
-                        }
-                        return Ending::Shutdown(icount);
-                    }
-                }
-                // QEMU closed the socket: it is exiting; the next try_wait sees it.
-                None => qmp = None,
-            }
-        }
-        if timeout.is_some_and(|t| start.elapsed() > t) {
-            group.kill_tree();
-            return Ending::TimedOut(icount);
-        }
-        if stall.is_some_and(|s| last_advance.elapsed() > s) {
-            group.kill_tree();
-            return Ending::Stalled(icount);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The last `n` lines of `path`, for error messages.
-pub fn tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join("\n    ")
-}
-
 /// The guest command's exit status if the console shows the end marker.
 pub fn end_marker(console: &Path) -> Option<i32> {
     let text = std::fs::read(console).ok()?;
@@ -432,9 +309,11 @@ pub fn check_name(name: &str) -> Result<(), EngineError> {
 
 pub use record::record;
 pub use replay::{ReplayRequest, replay};
+pub use run::{Ending, run, tail};
 
 mod record;
 mod replay;
+mod run;
 
 #[cfg(test)]
 mod tests;
