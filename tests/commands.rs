@@ -478,7 +478,9 @@ fn plain_output_of_a_session() {
     }
     // Durations in `list` are rounded to 0.1 s: redact them too.
     let list_secs = regex::Regex::new(r"\(\d+\.\ds\)").unwrap();
-    let transcript = list_secs.replace_all(&s.redact(&transcript), "(T.Ts)").into_owned();
+    let transcript = list_secs
+        .replace_all(&s.redact(&transcript), "(T.Ts)")
+        .into_owned();
     insta::assert_snapshot!(transcript);
 }
 
@@ -515,11 +517,40 @@ fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2/2"), "no progress display:\n{out}");
     assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
-    assert!(out.trim_end().ends_with("ptest: all 2 test succeeded\x1b[0m"), "{out:?}");
+    assert!(
+        out.trim_end()
+            .ends_with("ptest: all 2 test succeeded\x1b[0m"),
+        "{out:?}"
+    );
     let (code, out) = on_terminal(&s, "test", true).unwrap();
     assert_eq!(code, 0, "{out}");
-    assert!(!out.contains("\x1b[32m") && !out.contains("\x1b[31m"), "{out:?}");
+    assert!(
+        !out.contains("\x1b[32m") && !out.contains("\x1b[31m"),
+        "{out:?}"
+    );
     set_value(&s, "a", "two\n");
     let (code, _) = on_terminal(&s, "test", true).unwrap();
     assert_eq!(code, 100);
+}
+
+#[test]
+fn output_into_a_closed_pipe_is_no_panic() {
+    // `ptest list | head -1`: the reader goes away while ptest still writes.
+    let s = TestSuite::new();
+    let names: Vec<String> = (0..3000).map(|i| format!("test{i}")).collect();
+    std::fs::write(s.dir.join("config.testing"), names.join("\n")).unwrap();
+    for args in [&["list"][..], &["diff", "all"]] {
+        if args[0] == "diff" {
+            std::fs::create_dir_all(&s.reg).unwrap();
+        }
+        let mut child = s.spawn(args).into_child();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
 }

@@ -39,7 +39,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             .collect()
     };
     if names.is_empty() {
-        println!("ptest: nothing to accept: no test failed on a mismatch in the last run");
+        say!("ptest: nothing to accept: no test failed on a mismatch in the last run");
         return Ok(exit_code::OK);
     }
     let mut refused = 0;
@@ -93,7 +93,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         if let Some(l) = last {
             l.accepted = true;
         }
-        println!("ptest: accepted {name}: {count} file(s) are now the blessed reference");
+        say!("ptest: accepted {name}: {count} file(s) are now the blessed reference");
     }
     state
         .save(&regdir.state_dir())

@@ -23,11 +23,11 @@ pub fn run(g: &GlobalArgs, orphans: bool) -> Result<i32, CommandError> {
         }
         let path = regdir.blessed(&name);
         std::fs::remove_dir_all(&path).map_err(CommandError::io(&path))?;
-        println!("ptest: removed orphaned reference {}", path.display());
+        say!("ptest: removed orphaned reference {}", path.display());
         removed += 1;
     }
     if removed == 0 {
-        println!("ptest: no orphaned references");
+        say!("ptest: no orphaned references");
     }
     Ok(exit_code::OK)
 }

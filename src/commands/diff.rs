@@ -32,10 +32,10 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let mut shown = 0;
     for name in &names {
         let Some(last) = state.tests.get(name).and_then(|t| t.last.as_ref()) else {
-            println!("{name}: no recorded run");
+            say!("{name}: no recorded run");
             continue;
         };
-        println!(
+        say!(
             "{name}: {} ({} run){}",
             last.status.word(),
             last.mode.as_str(),
@@ -67,23 +67,23 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             match (&f.diff, f.outcome.as_str()) {
                 (Some(diff), _) => {
                     for line in diff.lines() {
-                        println!("{}", term.colour_diff_line(line));
+                        say!("{}", term.colour_diff_line(line));
                     }
                 }
                 (None, "missing") => {
-                    println!("{}: blessed, but the run did not produce it", f.name)
+                    say!("{}: blessed, but the run did not produce it", f.name)
                 }
                 (None, "unexpected") => {
-                    println!("{}: produced, but not in the blessed reference", f.name)
+                    say!("{}: produced, but not in the blessed reference", f.name)
                 }
-                (None, other) => println!("{}: {other}", f.name),
+                (None, other) => say!("{}: {other}", f.name),
             }
         }
     }
     if names.is_empty() {
-        println!("ptest: no differences: every test passed in the last run");
+        say!("ptest: no differences: every test passed in the last run");
     } else if shown == 0 {
-        println!("ptest: no file differences recorded for these tests");
+        say!("ptest: no file differences recorded for these tests");
     }
     Ok(exit_code::OK)
 }

@@ -15,9 +15,12 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
         .as_ref()
         .map(|r| State::load(&r.state_dir()))
         .unwrap_or_default();
-    println!(
+    say!(
         "{:<24} {:<9} {:<13} {:<10} last run",
-        "TEST", "STATE", "SCRIPTS", "BLESSED"
+        "TEST",
+        "STATE",
+        "SCRIPTS",
+        "BLESSED"
     );
     for entry in &suite.entries {
         let def = suite.test(entry, &Overrides::default())?;
@@ -48,7 +51,7 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
                 )
             })
             .unwrap_or_else(|| "-".into());
-        println!(
+        say!(
             "{:<24} {:<9} {:<13} {:<10} {last}",
             entry.name,
             if entry.enabled { "enabled" } else { "disabled" },
@@ -63,13 +66,13 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
             .filter(|n| !suite.entries.iter().any(|e| &e.name == n))
             .collect();
         if !orphans.is_empty() {
-            println!(
+            say!(
                 "orphaned references (not in config.testing; `ptest clean --orphans` removes them): {}",
                 orphans.join(", ")
             );
         }
     } else {
-        println!(
+        say!(
             "(no regression directory: set PANDA_REGRESSION_DIR or pass --regression-dir to see references and results)"
         );
     }

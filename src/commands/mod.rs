@@ -1,6 +1,15 @@
 //! One module per command; each turns parsed arguments into calls on the library layers
 //! and returns an exit code from [`crate::exit_code`].
 
+/// `println!` for command output that may go to a closed pipe (`ptest list | head`):
+/// a reader that stopped reading is not worth a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod accept;
 mod clean;
 mod diff;

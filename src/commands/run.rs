@@ -34,7 +34,7 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
     regdir.create_layout(&names, force)?;
     let _lock = regdir.lock()?;
-    println!(
+    say!(
         "ptest: regression directory {} ready",
         regdir.root.display()
     );
@@ -75,7 +75,7 @@ fn execute(
         let failed = state.failed();
         selected.retain(|e| failed.contains(&e.name));
         if selected.is_empty() {
-            println!("ptest: no test failed in the last run; nothing to do");
+            say!("ptest: no test failed in the last run; nothing to do");
             return Ok(exit_code::OK);
         }
     }

@@ -377,6 +377,11 @@ impl Spawned {
     pub fn id(&self) -> u32 {
         self.0.as_ref().map_or(0, Child::id)
     }
+
+    /// The child itself, for tests that handle its pipes (no cleanup on drop).
+    pub fn into_child(mut self) -> Child {
+        self.0.take().expect("running ptest")
+    }
 }
 
 impl Drop for Spawned {
