@@ -327,3 +327,25 @@ fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
     assert_eq!(report["tests"][0]["status"], "interrupted");
     roxmltree::Document::parse(&read(&junit)).expect("well-formed JUnit");
 }
+
+#[test]
+fn ctrl_c_summary_counts_only_unfinished_tests_as_unfinished() {
+    // -j 1, no stored durations: config order. `broken` finishes (errored) before
+    // `blocker` starts and is interrupted.
+    let s = TestSuite::new()
+        .sh("broken", "exit 1")
+        .sh("blocker", BLOCKS);
+    std::fs::write(s.scratch("block"), "").unwrap();
+    let child = s.spawn(&["bless", "-j", "1"]);
+    let pid = read_pid(s.misc("blocker").join("script.pid"));
+    signal(child.id(), Signal::INT);
+    let run = finish(child, Duration::from_secs(20));
+    run.code(130);
+    assert!(gone(pid));
+    assert_eq!(run.status_of("broken"), "ERROR");
+    assert_eq!(run.status_of("blocker"), "INTERRUPTED");
+    run.says(&[
+        "1 errored, 1 interrupted",
+        "ptest: interrupted; 1 of 2 test(s) did not finish",
+    ]);
+}

@@ -253,9 +253,12 @@ impl Terminal {
             ));
         }
         let last = if interrupted {
+            let unfinished = results
+                .iter()
+                .filter(|r| matches!(r.status, Status::Interrupted | Status::NotRun))
+                .count();
             self.style(Style::new().red().bold()).apply_to(format!(
-                "ptest: interrupted; {} of {} test(s) did not finish",
-                bad.len(),
+                "ptest: interrupted; {unfinished} of {} test(s) did not finish",
                 results.len()
             ))
         } else if bad.is_empty() {
