@@ -42,7 +42,9 @@ pub struct Common {
 pub enum PlogCommand {
     /// Print every entry of a pandalog.
     Dump {
+        /// The pandalog.
         file: PathBuf,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
         #[command(flatten)]
@@ -50,13 +52,16 @@ pub enum PlogCommand {
     },
     /// Summarise a pandalog: version, chunks, entries, instruction range, sizes.
     Info {
+        /// The pandalog.
         file: PathBuf,
         #[command(flatten)]
         common: Common,
     },
     /// Entry-level diff of two pandalogs; exit 0 identical, 1 different.
     Diff {
+        /// The reference log (e.g. the blessed one).
         a: PathBuf,
+        /// The log to compare with it.
         b: PathBuf,
         /// Report at most this many differing entries.
         #[arg(long, default_value_t = 50)]

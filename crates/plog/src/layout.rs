@@ -232,3 +232,34 @@ pub fn looks_like_pandalog(path: &Path) -> std::io::Result<bool> {
         && h.dir_pos.saturating_add(4) <= len
         && h.chunk_size > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_round_trip_reads_the_struct_not_the_padding() {
+        let h = Header {
+            version: 2,
+            dir_pos: 0x1_0000_0080,
+            chunk_size: 16 << 20,
+        };
+        let mut b = h.to_bytes();
+        // Garbage in the padding after chunk_size (PANDA leaves it uninitialised).
+        b[20..24].copy_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+        b[4..8].copy_from_slice(&[1, 2, 3, 4]);
+        let mut h24 = [0u8; 24];
+        h24.copy_from_slice(&b[..24]);
+        assert_eq!(Header::parse(&h24), h);
+    }
+
+    #[test]
+    fn zlib_magic() {
+        assert!(
+            is_zlib_magic(0x78, 0x9c) && is_zlib_magic(0x78, 0x01) && is_zlib_magic(0x78, 0xda)
+        );
+        assert!(
+            !is_zlib_magic(0x78, 0x00) && !is_zlib_magic(0x00, 0x00) && !is_zlib_magic(b'{', b'\n')
+        );
+    }
+}
