@@ -458,3 +458,24 @@ fn long_diffs_are_cut_with_a_note() {
     run.code(100).says(&["more diff lines cut", "ptest diff a"]);
     assert!(!run.stdout.contains("ROW 99"), "{}", run.stdout);
 }
+
+#[test]
+fn binary_mismatch_shows_offset_and_hex_not_garbage() {
+    let s = TestSuite::new().sh(
+        "bin",
+        "cp \"$PTEST_SCRATCH/blob\" \"$PTEST_TMPOUT_DIR/memory.bin\"",
+    );
+    let mut blob: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    std::fs::write(s.scratch("blob"), &blob).unwrap();
+    s.ptest(&["bless"]).code(0);
+    blob[1000] ^= 0xff;
+    std::fs::write(s.scratch("blob"), &blob).unwrap();
+    let run = s.ptest(&["test"]);
+    run.code(100).says(&[
+        "Binary files blessed/memory.bin and new/memory.bin differ",
+        "first difference at byte offset 1000 (0x3e8)",
+    ]);
+    // Raw bytes never reach the terminal.
+    assert!(!run.stdout.contains('\u{fffd}'), "{}", run.stdout);
+    assert!(run.stdout.len() < 4000, "{}", run.stdout);
+}
