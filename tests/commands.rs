@@ -83,6 +83,7 @@ fn bless_then_test_passes_and_test_is_the_default_command() {
         .code(0)
         .says(&["testing 1 test(s)", "] b"])
         .never_says("] a");
+    s.ptest(&["all"]).code(0).says(&["testing 2 test(s)"]);
     s.ptest(&["test", "all"])
         .code(0)
         .says(&["testing 2 test(s)"]);
