@@ -132,13 +132,12 @@ fn main() {
             .expect("run child");
         let s = String::from_utf8_lossy(&out.stdout);
         let f: Vec<&str> = s.split_whitespace().collect();
-        let (secs, code, rss) = (
-            f.first()
+        let num = |i: usize| {
+            f.get(i)
                 .and_then(|x| x.parse::<f64>().ok())
-                .unwrap_or(f64::NAN),
-            f.get(1).copied().unwrap_or("?"),
-            f.get(2).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0),
-        );
+                .unwrap_or(f64::NAN)
+        };
+        let (secs, code, rss, cpu) = (num(0), f.get(1).copied().unwrap_or("?"), num(2), num(3));
         let label = match what {
             "jsonl" | "json" | "text" => format!("ptest plog dump --format {what}"),
             "generic" => "ptest plog dump --format jsonl (no schema)".into(),
@@ -147,9 +146,10 @@ fn main() {
         };
         let count = if what == "diff" { 2 * n } else { n };
         println!(
-            "| {label} | {count} | {secs:.2} | {:.0} | {} MiB |",
+            "| {label} | {count} | {secs:.2} | {:.0} | {cpu:.2} | {:.0} | {:.0} MiB |",
             count as f64 / secs,
-            rss / 1024
+            count as f64 / cpu,
+            rss / 1024.0
         );
     }
     let py_n = env_num("PLOG_BENCH_PY_ENTRIES", 50_000);
@@ -163,9 +163,11 @@ fn main() {
             Ok(o) if o.status.success() => {
                 let s = String::from_utf8_lossy(&o.stdout);
                 let f: Vec<&str> = s.split_whitespace().collect();
-                if let [impl_, cnt, secs, rate, rss] = f[..] {
+                if let [impl_, cnt, secs, rate, rss, cpu] = f[..] {
+                    let per_cpu =
+                        cnt.parse::<f64>().unwrap_or(0.0) / cpu.parse::<f64>().unwrap_or(f64::NAN);
                     println!(
-                        "| Python PLogReader + MessageToJson ({impl_}) | {cnt} | {secs} | {rate} | {} MiB |",
+                        "| Python PLogReader + MessageToJson ({impl_}) | {cnt} | {secs} | {rate} | {cpu} | {per_cpu:.0} | {} MiB |",
                         rss.parse::<u64>().unwrap_or(0) / 1024
                     );
                 }

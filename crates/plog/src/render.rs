@@ -304,19 +304,36 @@ pub fn text(out: &mut String, schema: &Schema, m: &Msg<'_>) {
         }
         None => out.push_str(" pc=?"),
     }
+    let mut path = String::new();
     for f in &m.fields {
         if m.schema == Some(schema.root) && (f.number == 1 || f.number == 2) && f.field.is_some() {
             continue;
         }
-        let key = field_key(schema, m, f, false);
-        text_field(out, schema, &key, f);
+        push_key(&mut path, schema, m, f);
+        text_field(out, schema, &mut path, f);
+        path.clear();
     }
 }
 
-fn text_field(out: &mut String, schema: &Schema, path: &str, f: &FieldValue<'_>) {
+/// Appends a field's text name (`asid_info`, or `#40` when generic) to `path`.
+fn push_key(path: &mut String, schema: &Schema, m: &Msg<'_>, f: &FieldValue<'_>) {
+    match (m.schema, f.field) {
+        (Some(mi), Some(fi)) => path.push_str(&schema.messages[mi].fields[fi].name),
+        _ => {
+            path.push('#');
+            push_u64(path, u64::from(f.number));
+        }
+    }
+}
+
+/// Writes ` path=value` tokens for one field; `path` is a reused buffer that is
+/// extended for nested fields and restored afterwards.
+fn text_field(out: &mut String, schema: &Schema, path: &mut String, f: &FieldValue<'_>) {
     let all_msgs = f.values.iter().all(|v| matches!(v, Value::Msg(_)));
     if f.repeated && !all_msgs {
-        let _ = write!(out, " {path}=[");
+        out.push(' ');
+        out.push_str(path);
+        out.push_str("=[");
         for (i, v) in f.values.iter().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -326,37 +343,48 @@ fn text_field(out: &mut String, schema: &Schema, path: &str, f: &FieldValue<'_>)
         out.push(']');
         return;
     }
+    let base = path.len();
     for (i, v) in f.values.iter().enumerate() {
-        let p = if f.repeated {
-            format!("{path}[{i}]")
-        } else {
-            path.to_string()
-        };
+        if f.repeated {
+            path.push('[');
+            push_u64(path, i as u64);
+            path.push(']');
+        }
         match v {
             Value::Msg(m) if m.fields.is_empty() => {
-                let _ = write!(out, " {p}={{}}");
+                out.push(' ');
+                out.push_str(path);
+                out.push_str("={}");
             }
             Value::Msg(m) => {
+                let here = path.len();
                 for sf in &m.fields {
-                    let key = field_key(schema, m, sf, false);
-                    text_field(out, schema, &format!("{p}.{key}"), sf);
+                    path.push('.');
+                    push_key(path, schema, m, sf);
+                    text_field(out, schema, path, sf);
+                    path.truncate(here);
                 }
             }
             v => {
-                let _ = write!(out, " {p}=");
+                out.push(' ');
+                out.push_str(path);
+                out.push('=');
                 text_scalar(out, schema, v);
             }
         }
+        path.truncate(base);
     }
 }
 
 fn text_scalar(out: &mut String, schema: &Schema, v: &Value<'_>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     match v {
         Value::Str(s) => json_str(out, s),
         Value::Bytes(b) => {
             out.push_str("hex:");
             for x in *b {
-                let _ = write!(out, "{x:02x}");
+                out.push(char::from(HEX[usize::from(x >> 4)]));
+                out.push(char::from(HEX[usize::from(x & 15)]));
             }
         }
         Value::F32(x) => out.push_str(&py_repr(shortest_f32(*x))),
@@ -365,16 +393,10 @@ fn text_scalar(out: &mut String, schema: &Schema, v: &Value<'_>) {
             Some(name) => out.push_str(name),
             None => push_display(out, n),
         },
-        Value::Msg(m) => {
-            let mut inner = String::new();
-            json_msg(&mut inner, schema, m, JsonStyle::Compact, 0);
-            out.push_str(&inner);
-        }
-        other => {
-            let mut s = String::new();
-            json_value(&mut s, schema, other, JsonStyle::Compact, 0);
-            out.push_str(s.trim_matches('"'));
-        }
+        Value::Msg(m) => json_msg(out, schema, m, JsonStyle::Compact, 0),
+        Value::I64(n) => push_i64(out, *n),
+        Value::U64(n) => push_u64(out, *n),
+        other => json_value(out, schema, other, JsonStyle::Compact, 0),
     }
 }
 
