@@ -12,7 +12,11 @@ const TOML: &str =
     "image = \"qemu-busybox\"\n[engine]\nstall-timeout = \"5s\"\nrecord-timeout = \"90s\"\n";
 
 fn suite(toml: &str) -> Suite {
-    Suite::new(toml, &[("t", "", "")])
+    let s = Suite::new(toml, &[("t", "", "")]);
+    if have_qemu() {
+        seed_image(&s.regdir());
+    }
+    s
 }
 
 fn in_test(s: &Suite, args: &[&str]) -> (std::process::Output, Duration) {

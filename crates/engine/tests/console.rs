@@ -16,6 +16,7 @@ use regex::Regex;
 /// Boots the shell guest with PANDA-style sockets (and, if `cd`, the CD-ROM modules);
 /// returns the running group.
 fn boot(dir: &Path, cd: bool) -> Group {
+    seed_image(&dir.join("reg"));
     let ctx = Context {
         regression_dir: dir.join("reg"),
         ..Default::default()

@@ -54,6 +54,30 @@ pub fn have_qemu() -> bool {
     found
 }
 
+/// Puts a copy of the `qemu-busybox` image into `regdir/qcows/`, built once per test
+/// binary (into cargo's temp dir for integration tests) instead of once per test: each
+/// build downloads ~27 MB of Debian packages.
+pub fn seed_image(regdir: &Path) {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        let ctx = ptest_engine::Context {
+            regression_dir: Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-image-cache"),
+            ..Default::default()
+        };
+        let name = ptest_engine::catalog::QEMU_BUSYBOX;
+        let spec = ptest_engine::catalog::builtin(name).unwrap();
+        ptest_engine::images::ensure_qemu_image(&ctx, name, &spec)
+            .unwrap()
+            .dir
+    });
+    copy_dir(
+        cache,
+        &regdir
+            .join("qcows")
+            .join(ptest_engine::catalog::QEMU_BUSYBOX),
+    );
+}
+
 /// A suite of the given tests (name → (setup script, test script)) plus `ptest.toml`.
 pub struct Suite {
     pub dir: tempfile::TempDir,
