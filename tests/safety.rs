@@ -349,3 +349,23 @@ fn ctrl_c_summary_counts_only_unfinished_tests_as_unfinished() {
         "ptest: interrupted; 1 of 2 test(s) did not finish",
     ]);
 }
+
+#[test]
+fn hangup_kills_the_scripts_too() {
+    // A closed terminal or SSH session sends SIGHUP: the emulators must not outlive it.
+    let s = TestSuite::new().sh("t1", BLOCKS);
+    std::fs::write(s.scratch("block"), "").unwrap();
+    let child = s.spawn(&["bless"]);
+    let misc = s.misc("t1");
+    let grandchild = read_pid(misc.join("grandchild.pid"));
+    let script = read_pid(misc.join("script.pid"));
+    signal(child.id(), Signal::HUP);
+    let run = finish(child, Duration::from_secs(20));
+    assert!(
+        gone(script),
+        "script {script} survived SIGHUP\n{}",
+        run.all()
+    );
+    assert!(gone(grandchild), "grandchild {grandchild} survived SIGHUP");
+    assert!(!s.blessed("t1").join("t1.out").exists());
+}

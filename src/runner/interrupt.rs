@@ -1,4 +1,4 @@
-//! Ctrl-C and SIGTERM: stop starting tests, kill every running script's process group
+//! Ctrl-C, SIGTERM and SIGHUP: stop starting tests, kill every running script's process group
 //! (SIGTERM, then SIGKILL after the grace period; at once on a second Ctrl-C), and let the
 //! run finish with a partial summary.
 
@@ -23,9 +23,11 @@ pub fn install() {
     if INSTALLED.swap(true, Ordering::SeqCst) {
         return;
     }
+    // SIGHUP too: a closed terminal or SSH session must not leave emulators running.
     let Ok(mut signals) = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
     ]) else {
         return;
     };
