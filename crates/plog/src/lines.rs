@@ -61,15 +61,21 @@ impl<T> Iterator for Flatten<T> {
     }
 }
 
-/// The text lines (with `instr`/`pc`) of every entry of `path`, for diffing.
+/// The text lines (with `instr`/`pc`) of every entry of `path`, for diffing. With
+/// `threads == 0` it uses half the cores, as a diff runs two of these.
 pub fn entry_lines(
     path: &Path,
     decoder: &Arc<Decoder>,
     opts: &ReadOptions,
 ) -> Result<Numbered<Flatten<EntryLine>>, PlogError> {
     let layout = open_layout(path, opts)?;
+    // A diff reads two logs at once: split the cores between them.
+    let mut opts = *opts;
+    if opts.threads == 0 {
+        opts.threads = (crate::pipeline::default_threads() / 2).max(1);
+    }
     Ok(Numbered {
-        inner: lines_of(path, &layout, decoder, opts),
+        inner: lines_of(path, &layout, decoder, &opts),
         next: 0,
     })
 }

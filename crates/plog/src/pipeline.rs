@@ -56,7 +56,7 @@ impl<T: Send + 'static> ChunkStream<T> {
         work: Work<T>,
     ) -> Self {
         let workers = workers.max(1);
-        let in_flight = workers * 2 + 1;
+        let in_flight = workers + 1;
         let (permit_tx, permit_rx) = sync_channel::<()>(in_flight);
         for _ in 0..in_flight {
             let _ = permit_tx.send(());
