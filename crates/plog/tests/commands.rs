@@ -335,3 +335,28 @@ fn proto_schema_discovered_under_panda_build() {
 fn pc_instr_of(e: &[u8]) -> u64 {
     ptest_plog::decode::pc_instr(e).1.unwrap()
 }
+
+#[test]
+fn parallel_output_is_in_order_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(dir.path(), "a.plog", 512, synth::entries(11, 4000));
+    let (_, one) = plog(&["dump", "--format", "jsonl", "--threads", "1", s(&log)]);
+    let (_, many) = plog(&["dump", "--format", "jsonl", "--threads", "7", s(&log)]);
+    assert_eq!(one.lines().count(), 4000);
+    assert_eq!(one, many);
+    let instrs: Vec<u64> = one
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["instr"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        instrs.windows(2).all(|w| w[0] <= w[1]),
+        "entries out of order"
+    );
+}
