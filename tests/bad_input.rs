@@ -94,6 +94,30 @@ fn script_without_extension_must_be_executable() {
 }
 
 #[test]
+fn script_whose_shebang_interpreter_is_missing_names_it() {
+    let s = ok_test(TestSuite::new(), "good").line("old").line("crlf");
+    s.exe("old/old-test", "#!/usr/bin/python2\nprint 'hi'\n");
+    s.exe(
+        "crlf/crlf-test",
+        "#!/bin/sh\r\necho x > \"$PTEST_OUTFILE\"\r\n",
+    );
+    let run = s.ptest(&["bless"]);
+    no_panic(&run);
+    run.code(100);
+    assert_eq!(run.status_of("good"), "PASS");
+    let old = run.line_of("old");
+    assert!(
+        old.contains("\"/usr/bin/python2\"") && old.contains("#!"),
+        "{old}"
+    );
+    let crlf = run.line_of("crlf");
+    assert!(
+        crlf.contains("\"/bin/sh\\r\"") && crlf.contains("CRLF"),
+        "{crlf}"
+    );
+}
+
+#[test]
 fn missing_interpreter_errors_python_tests_with_the_fix() {
     let s = ok_test(TestSuite::new(), "shell").py(
         "py",

@@ -143,6 +143,12 @@ pub fn run(cmd: &ScriptCommand) -> Exit {
 
 fn spawn_error(program: &Path, e: &io::Error) -> String {
     match e.kind() {
+        // The script exists: what is missing is the interpreter its `#!` line names.
+        io::ErrorKind::NotFound if program.is_file() => format!(
+            "cannot run {}: the interpreter of its #! line ({}) was not found; fix that line (a CRLF line ending breaks it too) or name the script .py / .sh",
+            program.display(),
+            shebang(program).unwrap_or_else(|| "none".into())
+        ),
         io::ErrorKind::NotFound => format!(
             "cannot run {}: not found; install it or point ptest at it (`python = ...` in ptest.toml, or --python)",
             program.display()
@@ -153,6 +159,16 @@ fn spawn_error(program: &Path, e: &io::Error) -> String {
         ),
         _ => format!("cannot run {}: {e}", program.display()),
     }
+}
+
+/// The `#!` line of a script, quoted so that a stray `\r` shows.
+fn shebang(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = File::open(path).ok()?.read(&mut head).ok()?;
+    let first = head[..n].split(|&b| b == b'\n').next()?;
+    let line = String::from_utf8_lossy(first.strip_prefix(b"#!")?);
+    Some(format!("{:?}", line.trim_start()))
 }
 
 fn tee(
