@@ -73,7 +73,7 @@ fn px(mode: u32) -> Vec<u8> {
 
 /// One directory record; `id` is the ISO 9660 identifier, `su` the system use area.
 fn record(id: &[u8], lba: usize, len: usize, dir: bool, su: &[u8]) -> Vec<u8> {
-    let pad = usize::from(id.len() % 2 == 0);
+    let pad = usize::from(id.len().is_multiple_of(2));
     let total = 33 + id.len() + pad + su.len();
     let mut r = vec![total as u8, 0];
     r.extend_from_slice(&both32(lba as u32));
@@ -114,7 +114,7 @@ fn image(files: &[File]) -> Vec<u8> {
         .chain(
             entries
                 .iter()
-                .map(|(id, su)| 33 + id.len() + usize::from(id.len() % 2 == 0) + su.len()),
+                .map(|(id, su)| 33 + id.len() + usize::from(id.len().is_multiple_of(2)) + su.len()),
         )
         .collect();
     let mut dir_sectors = 1;
