@@ -130,7 +130,8 @@ pub fn fetch(ctx: &Context, names: &[String]) -> Result<(), EngineError> {
     for name in names {
         let spec = resolve(ctx, name)?;
         if spec.builder.is_some() {
-            ensure_qemu_image(ctx, name, &spec)?;
+            let files = ensure_qemu_image(ctx, name, &spec)?;
+            eprintln!("ptest: image {name}: {} present and verified", files.dir.display());
             continue;
         }
         let dest = spec.local_path(ctx, name);
