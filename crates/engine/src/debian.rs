@@ -225,15 +225,30 @@ fn keep_modules(root: &Path, to: &Path) -> Result<Vec<String>, EngineError> {
 
 /// The `linux-image-*` package a meta-package such as `linux-image-cloud-amd64` depends on.
 fn kernel_dependency(meta: &str) -> Result<String, EngineError> {
-    let out = run(
-        Command::new("apt-cache").args(["depends", meta]),
-        "apt-cache depends",
-    )?;
-    parse_kernel_dependency(&out).ok_or_else(|| {
-        EngineError::Image(format!(
-            "apt-cache knows no kernel that {meta} depends on; run `apt-get update` first"
-        ))
-    })
+    let ask = || {
+        let out = run(
+            Command::new("apt-cache").args(["depends", meta]),
+            "apt-cache depends",
+        );
+        out.ok().and_then(|o| parse_kernel_dependency(&o))
+    };
+    if let Some(k) = ask() {
+        return Ok(k);
+    }
+    // A fresh machine (or container) may have no package lists yet; root can fetch them.
+    if rustix::process::geteuid().is_root() {
+        eprintln!("ptest: apt knows no {meta}: running apt-get update");
+        run(
+            Command::new("apt-get").args(["-qq", "update"]),
+            "apt-get update",
+        )?;
+        if let Some(k) = ask() {
+            return Ok(k);
+        }
+    }
+    Err(EngineError::Image(format!(
+        "apt-cache knows no kernel that {meta} depends on; run `apt-get update` (as root) first"
+    )))
 }
 
 fn parse_kernel_dependency(apt_cache: &str) -> Option<String> {

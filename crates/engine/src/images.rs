@@ -131,7 +131,10 @@ pub fn fetch(ctx: &Context, names: &[String]) -> Result<(), EngineError> {
         let spec = resolve(ctx, name)?;
         if spec.builder.is_some() {
             let files = ensure_qemu_image(ctx, name, &spec)?;
-            eprintln!("ptest: image {name}: {} present and verified", files.dir.display());
+            eprintln!(
+                "ptest: image {name}: {} present and verified",
+                files.dir.display()
+            );
             continue;
         }
         let dest = spec.local_path(ctx, name);
