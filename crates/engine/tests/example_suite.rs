@@ -8,11 +8,19 @@ fn example_suite_passes_then_catches_tampered_output_and_changed_filter_range() 
     if !have_qemu() {
         return;
     }
-    let s = Suite::example(&["console", "insntrace"]);
+    // exectrace: its raw output differs in every run (host pointers); only its filter
+    // lets `test` pass after `bless`.
+    let s = Suite::example(&["console", "insntrace", "exectrace"]);
     for step in ["init", "bless", "test"] {
         let out = s.ptest(&[step], &[]);
         assert!(out.status.success(), "ptest {step}:\n{}", text(&out));
     }
+
+    let raw = std::fs::read_to_string(s.regdir().join("blessed/exectrace/exec.txt")).unwrap();
+    assert!(
+        raw.starts_with("Trace 0: 0x"),
+        "references keep the raw output: {raw:.80}"
+    );
 
     // A tampered reference: the diff names the line.
     let blessed = s.regdir().join("blessed/console/console.txt");

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # Which translated blocks of busybox's start-up code ran, in order (`-d exec`). Each line
 # names the host address of the translated code (`Trace 0: 0x7f…`), different in every
-# run: the host-pointers filter in test.toml redacts it at compare time.
+# run: a filter in test.toml redacts it at compare time.
 import os
 import struct
 from ptest_utils import *
