@@ -77,7 +77,8 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
     std::fs::write(
         &fake,
         "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'QEMU emulator version 7.2.0'; exit 0; }\n\
-         echo 'fake qemu starting' >&2\ntrap '' TERM\nsleep 300 &\nwhile :; do sleep 1; done\n",
+         trap '' TERM\n[ \"$1\" = child ] && while :; do sleep 1; done\n\
+         echo 'fake qemu starting' >&2\n\"$0\" child &\nwhile :; do sleep 1; done\n",
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -96,8 +97,10 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
     let log = std::fs::read_to_string(s.regdir().join("logs/t/r-record.log")).unwrap();
     assert!(log.contains("fake qemu starting"), "{log}");
     std::thread::sleep(Duration::from_millis(200));
+    // The fake and its child (`fake-qemu child`, also ignoring SIGTERM) must both be gone.
     let left = std::process::Command::new("pgrep")
-        .args(["-f", "sleep 300"])
+        .arg("-f")
+        .arg(&fake)
         .output()
         .unwrap();
     assert!(

@@ -54,7 +54,10 @@ fn replay(s: &Suite, build: &std::path::Path) -> (std::process::Output, Duration
 
 #[test]
 fn a_replay_whose_progress_stops_is_killed_with_its_position() {
-    let (s, build) = setup("trap '' TERM\nsleep 300 &\nwhile :; do sleep 1; done");
+    // A child of its own (the script again, as `child`) that also ignores SIGTERM.
+    let (s, build) = setup(
+        "trap '' TERM\n[ \"$1\" = child ] && while :; do sleep 1; done\n\"$0\" child &\nwhile :; do sleep 1; done",
+    );
     let (out, took) = replay(&s, &build);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
