@@ -9,7 +9,7 @@
 //!
 //! # Presets
 //! Switch one on with `[[filters]] preset = "NAME"` (optionally with `files = "GLOB"`):
-//! - `host-pointers`: 12-hex-digit userspace pointers of the host (`0x7f…`, `0x55…`,
+//! - `host-pointers`: 12-hex-digit userspace pointers of the host (`0x7…` (e.g. `0x7eff96b546c0`), `0x55…`,
 //!   `0x56…`, as ASLR places the heap, stack and PIE binaries) → `0xPTR`.
 //! - `iso-timestamps`: ISO 8601 date-times (`2024-05-01T12:34:56.789Z`,
 //!   `2024-05-01 12:34:56+02:00`) → `<TIMESTAMP>`.
@@ -35,8 +35,8 @@ struct Preset {
 const PRESETS: &[Preset] = &[
     Preset {
         name: "host-pointers",
-        description: "12-hex-digit host userspace pointers (0x7f…, 0x55…, 0x56…) → 0xPTR",
-        rules: &[(r"\b0x(?:7[fF]|5[56])[0-9a-fA-F]{10}\b", "0xPTR")],
+        description: "12-hex-digit host userspace pointers (0x7…, 0x55…, 0x56…) → 0xPTR",
+        rules: &[(r"\b0x(?:7[0-9a-fA-F]|5[56])[0-9a-fA-F]{10}\b", "0xPTR")],
     },
     Preset {
         name: "iso-timestamps",
@@ -347,9 +347,9 @@ mod tests {
         assert_eq!(
             preset(
                 "host-pointers",
-                "buf at 0x7ffd1234abcd, heap 0x55d0c0ffee00 pie 0x56aabbccddee"
+                "buf at 0x7ffd1234abcd, heap 0x55d0c0ffee00 pie 0x56aabbccddee tb 0x7eff96b546c0"
             ),
-            "buf at 0xPTR, heap 0xPTR pie 0xPTR"
+            "buf at 0xPTR, heap 0xPTR pie 0xPTR tb 0xPTR"
         );
         // Guest addresses and short or long hex numbers are left alone.
         assert_eq!(

@@ -39,7 +39,8 @@ pub fn ptest_bin() -> PathBuf {
     .clone()
 }
 
-/// Whether the QEMU tests can run here (they need qemu-system-x86_64, apt-get, dpkg).
+/// The QEMU tests need qemu-system-x86_64, apt-get and dpkg. They are never skipped:
+/// a machine without them fails here, naming the install command.
 pub fn have_qemu() -> bool {
     let ok = |c: &str| {
         Command::new(c)
@@ -47,11 +48,12 @@ pub fn have_qemu() -> bool {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let found = ok("qemu-system-x86_64") && ok("apt-get") && ok("dpkg");
-    if !found {
-        eprintln!("skipping: qemu-system-x86_64/apt-get/dpkg not installed");
-    }
-    found
+    assert!(
+        ok("qemu-system-x86_64") && ok("apt-get") && ok("dpkg"),
+        "qemu-system-x86_64, apt-get or dpkg is missing: run scripts/install-deps \
+         (apt-get install --no-install-recommends qemu-system-x86)"
+    );
+    true
 }
 
 /// Puts a copy of the `qemu-busybox` image into `regdir/qcows/`, built once per test
