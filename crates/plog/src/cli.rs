@@ -26,7 +26,7 @@ pub enum Format {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Common {
     /// Schema: a `.proto` file or a serialized FileDescriptorSet (default:
-    /// $PANDA_BUILD/<arch>-softmmu/plog.proto, else generic decoding).
+    /// `$PANDA_BUILD/<arch>-softmmu/plog.proto`, else generic decoding).
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
     /// Ignore header and directory; find chunks by scanning for zlib streams (for logs

@@ -4,6 +4,13 @@
 //! The `ptest` binary uses exactly this surface:
 //! - [`cli::PlogCommand`] and [`cli::run`] for `ptest plog …`;
 //! - [`looks_like_pandalog`] and [`compare_files`] for the `plog` compare mode of test outputs.
+//!
+//! Modules by concern: [`layout`] (header, directory, content sniffing), [`recover`]
+//! (scanning for zlib streams), [`pipeline`] (parallel, ordered, bounded chunk
+//! decompression), [`reader`] (entry splitting, per-chunk map), [`schema`] (`.proto` /
+//! descriptor set / `$PANDA_BUILD` discovery), [`decode`] (schema-driven and generic
+//! protobuf decoding), [`render`] (Python-compatible JSON, compact JSON, text),
+//! [`lines`] and [`diff`] (entry-level comparison), [`writer`], [`synth`] (test data).
 
 use std::path::Path;
 use std::sync::Arc;
