@@ -386,3 +386,33 @@ fn run_test_debian_without_a_recording_says_to_record_it() {
         "no clear message in the log:\n{log}"
     );
 }
+
+#[test]
+fn a_script_run_by_hand_finds_its_test_name_as_with_ptest_py() {
+    // ptest.py users ran `./NAME-test.py` directly; with only PANDA_REGRESSION_DIR set,
+    // the helper derives NAME from the script's file name.
+    let s = TestSuite::new().py(
+        "byhand",
+        "from ptest_utils import *\nprint(testname, tmpoutfile, replaydir)\n",
+    );
+    s.ptest(&["bless"]).code(100); // prints instead of writing: no output
+    let script = s.dir.join("byhand/byhand-test.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .current_dir("/")
+        .env("PYTHONPATH", helper_dir(&s))
+        .env("PANDA_REGRESSION_DIR", &s.reg)
+        .env_remove("PTEST_TEST")
+        .env_remove("PTEST_SUITE_DIR")
+        .env_remove("PTEST_OUTFILE")
+        .env_remove("PTEST_TMPOUT_DIR")
+        .env_remove("PTEST_REPLAY_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let reg = s.reg.display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("byhand {reg}/tmpout/byhand/byhand.out {reg}/replays/byhand\n")
+    );
+}

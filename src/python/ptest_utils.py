@@ -37,7 +37,16 @@ testingscriptsdir = (
 )
 panda_build_dir = os.environ.get("PANDA_BUILD", "")
 
-testname = _env("PTEST_TEST", "")
+def _name_from_script():
+    """NAME from a script path .../NAME-setup.py or .../NAME-test.py, as ptest.py derived it,
+    so a script run by hand (outside ptest) still finds its folders."""
+    base = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    stem = base.rsplit(".", 1)[0] if base.endswith((".py", ".sh")) else base
+    name, _, role = stem.rpartition("-")
+    return name if role in ("setup", "test") else ""
+
+
+testname = _env("PTEST_TEST", _name_from_script())
 replaydir = _env("PTEST_REPLAY_DIR", os.path.join(pandaregressiondir, "replays", testname))
 blesseddir = _env("PTEST_BLESSED_DIR", os.path.join(pandaregressiondir, "blessed", testname))
 tmpoutdir = _env("PTEST_TMPOUT_DIR", os.path.join(pandaregressiondir, "tmpout", testname))
