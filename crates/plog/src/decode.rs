@@ -326,6 +326,7 @@ fn generic_schema() -> Schema {
         number,
         name: name.into(),
         json_name: name.into(),
+        json_key: crate::schema::quoted(name),
         kind: Kind::Uint64,
         repeated: false,
     };

@@ -29,22 +29,6 @@ fn newline(out: &mut String, style: JsonStyle, level: usize) {
     }
 }
 
-fn field_key<'s>(
-    schema: &'s Schema,
-    m: &Msg<'_>,
-    f: &FieldValue<'_>,
-    json: bool,
-) -> std::borrow::Cow<'s, str> {
-    match (m.schema, f.field) {
-        (Some(mi), Some(fi)) => {
-            let fd = &schema.messages[mi].fields[fi];
-            std::borrow::Cow::Borrowed(if json { &fd.json_name } else { &fd.name })
-        }
-        _ if json => std::borrow::Cow::Owned(f.number.to_string()),
-        _ => std::borrow::Cow::Owned(format!("#{}", f.number)),
-    }
-}
-
 fn json_msg(out: &mut String, schema: &Schema, m: &Msg<'_>, style: JsonStyle, level: usize) {
     if m.fields.is_empty() {
         out.push_str("{}");
@@ -61,7 +45,14 @@ fn json_msg(out: &mut String, schema: &Schema, m: &Msg<'_>, style: JsonStyle, le
             out.push(',');
         }
         newline(out, style, level + 1);
-        json_str(out, field_key(schema, m, f, true).as_bytes());
+        match (m.schema, f.field) {
+            (Some(mi), Some(fi)) => out.push_str(&schema.messages[mi].fields[fi].json_key),
+            _ => {
+                out.push('"');
+                push_u64(out, u64::from(f.number));
+                out.push('"');
+            }
+        }
         out.push_str(sep);
         if f.repeated {
             if f.values.is_empty() {

@@ -42,6 +42,8 @@ pub struct Field {
     pub name: String,
     /// JSON name (`asidInfo`), used by the JSON renderings like `MessageToJson`.
     pub json_name: String,
+    /// `json_name` as a quoted, escaped JSON string, ready to copy into output.
+    pub json_key: String,
     pub kind: Kind,
     pub repeated: bool,
 }
@@ -255,6 +257,7 @@ impl Builder {
             number: f.number(),
             name: f.name().to_string(),
             json_name: f.json_name().to_string(),
+            json_key: quoted(f.json_name()),
             kind,
             repeated: f.is_list() || f.is_map(),
         }
@@ -282,4 +285,11 @@ impl Schema {
             source: "none (generic decoding)".into(),
         }
     }
+}
+
+/// A JSON string literal for `s` (computed once per field, not once per entry).
+pub fn quoted(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    crate::render::json_str(&mut q, s.as_bytes());
+    q
 }

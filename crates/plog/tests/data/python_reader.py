@@ -38,10 +38,14 @@ if sys.argv[1] == "--bench":
     from google.protobuf.json_format import MessageToJson
     limit = int(sys.argv[3]) if len(sys.argv) > 3 else None
     t0 = time.perf_counter(); n = 0
-    with rd.PLogReader(sys.argv[2]) as plr:
+    # Same work as `python -m pandare.plog_reader FILE > /dev/null`: decode, render, print.
+    with rd.PLogReader(sys.argv[2]) as plr, open(os.devnull, "w") as out:
+        print('[', file=out)
         for m in plr:
-            MessageToJson(m); n += 1
+            if n > 0: print(',', file=out)
+            print(MessageToJson(m), end='', file=out); n += 1
             if limit and n >= limit: break
+        print('\n]', file=out)
     dt = time.perf_counter() - t0
     import resource
     ru = resource.getrusage(resource.RUSAGE_SELF)
