@@ -112,7 +112,7 @@ impl Decoder {
         let desc: Option<&Message> = m.and_then(|i| self.schema.messages.get(i));
         let mut out = Msg {
             schema: m,
-            fields: Vec::new(),
+            fields: Vec::with_capacity(if buf.is_empty() { 0 } else { 4 }),
         };
         let mut r = Cursor { buf, pos: 0, base };
         while !r.done() {
@@ -147,7 +147,9 @@ impl Decoder {
                 None => skip(wt, &mut r)?,
             }
         }
-        out.fields.sort_by_key(|f| f.number);
+        if !out.fields.is_sorted_by_key(|f| f.number) {
+            out.fields.sort_by_key(|f| f.number);
+        }
         Ok(out)
     }
 
@@ -250,7 +252,7 @@ impl Decoder {
 /// Adds decoded occurrences to `out` with protobuf's merge rules.
 fn merge<'a>(out: &mut Msg<'a>, number: u32, idx: Option<usize>, f: &Field, vals: Values<'a>) {
     let Some(fv) = out.fields.iter_mut().find(|fv| fv.number == number) else {
-        let values = if f.repeated {
+        let values = if f.repeated || vals.len() == 1 {
             vals
         } else {
             vals.into_iter().next_back().into_iter().collect()
