@@ -31,11 +31,21 @@ def field_message(number, payload):
     return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
-def log_entry(pc, instr, asid=None, pid=None, name=None):
+def log_entry(pc, instr, asid=None, pid=None, name=None, ppid=1, start=0, end=0):
     msg = field_varint(1, pc) + field_varint(2, instr)
     if asid is not None:
-        # asid_info (field 40): asid, name, pid, tid, count, end_instr
-        info = field_varint(1, asid) + field_message(2, name.encode()) + field_varint(3, pid)
+        # asid_info (field 40), as PANDA's AsidInfo: pid 1, create_time 2, ppid 3, asid 4,
+        # names 5, tids 6, start_instr 7, end_instr 8
+        info = (
+            field_varint(1, pid)
+            + field_varint(2, 1000 + pid)
+            + field_varint(3, ppid)
+            + field_varint(4, asid)
+            + field_message(5, name.encode())
+            + field_varint(6, pid)
+            + field_varint(7, start)
+            + field_varint(8, end)
+        )
         msg += field_message(40, info)
     return msg
 
@@ -44,7 +54,8 @@ entries = [log_entry(BOGUS, BOGUS)]
 processes = [(0x1C2B000, 1, "init"), (0x3F00000, 412, "sshd"), (0x2A40000, 977, "cat")]
 for i in range(60):
     asid, pid, name = processes[i % 3]
-    entries.append(log_entry(0xC1000000 + i * 0x40, 10_000 + i * 7_919, asid, pid, name))
+    instr = 10_000 + i * 7_919
+    entries.append(log_entry(0xC1000000 + i * 0x40, instr, asid, pid, name, start=instr, end=instr + 7_918))
 
 chunks, directory, pos = [], [], 128
 for start in range(0, len(entries), 25):
