@@ -70,11 +70,11 @@ fn bless_then_test_passes_and_test_is_the_default_command() {
     let s = echoing(echoing(TestSuite::new(), "a"), "b");
     s.ptest(&["bless"])
         .code(0)
-        .says(&["blessed 1 new file(s)", "ptest: all 2 bless succeeded"]);
+        .says(&["blessed 1 new file(s)", "ptest bless: all 2 test(s) succeeded"]);
     assert_eq!(read(s.blessed("a").join("a.out")), "one\n");
     s.ptest(&["test"])
         .code(0)
-        .says(&["ptest: all 2 test succeeded"]);
+        .says(&["ptest test: all 2 test(s) succeeded"]);
     // No command: `test` on every enabled test.
     let run = s.ptest::<&str>(&[]);
     run.code(0).says(&["ptest: testing 2 test(s)"]);
@@ -520,7 +520,7 @@ fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
     assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
     assert!(
         out.trim_end()
-            .ends_with("ptest: all 2 test succeeded\x1b[0m"),
+            .ends_with("ptest test: all 2 test(s) succeeded\x1b[0m"),
         "{out:?}"
     );
     let (code, out) = on_terminal(&s, "test", true).unwrap();

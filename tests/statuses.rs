@@ -36,7 +36,7 @@ fn pass_and_exit_code_0() {
     assert_eq!(run.status_of("a"), "PASS");
     assert_eq!(
         run.stdout.lines().last(),
-        Some("ptest: all 1 test succeeded")
+        Some("ptest test: all 1 test(s) succeeded")
     );
 }
 
@@ -52,7 +52,7 @@ fn mismatch_fails_with_a_readable_unified_diff_and_exit_code_100() {
     let run = s.ptest(&["test", "-j", "1"]);
     run.code(100);
     assert_eq!(run.status_of("a"), "FAIL");
-    run.says(&["1 file(s) differ", "ptest: 1 of 1 test FAILED"]);
+    run.says(&["1 file(s) differ", "ptest test: 1 of 1 test(s) FAILED"]);
     // A unified diff: headers, a hunk, the changed line on both sides, some context,
     // and not the whole file.
     let diff: Vec<&str> = run
@@ -383,7 +383,7 @@ fn mixed_statuses_are_counted_apart_in_the_summary() {
     }
     run.says(&[
         "4 test(s): 1 passed, 1 failed, 1 errored, 1 timed out",
-        "ptest: 3 of 4 test FAILED",
+        "ptest test: 3 of 4 test(s) FAILED",
     ]);
 }
 

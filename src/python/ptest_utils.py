@@ -6,8 +6,11 @@ suites keep working unchanged. Everything is derived from the environment ptest 
 """
 
 import os
+import re
 import shutil
+import subprocess as sp
 import sys
+import tempfile
 
 __all__ = [
     "testname", "pandaregressiondir", "testingscriptsdir", "replaydir", "blesseddir",
@@ -16,7 +19,11 @@ __all__ = [
     "progress", "error", "file_exists", "dir_exists", "dir_required", "file_required",
     "clear_dir", "moveit", "create_search_string_file", "record_debian",
     "run_test_debian", "run_debian", "panda_build_dir", "shutil", "os", "sys",
+    # ptest.py's `import *` also leaked these; old scripts use them without importing.
+    "sp", "re", "tempfile", "run", "pandadir", "pandascriptsdir", "debug",
 ]
+
+debug = False
 
 
 def _env(name, default=None):
@@ -36,6 +43,9 @@ testingscriptsdir = (
     os.path.dirname(_suite_dir) if os.path.basename(_suite_dir) == "tests" else _suite_dir
 )
 panda_build_dir = os.environ.get("PANDA_BUILD", "")
+# ptest.py lived in panda/testing/, so the PANDA checkout was two folders up.
+pandadir = os.environ.get("PANDA_DIR", os.path.realpath(os.path.join(testingscriptsdir, "..", "..")))
+pandascriptsdir = os.path.join(pandadir, "panda", "scripts")
 
 def _name_from_script():
     """NAME from a script path .../NAME-setup.py or .../NAME-test.py, as ptest.py derived it,
@@ -89,6 +99,15 @@ def progress(msg):
 def error(msg):
     print("[ptest] ERROR: " + msg)
     sys.stdout.flush()
+
+
+def run(cmd):
+    """Run a command (as ptest.py did: output discarded unless `debug`); raise on failure."""
+    if debug:
+        sp.check_call([cmd])
+    else:
+        with open(os.devnull, "w") as devnull:
+            sp.check_call([cmd], stdout=devnull, stderr=devnull)
 
 
 def dir_exists(dirname):

@@ -263,16 +263,16 @@ impl Terminal {
             ))
         } else if bad.is_empty() {
             self.style(Style::new().green().bold()).apply_to(format!(
-                "ptest: all {} {} succeeded",
-                results.len(),
-                mode.as_str()
+                "ptest {}: all {} test(s) succeeded",
+                mode.as_str(),
+                results.len()
             ))
         } else {
             self.style(Style::new().red().bold()).apply_to(format!(
-                "ptest: {} of {} {} FAILED",
+                "ptest {}: {} of {} test(s) FAILED",
+                mode.as_str(),
                 bad.len(),
-                results.len(),
-                mode.as_str()
+                results.len()
             ))
         };
         out.push_str(&format!("{last}\n"));

@@ -155,18 +155,18 @@ fn order(jobs: Vec<Job>) -> Vec<(usize, Job)> {
     indexed
 }
 
-/// The first queued job that fits in `free` slots. An exclusive job waits for an empty
-/// machine; smaller jobs may overtake a big one only while it could not start anyway.
+/// The head of the queue, if it fits in `free` slots (an exclusive job needs an empty
+/// machine). Jobs start strictly in queue order: letting 1-CPU tests overtake a waiting
+/// `threads = 2` or exclusive test could starve it, and it is likely the slowest.
 fn next_fitting(
     queue: &VecDeque<(usize, Job)>,
     free: usize,
     slots: usize,
     running: usize,
 ) -> Option<usize> {
-    queue.iter().position(|(_, job)| {
-        let need = cost(job, slots);
-        need <= free && (!job.test.settings.exclusive || running == 0)
-    })
+    let (_, job) = queue.front()?;
+    let fits = cost(job, slots) <= free && (!job.test.settings.exclusive || running == 0);
+    fits.then_some(0)
 }
 
 fn run_with_retries(ctx: &RunContext, job: &Job, tx: &mpsc::Sender<Message>) -> TestResult {
