@@ -68,9 +68,10 @@ fn setup_runs_only_setup_scripts() {
 #[test]
 fn bless_then_test_passes_and_test_is_the_default_command() {
     let s = echoing(echoing(TestSuite::new(), "a"), "b");
-    s.ptest(&["bless"])
-        .code(0)
-        .says(&["blessed 1 new file(s)", "ptest bless: all 2 test(s) succeeded"]);
+    s.ptest(&["bless"]).code(0).says(&[
+        "blessed 1 new file(s)",
+        "ptest bless: all 2 test(s) succeeded",
+    ]);
     assert_eq!(read(s.blessed("a").join("a.out")), "one\n");
     s.ptest(&["test"])
         .code(0)
