@@ -32,11 +32,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             .map(|e| e.name.clone())
             .collect()
     } else {
-        suite
-            .select(tests)?
-            .iter()
-            .map(|e| e.name.clone())
-            .collect()
+        suite.select_names(tests)?
     };
     if names.is_empty() {
         say!("ptest: nothing to accept: no test failed on a mismatch in the last run");

@@ -22,11 +22,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let names: Vec<String> = if tests.is_empty() {
         state.failed()
     } else {
-        suite
-            .select(tests)?
-            .iter()
-            .map(|e| e.name.clone())
-            .collect()
+        suite.select_names(tests)?
     };
     let term = Terminal::new(use_color(g.color, std::io::stdout().is_terminal()), false);
     let mut shown = 0;

@@ -166,6 +166,11 @@ impl Suite {
             .collect())
     }
 
+    /// Names of [`Suite::select`]ed tests.
+    pub fn select_names(&self, names: &[String]) -> Result<Vec<String>, SuiteError> {
+        Ok(self.select(names)?.iter().map(|e| e.name.clone()).collect())
+    }
+
     /// Read a test's folder, scripts and `test.toml`, and merge its settings.
     pub fn test(&self, entry: &Entry, overrides: &Overrides) -> Result<TestDef, SuiteError> {
         let dir = self.dir.join(&entry.name);

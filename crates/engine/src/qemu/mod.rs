@@ -97,13 +97,9 @@ pub fn init_script(command: &[String]) -> String {
     )
 }
 
-/// The initramfs of one recording.
-pub fn initramfs(
-    busybox: &[u8],
-    command: &[String],
-    copies: &[PathBuf],
-) -> Result<Vec<u8>, EngineError> {
-    use std::os::unix::fs::PermissionsExt;
+/// The skeleton every guest shares: busybox as `/bin/sh`, the usual folders, a console,
+/// and `extra_dir` (where the guest finds its files).
+fn busybox_archive(busybox: &[u8], extra_dir: &str) -> Archive {
     let mut a = Archive::new();
     a.add(
         "bin/busybox",
@@ -114,11 +110,23 @@ pub fn initramfs(
     );
     a.add("bin/sh", Entry::Symlink("busybox".into()));
     for dir in [
-        "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "root", "ptest",
+        "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", extra_dir,
     ] {
         a.add(dir, Entry::Dir);
     }
     a.add("dev/console", Entry::CharDev { major: 5, minor: 1 });
+    a
+}
+
+/// The initramfs of one recording.
+pub fn initramfs(
+    busybox: &[u8],
+    command: &[String],
+    copies: &[PathBuf],
+) -> Result<Vec<u8>, EngineError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut a = busybox_archive(busybox, "ptest");
+    a.add("root", Entry::Dir);
     a.add(
         "init",
         Entry::File {
@@ -159,21 +167,7 @@ pub fn initramfs(
 /// image's booted snapshot, to exercise the console/monitor automation (and, with the
 /// CD modules, the CD steps) against upstream QEMU.
 pub fn shell_initramfs(busybox: &[u8], modules: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut a = Archive::new();
-    a.add(
-        "bin/busybox",
-        Entry::File {
-            data: busybox.to_vec(),
-            executable: true,
-        },
-    );
-    a.add("bin/sh", Entry::Symlink("busybox".into()));
-    for dir in [
-        "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "mnt",
-    ] {
-        a.add(dir, Entry::Dir);
-    }
-    a.add("dev/console", Entry::CharDev { major: 5, minor: 1 });
+    let mut a = busybox_archive(busybox, "mnt");
     let mut init = String::from(
         "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\nmount -t devtmpfs devtmpfs /dev\n",
     );
