@@ -252,6 +252,16 @@ pub fn end_marker(console: &Path) -> Option<i32> {
 }
 
 /// The metadata a replay would have now: image and emulator as they are, replay files hashed.
+/// Guest memory (MiB) and icount shift: the `[engine]` settings over the image's own.
+pub fn machine_settings(ctx: &Context, spec: &crate::images::ImageSpec) -> (u32, u32) {
+    let memory = ctx
+        .settings
+        .memory
+        .or(spec.memory_mib())
+        .unwrap_or(DEFAULT_MEMORY);
+    (memory, ctx.settings.shift.unwrap_or(DEFAULT_SHIFT))
+}
+
 pub fn current_metadata(
     recorded: &Metadata,
     files: &ReplayFiles,
@@ -260,12 +270,7 @@ pub fn current_metadata(
 ) -> Result<(Metadata, String, debian::ImageFiles), EngineError> {
     let (spec, img) = image(ctx, image_name)?;
     let (bin, version) = emulator(ctx, &recorded.arch)?;
-    let memory = ctx
-        .settings
-        .memory
-        .or(spec.memory_mib())
-        .unwrap_or(DEFAULT_MEMORY);
-    let shift = ctx.settings.shift.unwrap_or(DEFAULT_SHIFT);
+    let (memory, shift) = machine_settings(ctx, &spec);
     for p in [&files.rr, &files.initramfs] {
         if !p.exists() {
             return Err(EngineError::Mismatch(format!(

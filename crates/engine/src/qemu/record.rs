@@ -23,12 +23,7 @@ pub fn record(
     let arch = spec.arch.clone().unwrap_or_else(|| "x86_64".into());
     let (bin, version) = emulator(ctx, &arch)?;
     let (spec, img) = image(ctx, image_name)?;
-    let memory = ctx
-        .settings
-        .memory
-        .or(spec.memory_mib())
-        .unwrap_or(DEFAULT_MEMORY);
-    let shift = ctx.settings.shift.unwrap_or(DEFAULT_SHIFT);
+    let (memory, shift) = machine_settings(ctx, &spec);
     let timeout = ctx.settings.record_timeout()?;
     let replay_dir = ctx.test_dir("replays")?;
     let log_dir = ctx.test_dir("logs")?;
