@@ -13,9 +13,8 @@ const TOML: &str =
 
 fn suite(toml: &str) -> Suite {
     let s = Suite::new(toml, &[("t", "", "")]);
-    if have_qemu() {
-        seed_image(&s.regdir());
-    }
+    require_qemu();
+    seed_image(&s.regdir());
     s
 }
 
@@ -68,9 +67,7 @@ fn missing_and_unexecutable_qemu_are_named() {
 
 #[test]
 fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     use std::os::unix::fs::PermissionsExt;
     let s = suite("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"2s\"\n");
     let fake = s.dir.path().join("fake-qemu");
@@ -113,9 +110,7 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
 
 #[test]
 fn a_guest_command_that_never_returns_is_stopped() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     let s = suite("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"8s\"\n");
     let (out, took) = in_test(&s, &["record", "--name", "r", "--", "sleep", "1000"]);
     let t = text(&out);
@@ -132,9 +127,7 @@ fn a_guest_command_that_never_returns_is_stopped() {
 /// One real recording, then every way its replay can go wrong.
 #[test]
 fn broken_replays_are_refused_or_stopped_with_a_message() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     let s = suite(TOML);
     let (out, _) = in_test(&s, &["record", "--name", "r", "--", "echo", "hi"]);
     assert!(out.status.success(), "{}", text(&out));

@@ -72,9 +72,7 @@ fn boot(dir: &Path, cd: bool) -> Group {
 
 #[test]
 fn console_and_monitor_dialogue_against_a_real_guest() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     let dir = tempfile::tempdir().unwrap();
     let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("transcript.log");
@@ -113,9 +111,7 @@ fn console_and_monitor_dialogue_against_a_real_guest() {
 
 #[test]
 fn sessions_match_regexes_in_order_and_time_out_with_the_last_output() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     let dir = tempfile::tempdir().unwrap();
     let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("t.log");
@@ -182,9 +178,7 @@ fn sessions_match_regexes_in_order_and_time_out_with_the_last_output() {
 
 #[test]
 fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     let dir = tempfile::tempdir().unwrap();
     let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("t.log");
@@ -216,9 +210,7 @@ fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
 /// PANDA-only monitor commands (`begin_record`, `end_record`) swapped for upstream ones.
 #[test]
 fn panda_record_dialogue_with_a_cd_runs_against_upstream_qemu() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     let dir = tempfile::tempdir().unwrap();
     let host = dir.path().join("Hello_World.TXT");
     std::fs::write(&host, "hello from the host via the CD\n").unwrap();

@@ -5,9 +5,7 @@ use common::*;
 
 #[test]
 fn example_suite_passes_then_catches_tampered_output_and_changed_filter_range() {
-    if !have_qemu() {
-        return;
-    }
+    require_qemu();
     // exectrace: its raw output differs in every run (host pointers); only its filter
     // lets `test` pass after `bless`.
     let s = Suite::example(&["console", "insntrace", "exectrace"]);

@@ -41,7 +41,7 @@ pub fn ptest_bin() -> PathBuf {
 
 /// The QEMU tests need qemu-system-x86_64, apt-get and dpkg. They are never skipped:
 /// a machine without them fails here, naming the install command.
-pub fn have_qemu() -> bool {
+pub fn require_qemu() {
     let ok = |c: &str| {
         Command::new(c)
             .arg("--version")
@@ -53,7 +53,6 @@ pub fn have_qemu() -> bool {
         "qemu-system-x86_64, apt-get or dpkg is missing: run scripts/install-deps \
          (apt-get install --no-install-recommends qemu-system-x86)"
     );
-    true
 }
 
 /// Puts a copy of the `qemu-busybox` image into `regdir/qcows/`, built once per test
