@@ -1,0 +1,1 @@
+echo "ptest-cdrom: hello from the host"
