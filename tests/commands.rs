@@ -556,3 +556,19 @@ fn output_into_a_closed_pipe_is_no_panic() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_notice_from_inside_a_script_reaches_the_terminal_with_its_test() {
+    // What `ptest record` does when it must wait for an image: a datagram to the socket
+    // ptest names in PTEST_NOTICE_SOCKET.
+    let s = TestSuite::new().py(
+        "t",
+        "import os, socket\n\
+         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n\
+         s.sendto(b't\\twaiting for image i386 (held by pid 42)', os.environ['PTEST_NOTICE_SOCKET'])\n\
+         open(os.environ['PTEST_OUTFILE'], 'w').write('x')\n",
+    );
+    s.ptest(&["bless"])
+        .code(0)
+        .says(&["NOTE t: waiting for image i386 (held by pid 42)"]);
+}

@@ -101,6 +101,13 @@ impl Terminal {
                 }
                 self.update_bar();
             }
+            Event::TestNotice { name, message } => {
+                let cyan = self.style(Style::new().cyan().bold());
+                self.print(&format!(
+                    "{:>11} {name}: {message}\n",
+                    cyan.apply_to("NOTE")
+                ));
+            }
             Event::TestRetrying { result } => {
                 let yellow = self.style(Style::new().yellow().bold());
                 self.print(&format!(

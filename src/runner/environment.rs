@@ -93,6 +93,8 @@ pub struct ScriptPaths<'a> {
     pub mode: Mode,
     pub exe: &'a Path,
     pub helper_dir: &'a Path,
+    /// Where engine commands send notices for the terminal (`runner::notices`).
+    pub notice_socket: Option<&'a Path>,
 }
 
 /// The environment variables documented in the README, on top of ptest's own environment.
@@ -129,6 +131,9 @@ pub fn script_env(
         // script's last words are lost.
         ("PYTHONUNBUFFERED".into(), "1".into()),
     ];
+    if let Some(socket) = p.notice_socket {
+        env.push((super::notices::SOCKET_ENV.into(), os(socket.to_path_buf())));
+    }
     env.extend(extra.iter().map(|(k, v)| (k.clone(), OsString::from(v))));
     env
 }

@@ -15,6 +15,12 @@ pub enum Event<'a> {
         name: &'a str,
         attempt: u32,
     },
+    /// Something a running test's engine command tells the user now (e.g. that its
+    /// recording waits for an image another recording is using).
+    TestNotice {
+        name: &'a str,
+        message: &'a str,
+    },
     /// An attempt failed and the test will be tried again.
     TestRetrying {
         result: &'a TestResult,

@@ -14,7 +14,12 @@ use super::result::{Mode, Status, TestResult};
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
 
-pub(super) fn attempt(ctx: &RunContext, test: &TestDef, comparer: &Comparer) -> TestResult {
+pub(super) fn attempt(
+    ctx: &RunContext,
+    test: &TestDef,
+    comparer: &Comparer,
+    notice_socket: Option<&Path>,
+) -> TestResult {
     let started = Instant::now();
     let log_dir = ctx.regdir.logs(&test.name);
     let log = log_dir.join(format!("{}.log", ctx.mode.as_str()));
@@ -31,7 +36,15 @@ pub(super) fn attempt(ctx: &RunContext, test: &TestDef, comparer: &Comparer) -> 
         log_tail: Vec::new(),
     };
     let outcome = match prepare(ctx, test, &log_dir) {
-        Ok(Some(script)) => run_and_check(ctx, test, comparer, &script, &log, &mut result),
+        Ok(Some(script)) => run_and_check(
+            ctx,
+            test,
+            comparer,
+            &script,
+            &log,
+            notice_socket,
+            &mut result,
+        ),
         Ok(None) => Ok((
             Status::Passed,
             Some("no setup script: nothing to set up".into()),
@@ -80,6 +93,7 @@ fn run_and_check(
     comparer: &Comparer,
     script: &Script,
     log: &Path,
+    notice_socket: Option<&Path>,
     result: &mut TestResult,
 ) -> Verdict {
     let tmpout = match ctx.mode {
@@ -103,6 +117,7 @@ fn run_and_check(
         mode: ctx.mode,
         exe: &ctx.exe,
         helper_dir: &ctx.helper_dir,
+        notice_socket,
     };
     let cmd = ScriptCommand {
         program,

@@ -6,6 +6,7 @@ pub mod environment;
 pub mod event;
 mod execute;
 pub mod interrupt;
+mod notices;
 pub mod process;
 pub mod result;
 pub mod state;
@@ -57,6 +58,8 @@ pub struct Job {
 
 enum Message {
     Started(String, u32),
+    /// A script's engine command says something the user should see now.
+    Notice(String, String),
     Retrying(TestResult),
     Finished(usize, TestResult),
 }
@@ -82,6 +85,14 @@ pub fn run(
     let mut results: Vec<Option<TestResult>> = vec![None; jobs.len()];
     let mut queue: VecDeque<(usize, Job)> = order(jobs).into();
     let (tx, rx) = mpsc::channel::<Message>();
+    let notices = {
+        let tx = tx.clone();
+        notices::Listener::start(move |test, message| {
+            let _ = tx.send(Message::Notice(test, message));
+        })
+    };
+    let notice_socket: Option<Arc<PathBuf>> =
+        notices.as_ref().map(|l| Arc::new(l.path().to_path_buf()));
     let mut free = slots;
     let mut running = 0usize;
     loop {
@@ -96,8 +107,9 @@ pub fn run(
             running += 1;
             let ctx = ctx.clone();
             let tx = tx.clone();
+            let notice_socket = notice_socket.clone();
             std::thread::spawn(move || {
-                let result = run_with_retries(&ctx, &job, &tx);
+                let result = run_with_retries(&ctx, &job, &tx, notice_socket.as_deref());
                 let _ = tx.send(Message::Finished(index, result));
             });
         }
@@ -110,6 +122,10 @@ pub fn run(
                 name: &name,
                 attempt,
             }),
+            Message::Notice(name, message) => sink(&Event::TestNotice {
+                name: &name,
+                message: &message,
+            }),
             Message::Retrying(result) => sink(&Event::TestRetrying { result: &result }),
             Message::Finished(index, result) => {
                 running -= 1;
@@ -118,6 +134,13 @@ pub fn run(
                 results[index] = Some(result);
             }
         }
+    }
+    drop(notices);
+    while let Ok(Message::Notice(name, message)) = rx.try_recv() {
+        sink(&Event::TestNotice {
+            name: &name,
+            message: &message,
+        });
     }
     let results: Vec<TestResult> = results
         .into_iter()
@@ -169,13 +192,23 @@ fn next_fitting(
     fits.then_some(0)
 }
 
-fn run_with_retries(ctx: &RunContext, job: &Job, tx: &mpsc::Sender<Message>) -> TestResult {
+fn run_with_retries(
+    ctx: &RunContext,
+    job: &Job,
+    tx: &mpsc::Sender<Message>,
+    notice_socket: Option<&PathBuf>,
+) -> TestResult {
     let tries = job.test.settings.retries + 1;
     let mut total = Duration::ZERO;
     let mut attempt = 1;
     loop {
         let _ = tx.send(Message::Started(job.test.name.clone(), attempt));
-        let mut result = execute::attempt(ctx, &job.test, &job.comparer);
+        let mut result = execute::attempt(
+            ctx,
+            &job.test,
+            &job.comparer,
+            notice_socket.map(PathBuf::as_path),
+        );
         total += result.duration;
         result.attempts = attempt;
         result.duration = total;

@@ -20,6 +20,7 @@ pub mod images;
 pub mod initramfs;
 pub mod iso;
 pub mod metadata;
+pub mod notice;
 pub mod panda;
 pub mod process;
 pub mod qemu;
@@ -33,6 +34,9 @@ pub struct Context {
     pub regression_dir: PathBuf,
     /// Images declared in the suite's `ptest.toml` (`[images.NAME]`), on top of the built-in catalog.
     pub images: BTreeMap<String, images::ImageSpec>,
+    /// The folder holding `config.testing`, when there is a suite (PANDA's build is
+    /// looked for relative to it, see `panda::build_dir`).
+    pub suite_dir: Option<PathBuf>,
     /// The suite's default image (`image = "…"` in `ptest.toml`).
     pub default_image: Option<String>,
     /// The current test (`PTEST_TEST`), when run from a test script.
