@@ -80,13 +80,19 @@ fn example_suite_records_blesses_and_passes_then_a_tampered_reference_fails_with
     let blessed = b.regdir.join("blessed");
     // What each analysis saw, from the real replays.
     let asid = read(blessed.join("asidstory1/asidstory"));
-    assert!(asid.contains("netstat"), "asidstory saw no netstat:\n{asid}");
+    assert!(
+        asid.contains("netstat"),
+        "asidstory saw no netstat:\n{asid}"
+    );
     let matches = read(blessed.join("stringsearch1/stringsearch1.out"));
     assert!(matches.contains("Linux version"), "stringsearch: {matches}");
     let cd = read(blessed.join("cdrom/cdrom.out"));
     assert!(cd.contains("ptest-cdrom: hello"), "the CD's script: {cd}");
     let rr = read(blessed.join("rr-file/rr-file.out"));
-    assert!(rr.contains("3 pass record+replay") && rr.contains("RR test PASSED"), "{rr}");
+    assert!(
+        rr.contains("3 pass record+replay") && rr.contains("RR test PASSED"),
+        "{rr}"
+    );
     let plog = std::fs::read(blessed.join("syscalls/syscalls.plog")).expect("syscalls.plog");
     assert!(plog.len() > 24, "syscalls.plog is {} bytes", plog.len());
 
@@ -136,7 +142,11 @@ fn plog_dump_equals_pandas_own_reader() {
         .env("PYTHONPATH", pkg.path())
         .output()
         .expect("run python3");
-    assert!(reference.status.success(), "plog_reader.py: {}", text(&reference));
+    assert!(
+        reference.status.success(),
+        "plog_reader.py: {}",
+        text(&reference)
+    );
 
     let ours = b.ptest(&["plog", "dump", plog.to_str().expect("utf-8 path")]);
     assert!(ours.status.success(), "ptest plog dump: {}", text(&ours));
