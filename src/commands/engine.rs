@@ -30,6 +30,7 @@ pub fn context(
         ..Default::default()
     };
     if let Some(suite) = suite {
+        ctx.suite_dir = Some(suite.dir.clone());
         ctx.images = suite.config.images();
         ctx.default_image = suite.config.image.clone();
         ctx.settings = suite.config.engine.clone();

@@ -42,10 +42,12 @@ _suite_dir = _env("PTEST_SUITE_DIR", os.getcwd())
 testingscriptsdir = (
     os.path.dirname(_suite_dir) if os.path.basename(_suite_dir) == "tests" else _suite_dir
 )
-panda_build_dir = os.environ.get("PANDA_BUILD", "")
-# ptest.py lived in panda/testing/, so the PANDA checkout was two folders up.
-pandadir = os.environ.get("PANDA_DIR", os.path.realpath(os.path.join(testingscriptsdir, "..", "..")))
+# ptest.py lived in panda/testing/, so the PANDA checkout was two folders up, and PANDA
+# was built in its build/ folder unless PANDA_BUILD said otherwise. `ptest record` and
+# `ptest replay` find PANDA by the same rule (ptest-engine's panda::build_dir).
+pandadir = os.path.realpath(os.path.join(testingscriptsdir, "..", ".."))
 pandascriptsdir = os.path.join(pandadir, "panda", "scripts")
+panda_build_dir = os.environ.get("PANDA_BUILD") or os.path.join(pandadir, "build")
 
 def _name_from_script():
     """NAME from a script path .../NAME-setup.py or .../NAME-test.py, as ptest.py derived it,
@@ -149,88 +151,66 @@ def create_search_string_file(search_string):
 
 
 # --- recording and replaying -------------------------------------------------------------
-
-_ARCHES = {
-    # arch: (build dir, emulator binary)
-    "i386": ("i386-softmmu", "panda-system-i386"),
-    "x86_64": ("x86_64-softmmu", "panda-system-x86_64"),
-    "ppc": ("ppc-softmmu", "panda-system-ppc"),
-    "arm": ("arm-softmmu", "panda-system-arm"),
-    "aarch64": ("aarch64-softmmu", "panda-system-aarch64"),
-    "mips": ("mips-softmmu", "panda-system-mips"),
-    "mipsel": ("mipsel-softmmu", "panda-system-mipsel"),
-    "mips64": ("mips64-softmmu", "panda-system-mips64"),
-}
-
-
-def _panda_binary(arch):
-    if arch not in _ARCHES:
-        error("unknown arch %r: use one of %s" % (arch, ", ".join(sorted(_ARCHES))))
-        sys.exit(2)
-    build_dir, binary = _ARCHES[arch]
-    candidates = []
-    if panda_build_dir:
-        candidates.append(os.path.join(panda_build_dir, build_dir, binary))
-    found = shutil.which(binary)
-    if found:
-        candidates.append(found)
-    for candidate in candidates:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    error(
-        "PANDA not found: no %s under $PANDA_BUILD/%s (PANDA_BUILD=%r) or on PATH; "
-        "build PANDA and export PANDA_BUILD=/path/to/panda/build" % (binary, build_dir, panda_build_dir)
-    )
-    sys.exit(2)
+#
+# As PANDA's ptest_utils.py + run_debian.py + run_guest.py, through `ptest record` and
+# `ptest replay`: the same emulator arguments, working directories and guest dialogue.
+# Failures raise subprocess.CalledProcessError (the original's check_call/check_output),
+# so scripts' try/except blocks work.
 
 
 def _ptest_exe():
     return os.environ.get("PTEST_EXE", "ptest")
 
 
-def _guest_command(cmds):
-    """Split `cmds` (a string or a list) into guest words and host files to copy in.
+def _run_debian_args(words):
+    """run_debian.py's own options among `words` (argparse.parse_known_args, as the
+    original passed them): returns (options, guest command words)."""
+    import argparse
 
-    As in PANDA's run_debian: a word starting with `guest:` names a file already in the
-    guest (the prefix is dropped); any other word that is an existing host file is copied
-    into the guest's working directory and replaced by `./BASENAME`.
-    """
-    import shlex
+    parser = argparse.ArgumentParser(prog="run_debian.py", add_help=False)
+    parser.add_argument("--perf", action="store_true")
+    parser.add_argument("--rr", action="store_true")
+    parser.add_argument("--cmd", action="store")
+    parser.add_argument("--env", action="store")
+    parser.add_argument("--qemu_args", action="store", default="")
+    parser.add_argument("--qcow", action="store", default="")
+    parser.add_argument("--snapshot", "-s", action="store", default="root")
+    parser.add_argument("--arch", action="store")
+    parser.add_argument("--fileinput", action="store")
+    parser.add_argument("--stdin", action="store_true")
+    parser.add_argument("--replaybase", action="store")
+    args, guest = parser.parse_known_args(words)
+    for unsupported in ("perf", "rr", "env", "qemu_args", "qcow", "replaybase"):
+        if getattr(args, unsupported):
+            raise ValueError(
+                "record_debian: run_debian.py's --%s is not supported by ptest; "
+                "configure the image in ptest.toml instead" % unsupported
+            )
+    if args.cmd:
+        import shlex
 
-    words = shlex.split(cmds) if isinstance(cmds, str) else list(cmds)
-    guest, copies = [], []
-    for word in words:
-        if word.startswith("guest:"):
-            guest.append(word[len("guest:"):])
-        elif os.path.isfile(word):
-            copies.append(os.path.abspath(word))
-            guest.append("./" + os.path.basename(word))
-        else:
-            guest.append(word)
-    return guest, copies
-
-
-def _run_ptest(cmd, what):
-    import subprocess
-
-    progress(" ".join(cmd))
-    rc = subprocess.call(cmd)
-    if rc != 0:
-        error("%s failed (exit %d); see the messages above and the logs in %s" % (what, rc, logdir))
-        sys.exit(rc if rc > 0 else 1)
+        guest = shlex.split(args.cmd)
+    return args, guest
 
 
 def record_debian(cmds, replayname, arch):
     """Record `cmds` run in the guest into replays/TEST/REPLAYNAME (via `ptest record`).
 
-    The image is the test's or suite's `image`; `arch` picks PANDA's emulator.
+    As the original: `cmds` is split on whitespace (quotes stay part of the words and
+    reach the guest's shell as typed), `guest:PATH` names a guest file, a word naming a
+    host file is copied into ./replays/BINARY/cdrom (relative to the current directory),
+    which the guest mounts at that same path. `arch` picks panda-system-ARCH and the
+    image. Raises subprocess.CalledProcessError when the recording fails.
     """
     progress("Creating setup recording %s [%s]" % (replayname, cmds))
-    guest, copies = _guest_command(cmds)
-    cmd = [_ptest_exe(), "record", "--arch", arch, "--name", replayname]
-    for path in copies:
-        cmd += ["--copy", path]
-    _run_ptest(cmd + ["--"] + guest, "recording " + replayname)
+    words = cmds.split() if isinstance(cmds, str) else list(cmds)
+    args, guest = _run_debian_args(words)
+    cmd = [_ptest_exe(), "record", "--arch", args.arch or arch, "--name", replayname]
+    if args.snapshot != "root":
+        cmd += ["--snapshot", args.snapshot]
+    cmd += ["--"] + guest
+    progress(" ".join(cmd))
+    sp.check_call(cmd)
 
 
 def run_debian(cmd, replayname, arch):
@@ -239,33 +219,30 @@ def run_debian(cmd, replayname, arch):
 
 
 def run_test_debian(replay_args, replayname, arch, rdir=replaydir, clear_tmpout=True):
-    """Replay rdir/REPLAYNAME with `replay_args` (plugins, -d …) in tmpoutdir (via `ptest replay`)."""
-    import shlex
-    import subprocess
-
+    """Replay rdir/REPLAYNAME with `replay_args` (split on whitespace, as the original)
+    in tmpoutdir, which stays the current directory afterwards (os.chdir, as the
+    original). PANDA's output is appended to tmpfulloutfile. Raises
+    subprocess.CalledProcessError when the replay fails."""
     progress("Running test " + testname)
-    if clear_tmpout:
-        clear_dir(tmpoutdir)
-    os.makedirs(tmpoutdir, exist_ok=True)
-    os.makedirs(os.path.dirname(tmpfulloutfile), exist_ok=True)
-    args = shlex.split(replay_args) if isinstance(replay_args, str) else list(replay_args)
-    name = replayname
-    if os.path.abspath(rdir) != os.path.abspath(replaydir):
-        name = os.path.join(os.path.abspath(rdir), replayname)
-    cmd = [_ptest_exe(), "replay", "--arch", arch, name, "--"] + args
+    args = replay_args.split() if isinstance(replay_args, str) else list(replay_args)
+    cmd = [_ptest_exe(), "replay", "--arch", arch, os.path.join(rdir, replayname), "--"] + args
     progress(" ".join(cmd))
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    with open(tmpfulloutfile, "ab") as out:
-        out.write(proc.stdout)
-    sys.stdout.write(proc.stdout.decode("utf-8", "replace"))
-    if proc.returncode != 0:
-        msg = "Test %s failed to run" % testname
-        error(msg + " (ptest replay exited %d)" % proc.returncode)
+    try:
+        if clear_tmpout:
+            clear_dir(tmpoutdir)
+        os.makedirs(tmpoutdir, exist_ok=True)
+        os.chdir(tmpoutdir)
+        output = sp.check_output(cmd)
+        os.makedirs(os.path.dirname(tmpfulloutfile), exist_ok=True)
+        with open(tmpfulloutfile, "ab") as out:
+            out.write(output)
+        msg = "Test %s succeeded" % testname
+        progress(msg)
+        with open(tmpoutfile, "a") as out:
+            out.write(msg)
+    except Exception:
+        msg = "Test %s failed to run " % testname
+        progress(msg)
         with open(tmpoutfile, "w") as out:
             out.write(msg)
-        sys.exit(1)
-    msg = "Test %s succeeded" % testname
-    progress(msg)
-    with open(tmpoutfile, "a") as out:
-        out.write(msg)
-
+        raise

@@ -9,16 +9,24 @@ use crate::images::ImageSpec;
 
 pub const QEMU_BUSYBOX: &str = "qemu-busybox";
 
-/// PANDA's generic names and the image each stands for.
+/// PANDA's generic names and the image each stands for. `i386`, `x86_64`, `ppc` and
+/// `arm` are exactly the images of PANDA's `run_debian.py` (`SUPPORTED_ARCHES`), which
+/// its `ptest.py` suites record on; the others have no run_debian image and name
+/// `pandare`'s.
 const ALIASES: &[(&str, &str)] = &[
-    ("x86_64", "x86_64_ubuntu_1804"),
-    ("i386", "i386_ubuntu_1604"),
+    ("i386", "i386_wheezy"),
+    ("x86_64", "x86_64_wheezy"),
     ("ppc", "ppc_wheezy"),
     ("arm", "arm_wheezy"),
     ("aarch64", "aarch64_focal"),
     ("mips", "mips_wheezy"),
     ("mipsel", "mipsel_wheezy"),
 ];
+
+/// The architectures with a built-in image.
+pub fn arch_names() -> Vec<&'static str> {
+    ALIASES.iter().map(|(a, _)| *a).collect()
+}
 
 fn panda_images() -> &'static BTreeMap<String, ImageSpec> {
     static IMAGES: OnceLock<BTreeMap<String, ImageSpec>> = OnceLock::new();
@@ -34,13 +42,16 @@ fn panda_images() -> &'static BTreeMap<String, ImageSpec> {
 }
 
 pub fn names() -> Vec<&'static str> {
-    let mut n: Vec<&str> = vec![QEMU_BUSYBOX];
+    let mut n: Vec<&str> = vec![QEMU_BUSYBOX, crate::panda_image::NAME];
     n.extend(panda_images().keys().map(String::as_str));
     n.extend(ALIASES.iter().map(|(a, _)| *a));
     n
 }
 
 pub fn builtin(name: &str) -> Option<ImageSpec> {
+    if name == crate::panda_image::NAME {
+        return Some(crate::panda_image::spec());
+    }
     if name == QEMU_BUSYBOX {
         return Some(ImageSpec {
             engine: Some("qemu".into()),
@@ -97,17 +108,50 @@ mod tests {
         let parsed: BTreeMap<String, ImageSpec> =
             toml::from_str(include_str!("catalog.toml")).unwrap();
         assert_eq!(parsed.len(), 12);
-        let x = builtin("x86_64").unwrap();
+        let x = builtin("x86_64_ubuntu_1804").unwrap();
         assert_eq!(
             x.os.as_deref(),
             Some("linux-64-ubuntu:4.15.0-72-generic-noaslr-nokaslr")
         );
         assert_eq!(x.urls.len(), 2);
         assert_eq!(x.engine.as_deref(), Some("panda"));
-        assert_eq!(
-            builtin("i386").unwrap().prompt.as_deref(),
-            Some("root@instance-1:.*#")
-        );
+        // run_debian.py's SUPPORTED_ARCHES: qcow file, literal prompt, cdrom, extra args;
+        // no memory (run_debian passed no -m).
+        let run_debian: &[(&str, &str, &str, &str)] = &[
+            (
+                "i386",
+                "wheezy_panda2.qcow2",
+                "root@debian-i386:~#",
+                "ide1-cd0",
+            ),
+            (
+                "x86_64",
+                "wheezy_x64.qcow2",
+                "root@debian-amd64:~#",
+                "ide1-cd0",
+            ),
+            (
+                "ppc",
+                "ppc_wheezy.qcow",
+                "root@debian-powerpc:~#",
+                "ide1-cd0",
+            ),
+            (
+                "arm",
+                "arm_wheezy.qcow",
+                "root@debian-armel:~#",
+                "scsi0-cd2",
+            ),
+        ];
+        for (arch, file, prompt, cdrom) in run_debian {
+            let s = builtin(arch).unwrap();
+            assert_eq!(s.arch.as_deref(), Some(*arch));
+            assert_eq!(s.file.as_deref(), Some(*file), "{arch}");
+            assert_eq!(s.prompt.as_deref(), Some(*prompt), "{arch}");
+            assert_eq!(s.cdrom.as_deref(), Some(*cdrom), "{arch}");
+            assert_eq!(s.memory, None, "{arch}");
+            assert!(!s.extra_args.contains(&"-display".to_string()), "{arch}");
+        }
         for (alias, real) in ALIASES {
             assert_eq!(builtin(alias), builtin(real), "{alias}");
         }

@@ -219,7 +219,8 @@ fn panda_record_dialogue_with_a_cd_runs_against_upstream_qemu() {
     let mut group = boot(dir.path(), true);
     let mut steps = panda::record_steps(
         Some(("ide1-cd0", &iso)),
-        "cat ./Hello_World.TXT",
+        std::path::Path::new("/tmp/ptest-cd"),
+        "cat /tmp/ptest-cd/Hello_World.TXT",
         &dir.path().join("rec"),
         Duration::from_secs(30),
     );

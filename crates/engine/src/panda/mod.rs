@@ -1,7 +1,9 @@
-//! The PANDA driver: command lines and the monitor/console dialogue PANDA's own
-//! `run_guest.py` uses (boot the qcow from its snapshot with monitor and serial console on
-//! Unix sockets, bring host files in on a CD, `begin_record`, run the command,
-//! `end_record`, quit), and replays watched through PANDA's progress output.
+//! The PANDA driver: command lines and the monitor/console dialogue exactly as PANDA's
+//! own `run_debian.py`/`run_guest.py` produce them (boot the qcow from its snapshot with
+//! monitor and serial console on Unix sockets, bring host files in on a CD mounted at the
+//! host's path, `begin_record`, run the command, `end_record`, quit), and replays run as
+//! `ptest_utils.run_test_debian` ran them (`-replay BASE ARGS`), watched through PANDA's
+//! progress output.
 //!
 //! Only [`monitor`] holds PANDA-specific monitor commands; everything else is shared
 //! with, and tested against, upstream QEMU.
@@ -13,10 +15,13 @@ use crate::expect::Step;
 use crate::images::ImageSpec;
 use crate::{Context, EngineError};
 
+mod guest;
+mod lock;
 mod record;
 mod replay;
 
-pub use record::{converse, record};
+pub use guest::{CdCopy, cd_copy, list2cmdline};
+pub use record::{RecordRequest, Sockets, converse, record};
 pub use replay::replay;
 
 /// The few monitor commands that exist only in PANDA.
@@ -27,15 +32,34 @@ pub mod monitor {
     pub const END_RECORD: &str = "end_record";
 }
 
-/// Where host files are mounted in the guest; the command runs there.
-pub const GUEST_COPY_DIR: &str = "/mnt/ptest";
+/// What ptest types after `end_record` to learn the guest command's exit status (the
+/// one console exchange the original `run_guest.py` does not have), and the answer's tag.
+pub const EXIT_QUERY: &str = "echo ptest-guest-exit=$?";
+const EXIT_TAG: &str = "ptest-guest-exit=";
 
-/// `panda-system-ARCH` from `$PANDA_BUILD/ARCH-softmmu/`, else from `PATH`.
-pub fn binary(arch: &str, panda_build: Option<&str>) -> Result<PathBuf, EngineError> {
+/// Where PANDA's build is, as PANDA's `ptest_utils.py` and `run_debian.py` looked:
+/// `$PANDA_BUILD`, else `build/` of the checkout holding the suite (a suite in
+/// `CHECKOUT/panda/testing/tests` or `CHECKOUT/panda/testing`). The Python helper's
+/// `panda_build_dir` is the same rule.
+pub fn build_dir(ctx: &Context) -> Option<PathBuf> {
+    if let Some(b) = std::env::var_os("PANDA_BUILD").filter(|b| !b.is_empty()) {
+        return Some(PathBuf::from(b));
+    }
+    let suite = ctx.suite_dir.as_ref()?;
+    let suite = std::fs::canonicalize(suite).unwrap_or_else(|_| suite.clone());
+    let testing = match suite.file_name() {
+        Some(n) if n == "tests" => suite.parent()?.to_path_buf(),
+        _ => suite,
+    };
+    Some(testing.parent()?.parent()?.join("build"))
+}
+
+/// `panda-system-ARCH` from [`build_dir`]`/ARCH-softmmu/`, else from `PATH`.
+pub fn binary(arch: &str, build: Option<&Path>) -> Result<PathBuf, EngineError> {
     let name = format!("panda-system-{arch}");
     let mut tried = Vec::new();
-    if let Some(build) = panda_build.filter(|b| !b.is_empty()) {
-        let p = Path::new(build).join(format!("{arch}-softmmu")).join(&name);
+    if let Some(build) = build {
+        let p = build.join(format!("{arch}-softmmu")).join(&name);
         if p.exists() {
             return executable(p);
         }
@@ -51,7 +75,7 @@ pub fn binary(arch: &str, panda_build: Option<&str>) -> Result<PathBuf, EngineEr
     }
     tried.push(format!("{name} on PATH"));
     Err(EngineError::Emulator(format!(
-        "PANDA not found (tried {}); build PANDA and export PANDA_BUILD=/path/to/panda/build",
+        "PANDA not found (tried {}); build PANDA in the checkout's build/ folder or export PANDA_BUILD=/path/to/panda/build",
         tried.join(", ")
     )))
 }
@@ -71,6 +95,73 @@ fn executable(p: PathBuf) -> Result<PathBuf, EngineError> {
     Ok(p)
 }
 
+/// The binary's own version (first line of `panda-system-ARCH -version`), for metadata;
+/// the path when it does not answer.
+pub fn version(bin: &Path) -> String {
+    std::process::Command::new(bin)
+        .arg("-version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| bin.display().to_string())
+}
+
+/// The image PANDA's `run_debian.py` used for `arch` (its `SUPPORTED_ARCHES`): the
+/// built-in short name, e.g. `i386` = `wheezy_panda2.qcow2`.
+pub fn arch_image(arch: &str) -> Result<(String, ImageSpec), EngineError> {
+    crate::catalog::builtin(arch)
+        .map(|s| (arch.to_string(), s))
+        .ok_or_else(|| {
+            EngineError::Usage(format!(
+                "no built-in PANDA image for arch {arch:?} (known: {}); declare one under [images.NAME] and set image = \"NAME\"",
+                crate::catalog::arch_names().join(", ")
+            ))
+        })
+}
+
+/// The image a recording for `arch` boots: `explicit` (`--image`) as given; else the
+/// configured image when its arch is `arch`; else `arch`'s run_debian image. The third
+/// value explains a configured image that was passed over, for the log.
+pub fn pick_image(
+    ctx: &Context,
+    explicit: Option<&str>,
+    arch: Option<&str>,
+) -> Result<(String, ImageSpec, Option<String>), EngineError> {
+    if let Some(name) = explicit {
+        return Ok((name.to_string(), crate::images::resolve(ctx, name)?, None));
+    }
+    let configured = match &ctx.default_image {
+        Some(name) => Some((name.clone(), crate::images::resolve(ctx, name)?)),
+        None => None,
+    };
+    match (configured, arch) {
+        (Some((name, spec)), None) => Ok((name, spec, None)),
+        (Some((name, spec)), Some(a)) if spec.arch.as_deref().is_none_or(|x| x == a) => {
+            Ok((name, spec, None))
+        }
+        (Some((name, spec)), Some(a)) => {
+            let (n, s) = arch_image(a)?;
+            let note = format!(
+                "image {name} is {}, not {a}: recording on {a}'s image {n} as PANDA's run_debian.py would",
+                spec.arch.as_deref().unwrap_or("?")
+            );
+            Ok((n, s, Some(note)))
+        }
+        (None, a) => {
+            let (n, s) = arch_image(a.unwrap_or("i386"))?;
+            Ok((n, s, None))
+        }
+    }
+}
+
 /// `extra_args` with `{qcows}` replaced by the qcows folder.
 fn extra_args(spec: &ImageSpec, qcows: &Path) -> Vec<String> {
     let q = qcows.to_string_lossy();
@@ -80,82 +171,83 @@ fn extra_args(spec: &ImageSpec, qcows: &Path) -> Vec<String> {
         .collect()
 }
 
-fn memory(spec: &ImageSpec, ctx: &Context) -> String {
-    match ctx.settings.memory {
-        Some(m) => format!("{m}M"),
-        None => spec.memory.clone().unwrap_or_else(|| "128M".into()),
-    }
+/// `-m M` only when the test or the image asks for memory: PANDA's run_debian images
+/// do not, and the original framework never passed it.
+fn memory(spec: &ImageSpec, ctx: &Context) -> Vec<String> {
+    let m = match ctx.settings.memory {
+        Some(m) => Some(format!("{m}M")),
+        None => spec.memory.clone(),
+    };
+    m.map(|m| vec!["-m".into(), m]).unwrap_or_default()
 }
 
-/// The arguments (after the binary) that boot `qcow` from its snapshot for recording.
+/// The arguments (after the binary) that boot `qcow` from `snapshot` for recording, in
+/// `run_guest.py`'s order.
 pub fn record_args(
     spec: &ImageSpec,
     ctx: &Context,
     qcow: &Path,
+    snapshot: &str,
     monitor: &Path,
     serial: &Path,
 ) -> Vec<String> {
     let mut a = vec![
         qcow.display().to_string(),
-        "-loadvm".into(),
-        spec.snapshot.clone().unwrap_or_else(|| "root".into()),
-        "-m".into(),
-        memory(spec, ctx),
         "-monitor".into(),
         format!("unix:{},server,nowait", monitor.display()),
         "-serial".into(),
         format!("unix:{},server,nowait", serial.display()),
+        "-loadvm".into(),
+        snapshot.to_string(),
+        "-display".into(),
+        "none".into(),
     ];
-    let extra = extra_args(spec, &ctx.qcow_dir());
-    if !extra.iter().any(|x| x == "-display" || x == "-nographic") {
-        a.extend(["-display".into(), "none".into()]);
-    }
-    a.extend(extra);
+    a.extend(extra_args(spec, &ctx.qcow_dir()));
+    a.extend(memory(spec, ctx));
     a
 }
 
 /// The arguments that replay `base` (PANDA's `-replay` takes the path without the
-/// `-rr-snp`/`-rr-nondet.log` suffixes), before the analysis's own arguments.
+/// `-rr-snp`/`-rr-nondet.log` suffixes), before the analysis's own: only what the image
+/// declares (its recording used it too) and `-replay BASE`. Never `-os`: with it PANDA's
+/// `callstack_instr` switches to a stack type that needs `osi`, and plain replays abort.
 pub fn replay_args(spec: &ImageSpec, ctx: &Context, base: &Path) -> Vec<String> {
-    let mut a = vec!["-m".into(), memory(spec, ctx)];
-    let extra = extra_args(spec, &ctx.qcow_dir());
-    if !extra.iter().any(|x| x == "-display" || x == "-nographic") {
-        a.extend(["-display".into(), "none".into()]);
-    }
-    a.extend(extra);
-    if let Some(os) = &spec.os {
-        a.extend(["-os".into(), os.clone()]);
-    }
+    let mut a = memory(spec, ctx);
+    a.extend(extra_args(spec, &ctx.qcow_dir()));
     a.extend(["-replay".into(), base.display().to_string()]);
     a
 }
 
-/// The console/monitor dialogue of one recording, as in PANDA's `run_guest.py`: the
-/// command is typed before `begin_record` and Enter is pressed only once recording runs,
-/// so the recording holds the command and nothing else.
+/// The console/monitor dialogue of one recording, step for step `run_guest.py`'s: the CD
+/// (when the copy folder holds files) is mounted at the copy folder's own path, its
+/// `setup.sh` runs if present, and the command is typed before `begin_record` with Enter
+/// pressed only once recording runs, so the recording holds the command and nothing else.
 pub fn record_steps(
     cdrom: Option<(&str, &Path)>,
+    copy_dir: &Path,
     command: &str,
     base: &Path,
     command_timeout: Duration,
 ) -> Vec<Step> {
-    let short = Duration::from_secs(60);
+    let short = Duration::from_secs(30);
+    let dir = crate::qemu::shell_quote(&copy_dir.display().to_string());
     let mut steps = Vec::new();
     if let Some((device, iso)) = cdrom {
         steps.push(Step::Monitor(format!(
             "change {device} \"{}\"",
             iso.display()
         )));
-        steps.push(Step::Console(format!("mkdir -p {GUEST_COPY_DIR}"), short));
+        steps.push(Step::Console(format!("mkdir -p {dir}"), short));
         // The guest may automount the CD, or not have noticed it yet: retry until mounted.
         steps.push(Step::Console(
-            format!(
-                "while ! mount /dev/cdrom {GUEST_COPY_DIR}; do sleep 0.3; umount /dev/cdrom; done"
-            ),
+            format!("while ! mount /dev/cdrom {dir}; do sleep 0.3; umount /dev/cdrom; done"),
             short,
         ));
-        steps.push(Step::Console(format!("cd {GUEST_COPY_DIR}"), short));
     }
+    steps.push(Step::Console(
+        format!("{dir}/setup.sh &> /dev/null || true"),
+        short,
+    ));
     steps.push(Step::Type(command.to_string()));
     steps.push(Step::Monitor(monitor::begin_record(
         &base.display().to_string(),
@@ -163,6 +255,17 @@ pub fn record_steps(
     steps.push(Step::Enter(command_timeout));
     steps.push(Step::Monitor(monitor::END_RECORD.into()));
     steps
+}
+
+/// The exit status in the guest's answer to [`EXIT_QUERY`].
+pub fn parse_exit(answer: &str) -> Option<i32> {
+    answer.match_indices(EXIT_TAG).find_map(|(i, _)| {
+        let digits: String = answer[i + EXIT_TAG.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    })
 }
 
 /// PANDA's replay progress line: `NAME:  12345678 ( 12.34%) instrs. …`.
@@ -201,6 +304,22 @@ pub fn is_panda_replay(ctx: &Context, name: &str) -> bool {
         return Path::new(&file).exists();
     }
     ctx.test_dir("replays").is_ok_and(|d| d.join(file).exists())
+}
+
+/// The error for a PANDA recording that is not there, in PANDA's file names.
+pub fn missing_recording(ctx: &Context, name: &str) -> EngineError {
+    let test = ctx.test.as_deref().unwrap_or("TEST");
+    let base = if name.contains('/') {
+        PathBuf::from(name)
+    } else {
+        ctx.test_dir("replays")
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| PathBuf::from(name))
+    };
+    let b = base.display();
+    EngineError::Mismatch(format!(
+        "replay {name}: no PANDA recording {b}-rr-nondet.log / {b}-rr-snp; record it first (`ptest setup {test}`)"
+    ))
 }
 
 #[cfg(test)]

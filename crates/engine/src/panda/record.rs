@@ -1,4 +1,7 @@
-//! `ptest record` for PANDA.
+//! `ptest record` for PANDA, as `run_debian.py` + `run_guest.py` recorded: the emulator
+//! runs in the caller's working directory, host files go on a CD made from
+//! `./replays/BINARY/cdrom`, and the dialogue is theirs plus one exchange after
+//! `end_record` that asks the guest for the command's exit status.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,27 +13,30 @@ use crate::expect::{Session, run_steps};
 use crate::metadata::{self, Metadata};
 use crate::process::Group;
 
-#[allow(clippy::too_many_arguments)]
-pub fn record(
-    ctx: &Context,
-    image: &str,
-    spec: &ImageSpec,
-    arch: Option<&str>,
-    name: &str,
-    copies: &[PathBuf],
-    command: &[String],
-) -> Result<i32, EngineError> {
+/// What `ptest record` was asked, for PANDA.
+pub struct RecordRequest<'a> {
+    pub image: &'a str,
+    pub spec: &'a ImageSpec,
+    /// Why the configured image was passed over, if it was (logged).
+    pub note: Option<&'a str>,
+    pub arch: Option<&'a str>,
+    pub snapshot: Option<&'a str>,
+    pub name: &'a str,
+    /// `--copy` files, put on the CD without being named in the command.
+    pub copies: &'a [PathBuf],
+    /// The command's words as `run_debian.py` got them (`guest:` prefixes included).
+    pub command: &'a [String],
+}
+
+pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
+    let (image, spec, name) = (req.image, req.spec, req.name);
     crate::qemu::check_name(name)?;
-    if command.is_empty() {
-        return Err(EngineError::Usage(
-            "nothing to record: give the guest command after `--`".into(),
-        ));
-    }
-    let arch = arch
+    let arch = req
+        .arch
         .map(str::to_string)
         .or(spec.arch.clone())
         .unwrap_or_else(|| "i386".into());
-    let bin = binary(&arch, std::env::var("PANDA_BUILD").ok().as_deref())?;
+    let bin = binary(&arch, build_dir(ctx).as_deref())?;
     let prompt_src = spec.prompt.clone().ok_or_else(|| {
         EngineError::Usage(format!(
             "image {image}: no prompt regex; set prompt under [images.{image}]"
@@ -45,11 +51,15 @@ pub fn record(
     if !qcow.exists() {
         crate::images::fetch(ctx, &[image.to_string()])?;
     }
+    let cwd = std::env::current_dir().map_err(EngineError::io("."))?;
+    let cd = cd_copy(&cwd, req.command, req.copies)?;
     let replay_dir = ctx.test_dir("replays")?;
     let log_dir = ctx.test_dir("logs")?;
     for d in [&replay_dir, &log_dir] {
         std::fs::create_dir_all(d).map_err(EngineError::io(d))?;
     }
+    // run_guest.py's realpath(recording_path).
+    let replay_dir = std::fs::canonicalize(&replay_dir).unwrap_or(replay_dir);
     let base = replay_dir.join(name);
     let nondet = replay_dir.join(format!("{name}-rr-nondet.log"));
     let meta_path = replay_dir.join(format!("{name}.meta.json"));
@@ -60,14 +70,19 @@ pub fn record(
     ] {
         let _ = std::fs::remove_file(p);
     }
-    let iso = replay_dir.join(format!("{name}.iso"));
-    if !copies.is_empty() {
-        crate::iso::build(copies, &iso)?;
+    let cd_files = cd.files()?;
+    if !cd_files.is_empty() {
+        crate::iso::build(&cd_files, &cd.iso())?;
     }
     let sockdir = std::env::temp_dir().join(format!("ptest-panda-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&sockdir).map_err(EngineError::io(&sockdir))?;
     let (mon_sock, ser_sock) = (sockdir.join("monitor"), sockdir.join("serial"));
-    let args = record_args(spec, ctx, &qcow, &mon_sock, &ser_sock);
+    let snapshot = req
+        .snapshot
+        .map(str::to_string)
+        .or(spec.snapshot.clone())
+        .unwrap_or_else(|| "root".into());
+    let args = record_args(spec, ctx, &qcow, &snapshot, &mon_sock, &ser_sock);
     let log = log_dir.join(format!("{name}-record.log"));
     let transcript = log_dir.join(format!("{name}-record.console"));
     let _ = std::fs::remove_file(&transcript);
@@ -75,41 +90,68 @@ pub fn record(
     {
         use std::io::Write;
         let mut l = &logf;
-        let _ = writeln!(l, "$ {} {}", bin.display(), args.join(" "));
+        if let Some(note) = req.note {
+            eprintln!("ptest: {note}");
+            let _ = writeln!(l, "ptest: {note}");
+        }
+        let _ = writeln!(
+            l,
+            "$ cd {} && {} {}",
+            cwd.display(),
+            bin.display(),
+            args.join(" ")
+        );
     }
     let errf = logf.try_clone().map_err(EngineError::io(&log))?;
+    let who = format!(
+        "pid {}, test {}, recording {name}",
+        std::process::id(),
+        ctx.test.as_deref().unwrap_or("?")
+    );
+    // Held until this function returns, i.e. after the emulator is gone.
+    let _image_lock = lock::lock(&qcow, &who)?;
     let mut cmd = std::process::Command::new(&bin);
-    cmd.args(&args)
-        .current_dir(&replay_dir)
-        .stdout(logf)
-        .stderr(errf);
+    cmd.args(&args).current_dir(&cwd).stdout(logf).stderr(errf);
     let mut group = Group::spawn(&mut cmd, "PANDA")?;
-    let words: Vec<String> = command
-        .iter()
-        .map(|w| crate::qemu::shell_quote(w))
-        .collect();
     let cdrom = spec.cdrom.clone().unwrap_or_else(|| "ide1-cd0".into());
+    let iso = cd.iso();
     let steps = record_steps(
-        (!copies.is_empty()).then_some((cdrom.as_str(), iso.as_path())),
-        &words.join(" "),
+        (!cd_files.is_empty()).then_some((cdrom.as_str(), iso.as_path())),
+        &cd.dir,
+        &list2cmdline(&cd.words),
         &base,
         ctx.settings.record_timeout()?,
     );
-    let result = converse(
+    let mut guest_exit = None;
+    let result = converse_then(
         &mut group,
-        &mon_sock,
-        &ser_sock,
-        &transcript,
+        &Sockets {
+            monitor: &mon_sock,
+            serial: &ser_sock,
+            transcript: &transcript,
+        },
         &prompt,
         ctx.settings.prompt_timeout()?,
         &steps,
+        &mut |console| {
+            console.sendline(EXIT_QUERY)?;
+            guest_exit = parse_exit(&console.expect(&prompt, Duration::from_secs(30))?);
+            Ok(())
+        },
     );
     // On error, or if `quit` did not stop it in time: the whole process tree goes.
     if result.is_err() || group.wait_for(Duration::from_secs(10)).is_none() {
         group.kill_tree();
     }
     let _ = std::fs::remove_dir_all(&sockdir);
-    result.map_err(|e| EngineError::Emulator(format!("{e} (PANDA log: {})", log.display())))?;
+    result.map_err(|e| {
+        EngineError::Emulator(format!(
+            "{e}\n  PANDA's last output:\n    {}\n  (PANDA log: {}, console: {})",
+            crate::qemu::tail(&log, 8),
+            log.display(),
+            transcript.display()
+        ))
+    })?;
     let instructions = instruction_count(&nondet).map_err(|_| {
         EngineError::Emulator(format!(
             "PANDA wrote no {} (PANDA log: {}, console: {})",
@@ -118,28 +160,65 @@ pub fn record(
             transcript.display()
         ))
     })?;
+    let guest_exit = guest_exit.ok_or_else(|| {
+        EngineError::Emulator(format!(
+            "recording {name}: the guest did not report the command's exit status (console: {})",
+            transcript.display()
+        ))
+    })?;
+    let image_files = kernel_files(spec, ctx);
     let meta = Metadata {
         format: metadata::FORMAT,
         engine: "panda".into(),
         image: image.to_string(),
         arch,
-        emulator_version: bin.display().to_string(),
+        emulator_version: version(&bin),
         machine: replay_args(spec, ctx, Path::new("{replay}")),
-        command: command.to_vec(),
-        copied: copies.iter().map(|p| p.display().to_string()).collect(),
-        kernel_sha256: String::new(),
-        initramfs_sha256: String::new(),
+        command: req.command.to_vec(),
+        copied: cd_files.iter().map(|p| p.display().to_string()).collect(),
+        kernel_sha256: image_files.0,
+        initramfs_sha256: image_files.1,
         replay_sha256: crate::hash::sha256_file(&nondet)?,
         replay_size: std::fs::metadata(&nondet).map(|m| m.len()).unwrap_or(0),
         instructions,
-        guest_exit: 0,
+        guest_exit,
     };
     metadata::write(&meta_path, &meta)?;
+    if guest_exit != 0 {
+        return Err(EngineError::Emulator(format!(
+            "recording {name}: the guest command `{}` exited with status {guest_exit}; the recording is kept in {} (console: {})",
+            list2cmdline(&cd.words),
+            replay_dir.display(),
+            transcript.display()
+        )));
+    }
     eprintln!(
         "ptest: recorded {} ({instructions} instructions)",
         base.display()
     );
     Ok(0)
+}
+
+/// SHA-256 of the image's `-kernel` and `-initrd` files, when it boots them; a qcow-only
+/// image (PANDA's run_debian images) has its kernel inside the qcow, and these stay
+/// empty (the qcow's snapshot is what a replay starts from, and it lives in `-rr-snp`).
+fn kernel_files(spec: &ImageSpec, ctx: &Context) -> (String, String) {
+    let args = extra_args(spec, &ctx.qcow_dir());
+    let hash_of = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|p| crate::hash::sha256_file(Path::new(p)).ok())
+            .unwrap_or_default()
+    };
+    (hash_of("-kernel"), hash_of("-initrd"))
+}
+
+/// The emulator's two sockets and where their conversation is logged.
+pub struct Sockets<'a> {
+    pub monitor: &'a Path,
+    pub serial: &'a Path,
+    pub transcript: &'a Path,
 }
 
 /// Waits for the monitor and the guest's prompt, then runs `steps` and quits.
@@ -152,17 +231,37 @@ pub fn converse(
     prompt_timeout: Duration,
     steps: &[crate::expect::Step],
 ) -> Result<(), EngineError> {
+    let sockets = Sockets {
+        monitor: mon_sock,
+        serial: ser_sock,
+        transcript,
+    };
+    converse_then(group, &sockets, prompt, prompt_timeout, steps, &mut |_| {
+        Ok(())
+    })
+}
+
+/// [`converse`], with `after` talking to the console once `steps` are done, before `quit`.
+fn converse_then(
+    group: &mut Group,
+    s: &Sockets,
+    prompt: &Regex,
+    prompt_timeout: Duration,
+    steps: &[crate::expect::Step],
+    after: &mut dyn FnMut(&mut Session) -> Result<(), EngineError>,
+) -> Result<(), EngineError> {
     let monitor_prompt = Regex::new(r"\(qemu\)").map_err(|e| EngineError::Usage(e.to_string()))?;
     let mut alive = || group.try_wait().is_none();
     let limit = Duration::from_secs(30);
-    let mut monitor = Session::connect("monitor", mon_sock, transcript, limit, &mut alive)?;
-    let mut console = Session::connect("console", ser_sock, transcript, limit, &mut alive)?;
+    let mut monitor = Session::connect("monitor", s.monitor, s.transcript, limit, &mut alive)?;
+    let mut console = Session::connect("console", s.serial, s.transcript, limit, &mut alive)?;
     monitor.expect(&monitor_prompt, Duration::from_secs(30))?;
     console.sendline("")?;
     console
         .expect(prompt, prompt_timeout)
         .map_err(|e| EngineError::Emulator(format!("the guest never showed its prompt: {e}")))?;
     run_steps(&mut monitor, &mut console, &monitor_prompt, prompt, steps)?;
+    after(&mut console)?;
     monitor.sendline("quit")?;
     // Closing our end at once could let the emulator see the hang-up before the command.
     monitor.wait_closed(Duration::from_secs(10));

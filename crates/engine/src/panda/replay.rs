@@ -1,6 +1,7 @@
-//! `ptest replay` for PANDA: run `panda-system-ARCH … -replay BASE ARGS` in the test's
-//! tmpout dir, watching PANDA's progress lines; when they stop advancing for
-//! `stall-timeout`, kill it and say where it stalled.
+//! `ptest replay` for PANDA: run `panda-system-ARCH -replay BASE ARGS` in the test's
+//! tmpout dir, as `run_test_debian` did; PANDA's stdout and stderr pass through (the
+//! helper keeps stdout in `tmpfulloutfile`, as the original did) and into the log, and its
+//! progress lines are watched: a replay that stops advancing is killed (see [`Stall`]).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
@@ -28,6 +29,9 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
     };
     let base = dir.join(&stem);
     let nondet = dir.join(format!("{stem}-rr-nondet.log"));
+    if !nondet.exists() {
+        return Err(missing_recording(ctx, req.name));
+    }
     let total = instruction_count(&nondet)?;
     let meta = metadata::read(&dir.join(format!("{stem}.meta.json"))).ok();
     let image = req
@@ -47,23 +51,23 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
         .ok_or_else(|| {
             EngineError::Usage(format!("replay {stem}: unknown architecture; pass --arch"))
         })?;
-    let bin = binary(&arch, std::env::var("PANDA_BUILD").ok().as_deref())?;
+    let bin = binary(&arch, build_dir(ctx).as_deref())?;
     let mut args = replay_args(&spec, ctx, &base);
     if let Some(m) = &meta {
+        // Another PANDA build is what regression testing is for: the version is not
+        // compared (nor asked for: that would cost a process per replay).
         let now = metadata::Metadata {
             image: image.clone().unwrap_or_default(),
-            emulator_version: bin.display().to_string(),
             machine: replay_args(&spec, ctx, Path::new("{replay}")),
             replay_sha256: crate::hash::sha256_file(&nondet)?,
             ..m.clone()
         };
-        let mut diffs = metadata::differences(m, &now);
-        // Another PANDA build is what regression testing is for; only the machine matters.
-        diffs.retain(|d| !d.starts_with("emulator version"));
+        let diffs = metadata::differences(m, &now);
         if !diffs.is_empty() {
             return Err(EngineError::Mismatch(format!(
-                "replay {stem} does not match its recording; refusing to start:\n  - {}",
-                diffs.join("\n  - ")
+                "replay {stem} does not match its recording; refusing to start:\n  - {}\n  re-record with `ptest setup {}`",
+                diffs.join("\n  - "),
+                ctx.test.as_deref().unwrap_or("TEST")
             )));
         }
     }
@@ -89,30 +93,37 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
         .stderr(Stdio::piped());
     let mut group = Group::spawn(&mut cmd, "PANDA")?;
     let (tx, rx) = mpsc::channel::<Option<u64>>();
-    let outputs = group.take_output();
     let mut readers = Vec::new();
-    for out in outputs {
+    // take_output gives stdout first, then stderr: each goes to our own of the same kind.
+    for (i, out) in group.take_output().into_iter().enumerate() {
         let tx = tx.clone();
         let mut logf = logf.try_clone().map_err(EngineError::io(&log))?;
         readers.push(std::thread::spawn(move || {
+            let mut pass: Box<dyn Write> = match i {
+                0 => Box::new(std::io::stdout()),
+                _ => Box::new(std::io::stderr()),
+            };
             for line in BufReader::new(out).split(b'\n').map_while(Result::ok) {
-                let text = String::from_utf8_lossy(&line);
-                let _ = writeln!(logf, "{text}");
-                let _ = tx.send(parse_progress(&text));
+                let _ = logf.write_all(&line);
+                let _ = logf.write_all(b"\n");
+                let _ = pass.write_all(&line);
+                let _ = pass.write_all(b"\n");
+                let _ = tx.send(parse_progress(&String::from_utf8_lossy(&line)));
             }
+            let _ = pass.flush();
         }));
     }
     drop(tx);
-    let stall = ctx.settings.stall_timeout()?;
-    let outcome = watch(&mut group, &rx, stall, total);
+    let stall = Stall::new(ctx)?;
+    let outcome = watch(&mut group, &rx, &stall);
     for r in readers {
         let _ = r.join();
     }
     match outcome {
-        Watch::Stalled(at) => {
+        Watch::Stalled { at, quiet } => {
             eprintln!(
                 "ptest: replay {stem} stalled at instruction {at} of {total} (no progress for {}); PANDA was killed (log: {})",
-                humantime::format_duration(stall),
+                humantime::format_duration(Duration::from_secs(quiet.as_secs())),
                 log.display()
             );
             Ok(1)
@@ -129,22 +140,60 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
     }
 }
 
-enum Watch {
-    Exited(std::process::ExitStatus),
-    Stalled(u64),
+/// When a PANDA replay counts as stalled. PANDA reports progress in 1% steps: 1.8 s per
+/// step on a plain replay, many times that with heavy plugins, and nothing at all while
+/// it loads the snapshot and plugins. So: no kill before the first progress line for
+/// `startup` (5 × the floor), then stalled after no progress for
+/// max(floor, `GAP_FACTOR` × the longest gap between progress lines seen so far). The
+/// floor is `[engine] stall-timeout`, or 2 minutes when unset.
+pub struct Stall {
+    floor: Duration,
+    startup: Duration,
 }
 
-fn watch(
-    group: &mut Group,
-    rx: &mpsc::Receiver<Option<u64>>,
-    stall: Duration,
-    _total: u64,
-) -> Watch {
+const GAP_FACTOR: u32 = 10;
+
+impl Stall {
+    fn new(ctx: &Context) -> Result<Stall, EngineError> {
+        let floor = match ctx.settings.stall_timeout {
+            Some(_) => ctx.settings.stall_timeout()?,
+            None => Duration::from_secs(120),
+        };
+        Ok(Stall {
+            floor,
+            startup: floor * 5,
+        })
+    }
+
+    /// How long without progress is too long, given the longest gap so far (`None`:
+    /// no progress line yet).
+    fn limit(&self, longest_gap: Option<Duration>) -> Duration {
+        match longest_gap {
+            None => self.startup,
+            Some(g) => self.floor.max(g * GAP_FACTOR),
+        }
+    }
+}
+
+enum Watch {
+    Exited(std::process::ExitStatus),
+    Stalled { at: u64, quiet: Duration },
+}
+
+fn watch(group: &mut Group, rx: &mpsc::Receiver<Option<u64>>, stall: &Stall) -> Watch {
     let mut at = 0;
     let mut last = Instant::now();
+    let mut longest: Option<Duration> = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(n)) if n > at => {
+            Ok(Some(n)) if n > at || longest.is_none() => {
+                // The first line ends the start-up phase; its wait is not a gap.
+                let gap = if longest.is_none() {
+                    Duration::ZERO
+                } else {
+                    last.elapsed()
+                };
+                longest = Some(longest.unwrap_or_default().max(gap));
                 at = n;
                 last = Instant::now();
             }
@@ -160,9 +209,36 @@ fn watch(
         if let Some(s) = group.try_wait() {
             return Watch::Exited(s);
         }
-        if last.elapsed() > stall {
+        if last.elapsed() > stall.limit(longest) {
             group.kill_tree();
-            return Watch::Stalled(at);
+            return Watch::Stalled {
+                at,
+                quiet: last.elapsed(),
+            };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stall_limit_grows_with_the_slowest_progress_step() {
+        let s = Stall {
+            floor: Duration::from_secs(120),
+            startup: Duration::from_secs(600),
+        };
+        assert_eq!(s.limit(None), Duration::from_secs(600));
+        // A plain replay: 1.8 s per 1% → the floor.
+        assert_eq!(
+            s.limit(Some(Duration::from_millis(1800))),
+            Duration::from_secs(120)
+        );
+        // A heavy plugin at 40 s per 1% may stay quiet for 400 s.
+        assert_eq!(
+            s.limit(Some(Duration::from_secs(40))),
+            Duration::from_secs(400)
+        );
     }
 }
