@@ -110,9 +110,12 @@ pub enum Command {
     },
     /// Remove things no command removes on its own.
     Clean {
-        /// Blessed references of tests no longer in config.testing.
+        /// Blessed references of tests no longer in config.testing (listed; removed only with --yes).
         #[arg(long)]
         orphans: bool,
+        /// Really remove them.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Read, dump and diff pandalogs.
     Plog {

@@ -282,16 +282,60 @@ fn clean_orphans_removes_only_references_of_tests_not_in_config_testing() {
     assert!(s.blessed("gone").join("gone.out").is_file());
     s.ptest(&["clean"]).code(2).says(&["--orphans"]);
     assert!(s.blessed("gone").join("gone.out").is_file());
+    // Without --yes it only lists.
     s.ptest(&["clean", "--orphans"])
+        .code(0)
+        .says(&["blessed/gone", "nothing removed", "--yes"])
+        .never_says("removed orphaned");
+    assert!(s.blessed("gone").join("gone.out").is_file());
+    s.ptest(&["clean", "--orphans", "--yes"])
         .code(0)
         .says(&["removed orphaned reference"]);
     assert!(!s.blessed("gone").exists());
     // A disabled test is still in config.testing: not an orphan.
     assert!(s.blessed("off").join("off.out").is_file());
     assert!(s.blessed("a").join("a.out").is_file());
-    s.ptest(&["clean", "--orphans"])
+    s.ptest(&["clean", "--orphans", "--yes"])
         .code(0)
         .says(&["no orphaned references"]);
+}
+
+#[test]
+fn clean_orphans_keeps_a_disabled_test_with_a_trailing_comment() {
+    let s = echoing(echoing(echoing(TestSuite::new(), "a"), "b"), "c");
+    s.ptest(&["bless"]).code(0);
+    // ptest.py's reading: a stripped line starting with `#` is disabled.
+    std::fs::write(
+        s.dir.join("config.testing"),
+        "a\n#b  # flaky, see issue 12\n  #c flaky too\n",
+    )
+    .unwrap();
+    s.ptest(&["clean", "--orphans", "--yes"])
+        .code(0)
+        .says(&["no orphaned references"]);
+    assert!(s.blessed("b").join("b.out").is_file());
+    assert!(s.blessed("c").join("c.out").is_file());
+    let list = s.ptest(&["list"]);
+    assert!(
+        list.code(0)
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("b ") && l.contains("disabled"))
+    );
+}
+
+#[test]
+fn clean_orphans_refuses_when_config_testing_lists_no_test() {
+    let s = echoing(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    for text in ["", "\n\n", "# nothing here yet, see the wiki\n"] {
+        std::fs::write(s.dir.join("config.testing"), text).unwrap();
+        let run = s.ptest(&["clean", "--orphans", "--yes"]);
+        run.code(2)
+            .says(&["config.testing", "lists no test", "refusing"]);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.all());
+        assert!(s.blessed("a").join("a.out").is_file());
+    }
 }
 
 #[test]

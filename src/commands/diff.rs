@@ -42,7 +42,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         );
         let tmpout = regdir.tmpout(name);
         let fresh = if last.mode == Mode::Test && !last.accepted && tmpout.is_dir() {
-            let entry = suite.entries.iter().find(|e| &e.name == name);
+            let entry = suite.entry(name);
             match entry {
                 Some(entry) => {
                     let def = suite.test(entry, &Overrides::default())?;

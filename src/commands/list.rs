@@ -60,11 +60,7 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
         );
     }
     if let Some(r) = &regdir {
-        let orphans: Vec<String> = r
-            .blessed_tests()?
-            .into_iter()
-            .filter(|n| !suite.entries.iter().any(|e| &e.name == n))
-            .collect();
+        let orphans = suite.orphans(r.blessed_tests()?);
         if !orphans.is_empty() {
             say!(
                 "orphaned references (not in config.testing; `ptest clean --orphans` removes them): {}",

@@ -105,7 +105,7 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
         Some(Command::List) => list::run(g),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
-        Some(Command::Clean { orphans }) => clean::run(g, orphans),
+        Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
         Some(Command::Plog { command }) => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();

@@ -136,13 +136,29 @@ fn execute(
             regdir.state_dir().display()
         );
     }
-    if let Some(path) = &g.junit {
-        junit::write(path, &results, report_elapsed).map_err(CommandError::io(path))?;
+    // Both reports are attempted; a report that could not be written makes the run a
+    // failure of its own (exit 2): CI would otherwise read a missing or truncated file.
+    let mut report_failed = false;
+    let mut report_error = |kind: &str, path: &std::path::Path, e: std::io::Error| {
+        eprintln!(
+            "error: could not write the {kind} report {}: {e}; the results above are complete, fix the path or free space and run again",
+            path.display()
+        );
+        report_failed = true;
+    };
+    if let Some(path) = &g.junit
+        && let Err(e) = junit::write(path, &results, report_elapsed)
+    {
+        report_error("JUnit", path, e);
     }
-    if let Some(path) = &g.json {
-        json::write(path, &results, report_elapsed, interrupted).map_err(CommandError::io(path))?;
+    if let Some(path) = &g.json
+        && let Err(e) = json::write(path, &results, report_elapsed, interrupted)
+    {
+        report_error("JSON", path, e);
     }
-    Ok(if interrupted {
+    Ok(if report_failed {
+        exit_code::USAGE
+    } else if interrupted {
         exit_code::INTERRUPTED
     } else if results.iter().all(|r| r.status.is_success()) {
         exit_code::OK

@@ -83,7 +83,7 @@ pub fn write(
             })
             .collect(),
     };
-    let file = std::fs::File::create(path)?;
-    serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)
-        .map_err(std::io::Error::other)
+    super::write_file(path, |out| {
+        serde_json::to_writer_pretty(out, &report).map_err(std::io::Error::other)
+    })
 }

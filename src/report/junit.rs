@@ -64,8 +64,7 @@ pub fn write(path: &Path, results: &[TestResult], elapsed: Duration) -> std::io:
     let mut report = Report::new("ptest");
     report.set_time(elapsed);
     report.add_test_suite(suite);
-    let file = std::fs::File::create(path)?;
-    report
-        .serialize(std::io::BufWriter::new(file))
-        .map_err(std::io::Error::other)
+    super::write_file(path, |out| {
+        report.serialize(out).map_err(std::io::Error::other)
+    })
 }

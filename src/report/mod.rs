@@ -5,7 +5,32 @@ pub mod json;
 pub mod junit;
 pub mod terminal;
 
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
 use crate::compare::{FileComparison, FileOutcome};
+
+/// Create `path` and fill it with `write`, flushing explicitly: a `BufWriter` dropped
+/// unflushed swallows the error of its last write (`--json /dev/full` used to "succeed").
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    write(&mut out)?;
+    out.flush()?;
+    out.into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
+        .or_else(|e| {
+            // Character devices and pipes (/dev/stdout) cannot be synced; that is no loss.
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+}
 
 /// The human-readable account of what differs in `files`, as shown on the terminal, in
 /// JUnit failure bodies and in `ptest diff` (without colour).

@@ -7,7 +7,7 @@ pub mod reference;
 pub mod regdir;
 mod script;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -66,6 +66,10 @@ pub struct Suite {
     pub dir: PathBuf,
     pub config_testing: PathBuf,
     pub entries: Vec<Entry>,
+    /// Names that are the first word of a `#` line (see [`config_testing`]).
+    pub mentioned: HashSet<String>,
+    /// Name → index in `entries`, so that lookups stay linear for huge suites.
+    index: HashMap<String, usize>,
     /// `ptest.toml` (defaults if absent) and its path.
     pub config: Config,
     pub config_path: PathBuf,
@@ -129,16 +133,39 @@ impl Suite {
             line: line_of_offset(e.as_bytes(), e.utf8_error().valid_up_to()),
             message: "not valid UTF-8; test names must be UTF-8 text".into(),
         })?;
-        let entries = config_testing::parse(&config_testing, &text)?;
+        let parsed = config_testing::parse(&config_testing, &text)?;
         let config_path = tests_dir.join("ptest.toml");
         let config = config::load(&config_path, Scope::Suite)?.unwrap_or_default();
+        let index = parsed
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
+            .collect();
         Ok(Suite {
             dir: tests_dir,
             config_testing,
-            entries,
+            entries: parsed.entries,
+            mentioned: parsed.mentioned,
+            index,
             config,
             config_path,
         })
+    }
+
+    /// Which of the blessed references `blessed` (test names) belong to no test of the
+    /// suite. A name that is the first word of any `#` line is never an orphan: a comment
+    /// such as `#b flaky` is most likely a disabled test written loosely.
+    pub fn orphans(&self, blessed: Vec<String>) -> Vec<String> {
+        blessed
+            .into_iter()
+            .filter(|n| self.entry(n).is_none() && !self.mentioned.contains(n))
+            .collect()
+    }
+
+    /// The enabled or disabled test `name`.
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.index.get(name).map(|&i| &self.entries[i])
     }
 
     pub fn enabled(&self) -> impl Iterator<Item = &Entry> {
@@ -152,17 +179,18 @@ impl Suite {
             return Ok(self.enabled().collect());
         }
         for name in names {
-            if !self.entries.iter().any(|e| &e.name == name) {
+            if self.entry(name).is_none() {
                 return Err(SuiteError::UnknownTest {
                     name: name.clone(),
                     config_testing: self.config_testing.display().to_string(),
                 });
             }
         }
+        let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
         Ok(self
             .entries
             .iter()
-            .filter(|e| names.contains(&e.name))
+            .filter(|e| wanted.contains(e.name.as_str()))
             .collect())
     }
 
