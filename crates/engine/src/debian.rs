@@ -1,7 +1,8 @@
-//! The built-in QEMU image, assembled from Debian's packages: the kernel that
+//! The parts of the built-in images, assembled from Debian's packages: the kernel that
 //! `linux-image-cloud-amd64` depends on and `busybox-static`, fetched with
-//! `apt-get download` and unpacked with `dpkg -x` (nothing is installed). The result is
-//! cached in `qcows/NAME/` with its hashes in `image.json`.
+//! `apt-get download` and unpacked with `dpkg -x` (nothing is installed). The QEMU image
+//! is these parts in `qcows/NAME/`; the PANDA image (`panda_image`) keeps them in its cache
+//! and builds an initramfs and snapshot from them. Hashes are in `image.json`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -93,9 +94,54 @@ pub fn cached(dir: &Path) -> Result<Option<ImageFiles>, EngineError> {
     Ok(Some(files))
 }
 
+/// The exact packages an image is built from: what apt would download now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packages {
+    /// `linux-image-6.1.0-56-cloud-amd64`, the package the meta-package depends on.
+    pub kernel: String,
+    pub kernel_version: String,
+    pub busybox: String,
+    pub busybox_version: String,
+}
+
+impl Packages {
+    /// Asks apt (locally, nothing is downloaded) which kernel `kernel_meta` stands for and
+    /// the candidate versions.
+    pub fn resolve(kernel_meta: &str, busybox_pkg: &str) -> Result<Packages, EngineError> {
+        let kernel = kernel_dependency(kernel_meta)?;
+        // One apt-cache run for both: each takes seconds on a busy machine.
+        let out = run(
+            Command::new("apt-cache").args(["policy", &kernel, busybox_pkg]),
+            "apt-cache policy",
+        )?;
+        let version = |pkg: &str| {
+            parse_candidate(&out, pkg).ok_or_else(|| {
+                EngineError::Image(format!(
+                    "apt has no installable version of {pkg}; run `apt-get update` (as root) first"
+                ))
+            })
+        };
+        Ok(Packages {
+            kernel_version: version(&kernel)?,
+            busybox_version: version(busybox_pkg)?,
+            kernel,
+            busybox: busybox_pkg.to_string(),
+        })
+    }
+
+    /// A file-name-safe key naming these exact versions, for caches.
+    pub fn key(&self) -> String {
+        format!(
+            "{}_{}+{}_{}",
+            self.kernel, self.kernel_version, self.busybox, self.busybox_version
+        )
+        .replace([':', '/'], "%")
+    }
+}
+
 /// Builds the image into `dir` (atomically: a temporary folder renamed into place), or
 /// returns the cached one.
-pub fn build(dir: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<ImageFiles, EngineError> {
+pub fn build(dir: &Path, packages: &Packages) -> Result<ImageFiles, EngineError> {
     // A cache that fails verification is rebuilt.
     if let Ok(Some(files)) = cached(dir) {
         return Ok(files);
@@ -109,7 +155,7 @@ pub fn build(dir: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<ImageFi
     let work = parent.join(format!(".{name}.building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(EngineError::io(&work))?;
-    let info = match build_in(&work, kernel_meta, busybox_pkg) {
+    let info = match build_in(&work, packages) {
         Ok(info) => info,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&work);
@@ -130,22 +176,19 @@ pub fn build(dir: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<ImageFi
     Ok(ImageFiles::at(dir, info))
 }
 
-fn build_in(work: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<BuiltImage, EngineError> {
-    let kernel_pkg = kernel_dependency(kernel_meta)?;
+fn build_in(work: &Path, packages: &Packages) -> Result<BuiltImage, EngineError> {
+    let kernel_pkg = &packages.kernel;
+    let busybox_pkg = packages.busybox.as_str();
     let debs = work.join("debs");
-    std::fs::create_dir_all(&debs).map_err(EngineError::io(&debs))?;
-    run(
-        Command::new("apt-get")
-            .args(["-q", "-o", "APT::Sandbox::User=root", "download"])
-            .arg(&kernel_pkg)
-            .arg(busybox_pkg)
-            .current_dir(&debs),
-        "apt-get download",
-    )?;
     let root = work.join("root");
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(&debs).map_err(EngineError::io(&debs))? {
-        let path = entry.map_err(EngineError::io(&debs))?.path();
+    for path in apt_download(
+        &debs,
+        &[
+            format!("{kernel_pkg}={}", packages.kernel_version),
+            format!("{busybox_pkg}={}", packages.busybox_version),
+        ],
+    )? {
         names.push(
             path.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -183,7 +226,7 @@ fn build_in(work: &Path, kernel_meta: &str, busybox_pkg: &str) -> Result<BuiltIm
             .unwrap_or_default()
     };
     let info = BuiltImage {
-        kernel_package: pkg(&kernel_pkg),
+        kernel_package: pkg(kernel_pkg),
         kernel_sha256: sha256_file(&work.join("vmlinuz"))?,
         busybox_package: pkg(busybox_pkg),
         busybox_sha256: sha256_file(&work.join("busybox"))?,
@@ -223,6 +266,42 @@ fn keep_modules(root: &Path, to: &Path) -> Result<Vec<String>, EngineError> {
     Ok(kept)
 }
 
+/// Downloads `packages` (`NAME` or `NAME=VERSION`) into `dir` with `apt-get download`
+/// (nothing is installed); returns the `.deb` files.
+pub fn apt_download(dir: &Path, packages: &[String]) -> Result<Vec<PathBuf>, EngineError> {
+    std::fs::create_dir_all(dir).map_err(EngineError::io(dir))?;
+    run(
+        Command::new("apt-get")
+            .args(["-q", "-o", "APT::Sandbox::User=root", "download"])
+            .args(packages)
+            .current_dir(dir),
+        "apt-get download",
+    )?;
+    let mut debs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(EngineError::io(dir))? {
+        let path = entry.map_err(EngineError::io(dir))?.path();
+        if path.extension().is_some_and(|e| e == "deb") {
+            debs.push(path);
+        }
+    }
+    debs.sort();
+    Ok(debs)
+}
+
+/// `pkg`'s candidate version in `apt-cache policy` output (which may cover several packages).
+fn parse_candidate(apt_policy: &str, pkg: &str) -> Option<String> {
+    let mut in_pkg = false;
+    for line in apt_policy.lines() {
+        if !line.starts_with(char::is_whitespace) {
+            in_pkg = line.trim_end().strip_suffix(':') == Some(pkg);
+        } else if in_pkg && let Some(v) = line.trim().strip_prefix("Candidate:") {
+            let v = v.trim();
+            return (!v.is_empty() && v != "(none)").then(|| v.to_string());
+        }
+    }
+    None
+}
+
 /// The `linux-image-*` package a meta-package such as `linux-image-cloud-amd64` depends on.
 fn kernel_dependency(meta: &str) -> Result<String, EngineError> {
     let ask = || {
@@ -258,10 +337,10 @@ fn parse_kernel_dependency(apt_cache: &str) -> Option<String> {
     })
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<String, EngineError> {
+pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<String, EngineError> {
     let out = cmd.output().map_err(|e| {
         EngineError::Image(format!(
-            "{what}: cannot run it ({e}); building the QEMU image needs Debian's apt-get and dpkg"
+            "{what}: cannot run it ({e}); building ptest's images needs Debian's apt-get and dpkg"
         ))
     })?;
     if !out.status.success() {
@@ -288,5 +367,32 @@ mod tests {
             Some("linux-image-6.1.0-56-cloud-amd64")
         );
         assert_eq!(parse_kernel_dependency("x\n  Depends: libc6\n"), None);
+    }
+
+    #[test]
+    fn candidate_is_the_policy_line() {
+        let out = "busybox-static:\n  Installed: (none)\n  Candidate: 1:1.35.0-4+b3\n  Version table:\n \
+                   *** 1:1.35.0-4+b3 500\nlinux-image-6.1.0-56-cloud-amd64:\n  Installed: (none)\n  \
+                   Candidate: 6.1.192-2\n";
+        assert_eq!(
+            parse_candidate(out, "busybox-static").as_deref(),
+            Some("1:1.35.0-4+b3")
+        );
+        assert_eq!(
+            parse_candidate(out, "linux-image-6.1.0-56-cloud-amd64").as_deref(),
+            Some("6.1.192-2")
+        );
+        assert_eq!(parse_candidate(out, "linux-image"), None);
+        assert_eq!(parse_candidate("x:\n  Candidate: (none)\n", "x"), None);
+        let p = Packages {
+            kernel: "linux-image-6.1.0-56-cloud-amd64".into(),
+            kernel_version: "6.1.192-2".into(),
+            busybox: "busybox-static".into(),
+            busybox_version: "1:1.35.0-4+b3".into(),
+        };
+        assert_eq!(
+            p.key(),
+            "linux-image-6.1.0-56-cloud-amd64_6.1.192-2+busybox-static_1%1.35.0-4+b3"
+        );
     }
 }

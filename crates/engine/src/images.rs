@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::download::Expected;
-use crate::{Context, EngineError, catalog, debian, download};
+use crate::{Context, EngineError, catalog, debian, download, panda_image};
 
 /// One guest image, as declared in `ptest.toml` under `[images.NAME]`
 /// (the fields of PANDA's generic-image list, `qcows.json`).
@@ -34,7 +34,8 @@ pub struct ImageSpec {
     pub extra_args: Vec<String>,
     /// File name in `qcows/` (default: the last part of the first URL, else `NAME.qcow2`).
     pub file: Option<String>,
-    /// `debian-busybox`: ptest assembles the image from Debian packages (QEMU engine).
+    /// `debian-busybox` (QEMU engine) or `panda-debian-busybox` (PANDA): ptest assembles
+    /// the image from Debian packages.
     pub builder: Option<String>,
     /// One line for `ptest images`.
     pub description: Option<String>,
@@ -58,8 +59,11 @@ impl ImageSpec {
         num.trim().parse::<u32>().ok().map(|n| n * mult)
     }
 
-    /// Where the image lives in `qcows/`.
+    /// Where the image lives in `qcows/` (for `debian-busybox`, the folder of its parts).
     pub fn local_path(&self, ctx: &Context, name: &str) -> PathBuf {
+        if self.builder.as_deref() == Some(panda_image::BUILDER) {
+            return panda_image::qcow_path(&ctx.qcow_dir(), name);
+        }
         if self.builder.is_some() {
             return ctx.qcow_dir().join(name);
         }
@@ -111,7 +115,8 @@ pub fn ensure_qemu_image(
                 "ptest: building image {name} from Debian packages into {}",
                 dir.display()
             );
-            let files = debian::build(&dir, "linux-image-cloud-amd64", "busybox-static")?;
+            let packages = debian::Packages::resolve("linux-image-cloud-amd64", "busybox-static")?;
+            let files = debian::build(&dir, &packages)?;
             eprintln!(
                 "ptest: image {name} ready ({}, {})",
                 files.info.kernel_package, files.info.busybox_package
@@ -129,6 +134,14 @@ pub fn ensure_qemu_image(
 pub fn fetch(ctx: &Context, names: &[String]) -> Result<(), EngineError> {
     for name in names {
         let spec = resolve(ctx, name)?;
+        if spec.builder.as_deref() == Some(panda_image::BUILDER) {
+            let dir = panda_image::ensure(ctx, name)?;
+            eprintln!(
+                "ptest: image {name}: {} present and verified",
+                dir.display()
+            );
+            continue;
+        }
         if spec.builder.is_some() {
             let files = ensure_qemu_image(ctx, name, &spec)?;
             eprintln!(

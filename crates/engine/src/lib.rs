@@ -22,6 +22,7 @@ pub mod iso;
 pub mod metadata;
 pub mod notice;
 pub mod panda;
+pub mod panda_image;
 pub mod process;
 pub mod qemu;
 pub mod qmp;

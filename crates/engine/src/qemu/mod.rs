@@ -167,6 +167,16 @@ pub fn initramfs(
 /// image's booted snapshot, to exercise the console/monitor automation (and, with the
 /// CD modules, the CD steps) against upstream QEMU.
 pub fn shell_initramfs(busybox: &[u8], modules: &[(String, Vec<u8>)]) -> Vec<u8> {
+    shell_initramfs_with_prompt(busybox, modules, "guest# ")
+}
+
+/// [`shell_initramfs`] with the shell prompt `ps1` (literal text; it must not contain `'`).
+/// The `panda-busybox` image's snapshot is this guest sitting at its prompt.
+pub fn shell_initramfs_with_prompt(
+    busybox: &[u8],
+    modules: &[(String, Vec<u8>)],
+    ps1: &str,
+) -> Vec<u8> {
     let mut a = busybox_archive(busybox, "mnt");
     let mut init = String::from(
         "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\nmount -t devtmpfs devtmpfs /dev\n",
@@ -181,7 +191,7 @@ pub fn shell_initramfs(busybox: &[u8], modules: &[(String, Vec<u8>)]) -> Vec<u8>
         );
         init.push_str(&format!("insmod /lib/ptest-modules/{name}.ko\n"));
     }
-    init.push_str("ln -s sr0 /dev/cdrom\nexport PATH=/bin:/sbin:/usr/bin:/usr/sbin PS1='guest# '\nexec setsid cttyhack sh\n");
+    init.push_str(&format!("ln -s sr0 /dev/cdrom\nexport PATH=/bin:/sbin:/usr/bin:/usr/sbin PS1='{ps1}'\nexec setsid cttyhack sh\n"));
     a.add(
         "init",
         Entry::File {
