@@ -63,3 +63,50 @@ fn a_long_hash_line_is_a_comment_and_a_long_name_an_error_with_its_line() {
     no_panic(&run);
     run.code(2).says(&["config.testing:3: ", "255 bytes"]);
 }
+
+/// A pandalog with a few entries, written where a test script can copy it from.
+fn small_plog(path: &std::path::Path, seed: u64) {
+    let mut w = ptest_plog::PlogWriter::create(path).unwrap();
+    for e in ptest_plog::synth::entries(seed, 5) {
+        w.write_entry(&e).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_too_deep_plog_schema_errors_its_test_and_the_run_goes_on() {
+    let s = TestSuite::new()
+        .sh(
+            "deep",
+            "cp \"$PTEST_SCRATCH/log.plog\" \"$PTEST_TMPOUT_DIR/\"",
+        )
+        .test_toml("deep", "[compare]\nplog-schema = \"deep.proto\"\n");
+    let s = ok_test(s, "other");
+    small_plog(&s.scratch("log.plog"), 7);
+    s.ptest(&["bless"]).code(0);
+    // Identical files never reach the decoder: the new run's log differs.
+    small_plog(&s.scratch("log.plog"), 8);
+    let mut proto = String::from(
+        "syntax = \"proto2\";\npackage panda;\nmessage LogEntry { optional M0 m = 1; }\n",
+    );
+    // The chain: 10,000 levels overflowed the stack and aborted the whole run.
+    let n = 10_000;
+    for i in 0..n {
+        proto.push_str(&format!("message M{i} {{ optional M{} m = 1; }}\n", i + 1));
+    }
+    proto.push_str(&format!("message M{n} {{ optional uint64 x = 1; }}\n"));
+    s.write("deep/deep.proto", &proto);
+    let junit = s.scratch("j.xml");
+    let run = s
+        .cmd()
+        .args(["test", "-j2", "--junit"])
+        .arg(&junit)
+        .output()
+        .map(Run::from)
+        .unwrap();
+    no_panic(&run);
+    run.code(100)
+        .says(&["nested 101 levels deep", "deep.proto"]);
+    assert_eq!(run.status_of("other"), "PASS");
+    assert!(common::read(&junit).contains("testcase name=\"deep\""));
+}

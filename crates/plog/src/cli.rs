@@ -36,6 +36,10 @@ pub struct Common {
     /// Decompression threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Accept decompressed chunks up to this many MiB (default: the header's chunk size
+    /// plus 1/16, at least 1 MiB more), for a log PANDA really wrote with one huge instruction.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub max_chunk: Option<u32>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -101,7 +105,7 @@ fn read_opts(c: &Common) -> ReadOptions {
     ReadOptions {
         recover: c.recover,
         threads: c.threads,
-        max_raw_chunk: 0,
+        max_raw_chunk: c.max_chunk.map_or(0, |m| (m as usize) << 20),
     }
 }
 

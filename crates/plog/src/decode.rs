@@ -10,7 +10,7 @@ use smallvec::{SmallVec, smallvec};
 use crate::schema::{Field, Kind, Message, Schema};
 
 /// Protobuf's default recursion limit; deeper input is rejected, not followed.
-const MAX_DEPTH: usize = 100;
+pub const MAX_DEPTH: usize = 100;
 
 /// One decoded value. Strings and bytes borrow from the decompressed chunk.
 #[derive(Debug, Clone, PartialEq)]

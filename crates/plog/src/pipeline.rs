@@ -19,9 +19,25 @@ use flate2::{Decompress, FlushDecompress, Status};
 use crate::PlogError;
 use crate::layout::{ChunkSpan, Layout};
 
-/// Largest decompressed chunk accepted. PANDA's chunks are ~16 MiB (a little more when
-/// one instruction's entries straddle the limit); this stops zlib bombs.
+/// Largest decompressed chunk accepted whatever the header says. PANDA's chunks are
+/// ~16 MiB (a little more when one instruction's entries straddle the limit).
 pub const MAX_RAW_CHUNK: usize = 512 << 20;
+
+/// Largest decompressed chunk accepted for a log whose header gives `chunk_size` (0:
+/// unknown, as in a log never closed; PANDA's default is assumed). PANDA closes a chunk
+/// once it is full and the next entry starts a new instruction, so a chunk exceeds the
+/// chunk size only by the entries of one instruction: 1/16 of the chunk size, at least
+/// 1 MiB, covers that. Anything larger is damage or a zlib bomb, and would make each
+/// worker hold (and render) far more than the header promised.
+pub fn chunk_limit(chunk_size: u32) -> usize {
+    let size = if chunk_size == 0 {
+        crate::layout::DEFAULT_CHUNK_SIZE
+    } else {
+        chunk_size
+    } as usize;
+    size.saturating_add((size / 16).max(1 << 20))
+        .min(MAX_RAW_CHUNK)
+}
 /// Largest compressed chunk accepted (same reasoning).
 pub const MAX_COMPRESSED_CHUNK: u64 = 512 << 20;
 
@@ -242,7 +258,9 @@ pub fn inflate(
                 return Err(chunk_err(
                     path,
                     span,
-                    format!("decompresses to more than {} MiB", max_raw >> 20),
+                    format!(
+                        "decompresses to more than {max_raw} bytes, the limit for this log's chunks (the header's chunk size plus 1/16, or --max-chunk): a damaged log or a zlib bomb"
+                    ),
                 ));
             }
             let grow = out.len().max(1 << 12).min(max_raw - out.len());

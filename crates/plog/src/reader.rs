@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::PlogError;
 use crate::layout::{ChunkSpan, Layout, read_layout};
-use crate::pipeline::{ChunkStream, MAX_RAW_CHUNK, default_threads};
+use crate::pipeline::{ChunkStream, chunk_limit, default_threads};
 use crate::recover::scan_layout;
 
 /// How to open a log.
@@ -18,7 +18,7 @@ pub struct ReadOptions {
     pub recover: bool,
     /// Decompression threads (0 = one per core).
     pub threads: usize,
-    /// Largest decompressed chunk accepted (0 = [`MAX_RAW_CHUNK`]).
+    /// Largest decompressed chunk accepted (0 = [`chunk_limit`] of the header's chunk size).
     pub max_raw_chunk: usize,
 }
 
@@ -109,7 +109,7 @@ where
         })
     });
     let max_raw = if opts.max_raw_chunk == 0 {
-        MAX_RAW_CHUNK
+        chunk_limit(layout.header.chunk_size)
     } else {
         opts.max_raw_chunk
     };

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind as PKind, MessageDescriptor};
 
 use crate::PlogError;
+use crate::decode::MAX_DEPTH;
 
 /// Scalar type of a field, as far as decoding and rendering care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +104,7 @@ impl Schema {
         };
         let entry =
             find_log_entry(&pool).ok_or_else(|| err("defines no LogEntry message".into()))?;
-        Ok(Self::from_descriptor(&entry, path.display().to_string()))
+        Self::from_descriptor(&entry, path.display().to_string()).map_err(err)
     }
 
     /// `--schema` if given, else `$PANDA_BUILD/*-softmmu/plog.proto`, else `None`.
@@ -117,16 +118,19 @@ impl Schema {
         }
     }
 
-    /// Flattens the descriptor graph reachable from `root`.
-    pub fn from_descriptor(root: &MessageDescriptor, source: String) -> Schema {
+    /// Flattens the descriptor graph reachable from `root`. A chain of more than
+    /// [`MAX_DEPTH`] distinct message types nested in each other is refused: flattening
+    /// follows it recursively (10,000 levels overflowed the stack), and the decoder would
+    /// refuse data nested that deep anyway.
+    pub fn from_descriptor(root: &MessageDescriptor, source: String) -> Result<Schema, String> {
         let mut b = Builder::default();
-        let root = b.message(root);
-        Schema {
+        let root = b.message(root, 0)?;
+        Ok(Schema {
             messages: b.messages,
             enums: b.enums,
             root,
             source,
-        }
+        })
     }
 }
 
@@ -184,14 +188,25 @@ struct Builder {
 }
 
 impl Builder {
-    fn message(&mut self, d: &MessageDescriptor) -> usize {
+    /// `d`'s index, flattening it first if new. `depth` counts the distinct message types
+    /// above it on the path from `LogEntry` (recursive types stop at the first repeat).
+    fn message(&mut self, d: &MessageDescriptor, depth: usize) -> Result<usize, String> {
         if let Some(&i) = self.msg_ids.get(d.full_name()) {
-            return i;
+            return Ok(i);
+        }
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "message {} is nested {depth} levels deep below LogEntry; at most {MAX_DEPTH} levels are supported (protobuf's own recursion limit): flatten the schema",
+                d.full_name()
+            ));
         }
         let id = self.messages.len();
         self.msg_ids.insert(d.full_name().to_string(), id);
         self.messages.push(Message::default());
-        let mut fields: Vec<Field> = d.fields().map(|f| self.field(&f)).collect();
+        let mut fields: Vec<Field> = d
+            .fields()
+            .map(|f| self.field(&f, depth))
+            .collect::<Result<_, _>>()?;
         fields.sort_by_key(|f| f.number);
         let max = fields
             .iter()
@@ -215,10 +230,10 @@ impl Builder {
             dense,
             sparse,
         };
-        id
+        Ok(id)
     }
 
-    fn field(&mut self, f: &FieldDescriptor) -> Field {
+    fn field(&mut self, f: &FieldDescriptor, depth: usize) -> Result<Field, String> {
         let kind = match f.kind() {
             PKind::Int32 => Kind::Int32,
             PKind::Int64 => Kind::Int64,
@@ -235,7 +250,7 @@ impl Builder {
             PKind::Double => Kind::Double,
             PKind::String => Kind::String,
             PKind::Bytes => Kind::Bytes,
-            PKind::Message(m) => Kind::Message(self.message(&m)),
+            PKind::Message(m) => Kind::Message(self.message(&m, depth + 1)?),
             PKind::Enum(e) => {
                 let id = match self.enum_ids.get(e.full_name()) {
                     Some(&i) => i,
@@ -253,14 +268,14 @@ impl Builder {
                 Kind::Enum(id)
             }
         };
-        Field {
+        Ok(Field {
             number: f.number(),
             name: f.name().to_string(),
             json_name: f.json_name().to_string(),
             json_key: quoted(f.json_name()),
             kind,
             repeated: f.is_list() || f.is_map(),
-        }
+        })
     }
 }
 

@@ -259,8 +259,7 @@ fn schema_that_does_not_parse_or_lacks_log_entry() {
 
 #[test]
 fn zlib_bomb_is_refused_without_allocating_it() {
-    // 20 MiB of zeros compress to ~20 KB. The CLI's limit is 512 MiB (a debug build
-    // takes a minute to make and inflate that much), so the library call uses 8 MiB.
+    // 20 MiB of zeros compress to ~20 KB; the header claims 1 MiB chunks.
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
@@ -278,6 +277,7 @@ fn zlib_bomb_is_refused_without_allocating_it() {
     file.extend(1u64.to_le_bytes());
     file[0..4].copy_from_slice(&2u32.to_le_bytes());
     file[8..16].copy_from_slice(&d.to_le_bytes());
+    file[16..20].copy_from_slice(&(1u32 << 20).to_le_bytes());
     let p = put(dir.path(), "bomb.plog", &file);
     let opts = ptest_plog::ReadOptions {
         max_raw_chunk: 8 << 20,
@@ -286,11 +286,71 @@ fn zlib_bomb_is_refused_without_allocating_it() {
     let e = ptest_plog::reader::read_all(&p, &opts)
         .unwrap_err()
         .to_string();
-    assert_eq!(
-        e,
-        format!(
-            "{}: chunk 0 (file byte 128): decompresses to more than 8 MiB",
+    assert!(
+        e.starts_with(&format!(
+            "{}: chunk 0 (file byte 128): decompresses to more than 8388608 bytes",
             p.display()
-        )
+        )),
+        "{e}"
     );
+    // By default the header's chunk size (1 MiB) plus slack (at least 1 MiB) is the
+    // limit: each worker holds at most that much, not the 512 MiB absolute cap.
+    for cmd in ["dump", "info"] {
+        let e = plog_err(&[cmd, p.to_str().unwrap()]);
+        assert!(
+            e.contains("chunk 0 (file byte 128): decompresses to more than 2097152 bytes")
+                && e.contains("header's chunk size")
+                && !e.contains('\n'),
+            "{e}"
+        );
+    }
+    let e = plog_err(&["dump", "--max-chunk", "4", p.to_str().unwrap()]);
+    assert!(e.contains("more than 4194304 bytes"), "{e}");
+    // An unclosed log (zero header) gets PANDA's default chunk size plus slack.
+    file[0..24].fill(0);
+    let p = put(dir.path(), "bomb0.plog", &file);
+    let e = plog_err(&["dump", "--recover", p.to_str().unwrap()]);
+    assert!(e.contains("more than 17825792 bytes"), "{e}");
+}
+
+#[test]
+fn schema_nested_deeper_than_protobufs_limit_is_refused_not_a_stack_overflow() {
+    // A chain of 10,000 message types once overflowed the stack (exit 134) while the
+    // schema was flattened.
+    let dir = tempfile::tempdir().unwrap();
+    let n = 10_000;
+    let mut proto = String::from(
+        "syntax = \"proto2\";\npackage panda;\nmessage LogEntry { optional M0 m = 1; }\n",
+    );
+    for i in 0..n {
+        proto.push_str(&format!("message M{i} {{ optional M{} m = 1; }}\n", i + 1));
+    }
+    proto.push_str(&format!("message M{n} {{ optional uint64 x = 1; }}\n"));
+    let schema = put(dir.path(), "deep.proto", proto.as_bytes());
+    let log = put(dir.path(), "ok.plog", &two_chunks().0);
+    let e = plog_err(&[
+        "dump",
+        "--schema",
+        schema.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert!(
+        e.starts_with(&format!("schema {}: ", schema.display()))
+            && e.contains("message panda.M100 is nested 101 levels deep")
+            && e.contains("at most 100"),
+        "{e}"
+    );
+    // Recursive types are fine: the chain stops at the first repeat.
+    let rec = put(
+        dir.path(),
+        "rec.proto",
+        b"syntax = \"proto2\";\npackage panda;\nmessage LogEntry { optional uint64 pc = 1; optional uint64 instr = 2; optional T t = 3; }\nmessage T { optional T next = 1; }\n",
+    );
+    let (r, _) = plog(&[
+        "dump",
+        "--schema",
+        rec.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(r.unwrap(), 0);
 }
