@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "ptest",
     version,
+    long_version = crate::runner::contain::LONG_VERSION,
     about = "Regression tests for record/replay program analyses (PANDA, QEMU)",
     long_about = "Runs a ptest.py-style suite: setup scripts make recordings, test scripts replay them \
                   with analyses and write outputs, `bless` stores those as the reference and `test` \

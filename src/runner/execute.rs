@@ -14,11 +14,18 @@ use super::result::{Mode, Status, TestResult};
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
 
+/// What one attempt gets from the runner besides the suite.
+pub(super) struct AttemptServices<'a> {
+    pub notice_socket: Option<&'a Path>,
+    /// Carried in the script's environment; whatever carries it dies with the attempt.
+    pub contain_token: String,
+}
+
 pub(super) fn attempt(
     ctx: &RunContext,
     test: &TestDef,
     comparer: &Comparer,
-    notice_socket: Option<&Path>,
+    services: &AttemptServices<'_>,
 ) -> TestResult {
     let started = Instant::now();
     let log_dir = ctx.regdir.logs(&test.name);
@@ -34,17 +41,12 @@ pub(super) fn attempt(
         files: Vec::new(),
         log: log.clone(),
         log_tail: Vec::new(),
+        leaked: 0,
     };
     let outcome = match prepare(ctx, test, &log_dir) {
-        Ok(Some(script)) => run_and_check(
-            ctx,
-            test,
-            comparer,
-            &script,
-            &log,
-            notice_socket,
-            &mut result,
-        ),
+        Ok(Some(script)) => {
+            run_and_check(ctx, test, comparer, &script, &log, services, &mut result)
+        }
         Ok(None) => Ok((
             Status::Passed,
             Some("no setup script: nothing to set up".into()),
@@ -60,6 +62,16 @@ pub(super) fn attempt(
             result.status = Status::Errored;
             result.message = Some(why);
         }
+    }
+    if result.leaked > 0 {
+        let note = format!(
+            "leaked {} process(es) that outlived the script (killed when it ended)",
+            result.leaked
+        );
+        result.message = Some(match result.message.take() {
+            Some(m) => format!("{m}; {note}"),
+            None => note,
+        });
     }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
@@ -93,7 +105,7 @@ fn run_and_check(
     comparer: &Comparer,
     script: &Script,
     log: &Path,
-    notice_socket: Option<&Path>,
+    services: &AttemptServices<'_>,
     result: &mut TestResult,
 ) -> Verdict {
     let tmpout = match ctx.mode {
@@ -117,7 +129,7 @@ fn run_and_check(
         mode: ctx.mode,
         exe: &ctx.exe,
         helper_dir: &ctx.helper_dir,
-        notice_socket,
+        notice_socket: services.notice_socket,
     };
     let cmd = ScriptCommand {
         program,
@@ -127,8 +139,10 @@ fn run_and_check(
         log: log.to_path_buf(),
         timeout: test.settings.timeout,
         stream: ctx.verbose.then(|| format!("[{}] ", test.name)),
+        contain: Some(services.contain_token.clone()),
     };
-    let exit = process::run(&cmd);
+    let process::Ended { exit, leaked } = process::run(&cmd);
+    result.leaked = leaked;
     result.script_ok = exit.success();
     let script_name = script
         .path

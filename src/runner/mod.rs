@@ -2,6 +2,7 @@
 //! that need several CPUs or the whole machine, retries, timeouts and Ctrl-C. The runner
 //! emits [`Event`]s; reporters turn them into output.
 
+pub mod contain;
 pub mod environment;
 pub mod event;
 mod execute;
@@ -56,6 +57,22 @@ pub struct Job {
     pub expected: Option<Duration>,
 }
 
+/// What the runner provides every attempt besides the suite: where notices go, and the
+/// run's containment.
+struct Services {
+    notice_socket: Option<PathBuf>,
+    containment: contain::RunContainment,
+}
+
+impl Services {
+    fn for_attempt(&self, test: &str, attempt: u32) -> execute::AttemptServices<'_> {
+        execute::AttemptServices {
+            notice_socket: self.notice_socket.as_deref(),
+            contain_token: self.containment.token(test, attempt),
+        }
+    }
+}
+
 enum Message {
     Started(String, u32),
     /// A script's engine command says something the user should see now.
@@ -91,8 +108,10 @@ pub fn run(
             let _ = tx.send(Message::Notice(test, message));
         })
     };
-    let notice_socket: Option<Arc<PathBuf>> =
-        notices.as_ref().map(|l| Arc::new(l.path().to_path_buf()));
+    let services = Arc::new(Services {
+        notice_socket: notices.as_ref().map(|l| l.path().to_path_buf()),
+        containment: contain::RunContainment::start(&ctx.exe),
+    });
     let mut free = slots;
     let mut running = 0usize;
     loop {
@@ -107,9 +126,9 @@ pub fn run(
             running += 1;
             let ctx = ctx.clone();
             let tx = tx.clone();
-            let notice_socket = notice_socket.clone();
+            let services = services.clone();
             std::thread::spawn(move || {
-                let result = run_with_retries(&ctx, &job, &tx, notice_socket.as_deref());
+                let result = run_with_retries(&ctx, &job, &tx, &services);
                 let _ = tx.send(Message::Finished(index, result));
             });
         }
@@ -196,7 +215,7 @@ fn run_with_retries(
     ctx: &RunContext,
     job: &Job,
     tx: &mpsc::Sender<Message>,
-    notice_socket: Option<&PathBuf>,
+    services: &Services,
 ) -> TestResult {
     let tries = job.test.settings.retries + 1;
     let mut total = Duration::ZERO;
@@ -207,7 +226,7 @@ fn run_with_retries(
             ctx,
             &job.test,
             &job.comparer,
-            notice_socket.map(PathBuf::as_path),
+            &services.for_attempt(&job.test.name, attempt),
         );
         total += result.duration;
         result.attempts = attempt;
@@ -243,5 +262,6 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         message: Some("not started: the run was interrupted".into()),
         files: Vec::new(),
         log_tail: Vec::new(),
+        leaked: 0,
     }
 }

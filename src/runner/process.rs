@@ -30,6 +30,16 @@ pub struct ScriptCommand {
     pub timeout: Duration,
     /// `Some(prefix)`: also stream output live to stderr, each line prefixed.
     pub stream: Option<String>,
+    /// The attempt's containment token (see `contain`): what carries it is killed when the
+    /// script ends.
+    pub contain: Option<String>,
+}
+
+/// How a script ended, and how many processes it left behind (killed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub exit: Exit,
+    pub leaked: usize,
 }
 
 /// How a script ended.
@@ -80,7 +90,11 @@ pub fn signal_name(sig: i32) -> String {
 }
 
 /// Runs `cmd` to completion, timeout or interruption. Never panics on the child's behalf.
-pub fn run(cmd: &ScriptCommand) -> Exit {
+pub fn run(cmd: &ScriptCommand) -> Ended {
+    let spawn_failed = |why: String| Ended {
+        exit: Exit::SpawnFailed(why),
+        leaked: 0,
+    };
     let log = match File::create(&cmd.log) {
         Ok(mut log) => {
             // Say what ran, so a log read weeks later explains itself.
@@ -93,7 +107,7 @@ pub fn run(cmd: &ScriptCommand) -> Exit {
             log
         }
         Err(e) => {
-            return Exit::SpawnFailed(format!(
+            return spawn_failed(format!(
                 "cannot create log {}: {e}; check the regression directory is writable",
                 cmd.log.display()
             ));
@@ -105,6 +119,7 @@ pub fn run(cmd: &ScriptCommand) -> Exit {
         .current_dir(&cmd.cwd)
         .envs(cmd.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
+        .envs(cmd.contain.iter().map(|t| (super::contain::TOKEN_ENV, t)))
         // Own process group: a timeout or Ctrl-C kills the script *and* whatever it
         // started (an emulator), and the terminal's Ctrl-C reaches only ptest.
         .process_group(0);
@@ -132,13 +147,14 @@ pub fn run(cmd: &ScriptCommand) -> Exit {
     };
     let mut child = match child {
         Ok(child) => child,
-        Err(e) => return Exit::SpawnFailed(spawn_error(&cmd.program, &e)),
+        Err(e) => return spawn_failed(spawn_error(&cmd.program, &e)),
     };
-    let exit = supervise(&mut child, cmd.timeout);
+    let ended = supervise(&mut child, cmd.timeout, cmd.contain.as_deref());
+    // Everything that held the script's output pipes is dead by now: these end.
     for t in tees {
         let _ = t.join();
     }
-    exit
+    ended
 }
 
 fn spawn_error(program: &Path, e: &io::Error) -> String {
@@ -193,12 +209,15 @@ fn tee(
     })
 }
 
-/// Wait for the script, enforcing the timeout, then make sure nothing of its process
-/// group survives it.
-fn supervise(child: &mut Child, timeout: Duration) -> Exit {
+/// Wait for the script, enforcing the timeout, then make sure nothing it started survives
+/// it: its process group, and whatever carries its containment token.
+fn supervise(child: &mut Child, timeout: Duration, contain: Option<&str>) -> Ended {
     let pid = child.id() as i32;
     let Some(group) = Pid::from_raw(pid) else {
-        return Exit::SpawnFailed("child has no pid".into());
+        return Ended {
+            exit: Exit::SpawnFailed("child has no pid".into()),
+            leaked: 0,
+        };
     };
     let _registered = interrupt::register(pid);
     if interrupt::requested() {
@@ -229,15 +248,23 @@ fn supervise(child: &mut Child, timeout: Duration) -> Exit {
             let _ = rx.recv();
         }
     }
-    // Leftovers (an emulator the script started and did not wait for) die with the group.
+    // Leftovers (an emulator the script started and did not wait for, a daemon that left
+    // the group) die now, before any output is compared or blessed.
+    let leaked = contain.map(super::contain::sweep_attempt).unwrap_or(0);
     let _ = kill_process_group(group, Signal::KILL);
     let status = child.wait();
-    if timed_out {
-        return Exit::TimedOut;
-    }
-    if interrupt::requested() {
-        return Exit::Interrupted;
-    }
+    super::contain::reap_stray_zombies();
+    let exit = if timed_out {
+        Exit::TimedOut
+    } else if interrupt::requested() {
+        Exit::Interrupted
+    } else {
+        exit_of(status)
+    };
+    Ended { exit, leaked }
+}
+
+fn exit_of(status: io::Result<std::process::ExitStatus>) -> Exit {
     match status {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => Exit::Code(code),

@@ -92,4 +92,6 @@ pub struct TestResult {
     pub log: PathBuf,
     /// Last lines of the log, kept for failures.
     pub log_tail: Vec<String>,
+    /// Processes that outlived the script (killed when it ended), as nextest's leak report.
+    pub leaked: usize,
 }

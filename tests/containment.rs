@@ -1,0 +1,102 @@
+//! Containment: nothing a test starts survives it, however it detached (its own session,
+//! job control, a new session from Python), nor a SIGKILLed ptest; survivors are reported
+//! as leaks, and a late write never reaches a blessed reference.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestSuite, await_file, dies_within, finish, gone, read_pid, signal};
+use rustix::process::Signal;
+
+/// A daemon in a session of its own that writes its pid, then keeps running.
+const SETSID_DAEMON: &str =
+    "setsid sh -c 'echo $$ > \"$PTEST_MISC_DIR/daemon.pid\"; exec sleep 600' &\n";
+
+#[test]
+fn a_process_in_its_own_session_is_killed_and_reported_as_leaked() {
+    let s = TestSuite::new().sh(
+        "a",
+        &format!("{SETSID_DAEMON}while [ ! -s \"$PTEST_MISC_DIR/daemon.pid\" ]; do sleep 0.01; done\necho x > \"$PTEST_OUTFILE\""),
+    );
+    let run = s.ptest(&["bless"]);
+    run.code(0)
+        .says(&["leaked 1 process(es) that outlived the script (killed when it ended)"]);
+    let daemon = read_pid(s.misc("a").join("daemon.pid"));
+    assert!(gone(daemon), "daemon {daemon} survived its test");
+}
+
+#[test]
+fn job_control_and_python_new_sessions_do_not_escape() {
+    let s = TestSuite::new()
+        .sh(
+            "jobs",
+            "set -m\nsleep 600 &\necho $! > \"$PTEST_MISC_DIR/bg.pid\"\necho x > \"$PTEST_OUTFILE\"",
+        )
+        .py(
+            "popen",
+            "import os, subprocess\n\
+             p = subprocess.Popen(['sleep', '600'], start_new_session=True)\n\
+             open(os.environ['PTEST_MISC_DIR'] + '/bg.pid', 'w').write('%d\\n' % p.pid)\n\
+             open(os.environ['PTEST_OUTFILE'], 'w').write('x')\n",
+        );
+    s.ptest(&["bless", "-j", "2"]).code(0);
+    for t in ["jobs", "popen"] {
+        let bg = read_pid(s.misc(t).join("bg.pid"));
+        assert!(gone(bg), "{t}: {bg} survived");
+    }
+}
+
+#[test]
+fn a_detached_late_writer_never_reaches_the_blessed_reference() {
+    let s = TestSuite::new().sh(
+        "a",
+        "setsid sh -c 'sleep 1; echo late > \"$PTEST_TMPOUT_DIR/late.out\"' &\necho x > \"$PTEST_OUTFILE\"",
+    );
+    s.ptest(&["bless"]).code(0);
+    std::thread::sleep(Duration::from_millis(1500));
+    let blessed: Vec<_> = std::fs::read_dir(s.blessed("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(blessed, vec!["a.out"], "{blessed:?}");
+    assert!(!s.tmpout("a").join("late.out").exists());
+}
+
+#[test]
+fn verbose_output_does_not_wait_for_a_detached_process_holding_it() {
+    // The daemon keeps the script's stdout (the -v pipe) open for 60 s.
+    let s = TestSuite::new().sh(
+        "a",
+        "cd \"$PTEST_TMPOUT_DIR\"; echo a > a.out; setsid sh -c 'sleep 60' & sleep 0.5",
+    );
+    let start = Instant::now();
+    s.ptest(&["bless", "-v", "--timeout", "3s"]).code(0);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_sigkilled_ptest_takes_its_scripts_and_their_daemons_along() {
+    let s = TestSuite::new().sh(
+        "a",
+        &format!(
+            "{SETSID_DAEMON}echo $$ > \"$PTEST_MISC_DIR/script.pid\"\ntouch \"$PTEST_SCRATCH/started\"\nsleep 600"
+        ),
+    );
+    let ptest = s.spawn(&["bless"]);
+    await_file(s.scratch("started"), Duration::from_secs(20));
+    let script = read_pid(s.misc("a").join("script.pid"));
+    let daemon = read_pid(s.misc("a").join("daemon.pid"));
+    signal(ptest.id(), Signal::KILL);
+    let _ = finish(ptest, Duration::from_secs(10));
+    for (what, pid) in [("script", script), ("daemon", daemon)] {
+        assert!(
+            dies_within(pid, Duration::from_secs(5)),
+            "{what} {pid} survived a SIGKILLed ptest"
+        );
+    }
+}
