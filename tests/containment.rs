@@ -51,7 +51,8 @@ fn job_control_and_python_new_sessions_do_not_escape() {
 fn a_detached_late_writer_never_reaches_the_blessed_reference() {
     let s = TestSuite::new().sh(
         "a",
-        "setsid sh -c 'sleep 1; echo late > \"$PTEST_TMPOUT_DIR/late.out\"' &\necho x > \"$PTEST_OUTFILE\"",
+        // Relative to its working directory: the folder bless renames into blessed/.
+        "cd \"$PTEST_TMPOUT_DIR\"\nsetsid sh -c 'sleep 1; echo late > late.out' &\necho x > \"$PTEST_OUTFILE\"",
     );
     s.ptest(&["bless"]).code(0);
     std::thread::sleep(Duration::from_millis(1500));
