@@ -137,6 +137,12 @@ pub struct RunArgs {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("{e} (write durations like `90s`, `20m` or `1h30m`)"))
+    match humantime::parse_duration(s) {
+        // A zero timeout would kill every test the moment it starts.
+        Ok(d) if d.is_zero() => Err("must be longer than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            "{e} (write durations like `90s`, `20m` or `1h30m`)"
+        )),
+    }
 }

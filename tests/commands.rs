@@ -181,6 +181,11 @@ fn accept_refuses_runs_whose_script_failed() {
 #[test]
 fn accept_keeps_a_run_that_had_no_reference_yet() {
     let s = echoing(TestSuite::new(), "a");
+    // `test` never creates the regression directory (a mistyped path would get one).
+    s.ptest(&["test"])
+        .code(2)
+        .says(&["does not exist", "ptest init"]);
+    s.ptest(&["init"]).code(0);
     s.ptest(&["test"])
         .code(100)
         .says(&["no blessed reference", "ptest accept a"]);

@@ -110,3 +110,225 @@ fn a_too_deep_plog_schema_errors_its_test_and_the_run_goes_on() {
     assert_eq!(run.status_of("other"), "PASS");
     assert!(common::read(&junit).contains("testcase name=\"deep\""));
 }
+
+#[test]
+fn a_script_that_replaces_its_output_folder_with_a_link_is_not_blessed() {
+    // The check before the run saw a folder; the script swaps it for a link afterwards.
+    let outside = "$PTEST_SCRATCH/outside";
+    let s = TestSuite::new().sh(
+        "a",
+        &format!(
+            "mkdir -p {outside}; echo secret > {outside}/a.out\nrm -rf \"$PTEST_TMPOUT_DIR\"\nln -s {outside} \"$PTEST_TMPOUT_DIR\""
+        ),
+    );
+    let run = s.ptest(&["bless"]);
+    no_panic(&run);
+    run.code(100).says(&[
+        "replaced by a symbolic link",
+        "nothing was compared or blessed",
+    ]);
+    let blessed = s.blessed("a");
+    assert!(!blessed.is_symlink(), "blessed/a became a link");
+    assert!(!blessed.join("a.out").exists());
+    // And `test` does not compare what the link points at.
+    let s = s.sh("b", "echo ok > \"$PTEST_OUTFILE\"");
+    s.ptest(&["bless", "b"]).code(0);
+    std::fs::write(
+        s.dir.join("b/b-test.sh"),
+        common::sh_script(&format!(
+            "mkdir -p {outside}b; echo ok > {outside}b/b.out\nrm -rf \"$PTEST_TMPOUT_DIR\"\nln -s {outside}b \"$PTEST_TMPOUT_DIR\""
+        )),
+    )
+    .unwrap();
+    s.ptest(&["test", "b"])
+        .code(100)
+        .says(&["replaced by a symbolic link"]);
+}
+
+#[test]
+fn an_unreadable_output_is_not_blessed() {
+    let s = TestSuite::new().sh(
+        "a",
+        "echo x > \"$PTEST_OUTFILE\"; chmod 000 \"$PTEST_OUTFILE\"",
+    );
+    let run = s.ptest(&["bless"]);
+    no_panic(&run);
+    run.code(100)
+        .says(&["a.out is not readable (mode 000)", "chmod u+r"]);
+    assert!(!s.blessed("a").join("a.out").exists());
+}
+
+#[test]
+fn zero_timeouts_are_refused_with_file_and_line() {
+    let s = ok_test(TestSuite::new(), "a");
+    s.ptest(&["test", "--timeout", "0"])
+        .code(2)
+        .says(&["longer than zero"]);
+    let s = s.test_toml("a", "retries = 1\ntimeout = \"0s\"\n");
+    let run = s.ptest(&["bless"]);
+    run.code(2)
+        .says(&["a/test.toml:2:", "timeout", "longer than zero"]);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.all());
+}
+
+#[test]
+fn config_values_are_checked_at_load_naming_file_line_and_key() {
+    for (text, needles) in [
+        (
+            "[engine]\nstall-timeout = \"x\"\n",
+            vec!["ptest.toml:2:", "stall-timeout", "\"x\""],
+        ),
+        (
+            "[engine]\nshift = 40\n",
+            vec!["ptest.toml:2:", "shift", "0 to 10"],
+        ),
+        ("jobs = 0\n", vec!["ptest.toml:1:", "jobs", "at least 1"]),
+        (
+            "[images.mine]\nengine = \"qmeu\"\narch = \"x86_64\"\n",
+            vec!["ptest.toml:2:", "images.mine", "\"qmeu\"", "panda, qemu"],
+        ),
+        (
+            "[images.mine]\nengine = \"qemu\"\nmemory = \"5000000G\"\n",
+            vec!["ptest.toml:3:", "memory", "1024 GiB"],
+        ),
+        (
+            "[compare]\nmode = \"exact\"\n[compare.modes]\n\"*.txt\" = \"sortd\"\n",
+            vec!["ptest.toml:4:", "\"sortd\"", "sorted"],
+        ),
+    ] {
+        let s = ok_test(TestSuite::new(), "a").ptest_toml(text);
+        for cmd in ["test", "list"] {
+            let run = s.ptest(&[cmd]);
+            no_panic(&run);
+            run.code(2).says(&needles);
+            assert_eq!(run.stderr.lines().count(), 1, "{}", run.all());
+        }
+    }
+    // The same in a test's test.toml.
+    let s =
+        ok_test(TestSuite::new(), "a").test_toml("a", "[engine]\nrecord-timeout = \"5 parsecs\"\n");
+    s.ptest(&["bless"])
+        .code(2)
+        .says(&["a/test.toml:2:", "record-timeout"]);
+}
+
+#[test]
+fn a_byte_order_mark_in_toml_is_ignored() {
+    let s = ok_test(TestSuite::new(), "a").ptest_toml("\u{feff}retries = 1\n");
+    s.ptest(&["bless"]).code(0);
+}
+
+#[test]
+fn a_damaged_state_file_is_an_error_for_failed_and_diff() {
+    let s = ok_test(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(
+        s.reg.join(".ptest/state.json"),
+        "{\"version\": 1, \"tests\": {",
+    )
+    .unwrap();
+    for args in [vec!["test", "--failed"], vec!["diff"], vec!["accept"]] {
+        let run = s.ptest(&args);
+        no_panic(&run);
+        run.code(2).says(&["state.json: damaged", "delete it"]);
+    }
+    // A plain run only warns (the file is a cache) and then replaces it.
+    s.ptest(&["test"]).code(0).says(&["warning", "state.json"]);
+    s.ptest(&["test", "--failed"]).code(0);
+}
+
+#[test]
+fn test_with_a_mistyped_regression_dir_creates_nothing() {
+    let s = ok_test(TestSuite::new(), "a");
+    let typo = s.scratch("regresion");
+    let run = s
+        .cmd()
+        .arg("test")
+        .arg("--regression-dir")
+        .arg(&typo)
+        .output()
+        .map(Run::from)
+        .unwrap();
+    run.code(2).says(&["does not exist", "ptest init"]);
+    assert!(!typo.exists());
+}
+
+#[test]
+fn a_dangling_link_as_regression_dir_is_named() {
+    let s = ok_test(TestSuite::new(), "a");
+    let link = s.scratch("reglink");
+    std::os::unix::fs::symlink(s.scratch("gone"), &link).unwrap();
+    for cmd in ["init", "bless"] {
+        let run = s
+            .cmd()
+            .arg(cmd)
+            .arg("--regression-dir")
+            .arg(&link)
+            .output()
+            .map(Run::from)
+            .unwrap();
+        no_panic(&run);
+        run.code(2)
+            .says(&["symbolic link to", "which does not exist"])
+            .never_says("os error 17");
+    }
+}
+
+#[test]
+fn log_tails_never_carry_terminal_escapes() {
+    let s = TestSuite::new().sh(
+        "a",
+        "printf '\\033[31mred\\033[0m \\033]0;title\\007 bell\\n'; exit 3",
+    );
+    let run = s.ptest(&["test", "--color", "never"]);
+    run.code(100).says(&["red", "bell"]);
+    assert!(
+        !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+        "{:?}",
+        run.stdout
+    );
+}
+
+#[test]
+fn accept_is_suggested_only_where_it_would_work_and_reads_well() {
+    let s = TestSuite::new()
+        .sh("good", "echo $(cat \"$PTEST_SCRATCH/v\" 2>/dev/null) > \"$PTEST_OUTFILE\"")
+        .sh("link", "echo x > \"$PTEST_OUTFILE\"; [ -e \"$PTEST_SCRATCH/v\" ] && ln -s /etc/hostname \"$PTEST_TMPOUT_DIR/l\" || true");
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("v"), "2").unwrap();
+    let run = s.ptest(&["test"]);
+    run.code(100);
+    let next = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("next:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        next.contains("ptest diff good link") || next.contains("ptest diff link good"),
+        "{next}"
+    );
+    assert!(next.contains("ptest accept good`"), "{next}");
+    let run = s.ptest(&["accept", "link"]);
+    run.code(2).never_says("it its");
+}
+
+#[test]
+fn diff_output_of_a_run_is_capped_with_a_note() {
+    // 300 tests whose one-line output changed: ~6 diff lines each, 1800+ in all.
+    let mut s = TestSuite::new();
+    for i in 0..400 {
+        s = s.sh(
+            &format!("t{i}"),
+            "cat \"$PTEST_SCRATCH/v\" > \"$PTEST_OUTFILE\"",
+        );
+    }
+    std::fs::write(s.scratch("v"), "1\n").unwrap();
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("v"), "2\n").unwrap();
+    let run = s.ptest(&["bless"]);
+    run.code(0);
+    let diff_lines = run.stdout.lines().filter(|l| l.starts_with("    ")).count();
+    assert!(diff_lines <= 2000 + 400, "{diff_lines} diff lines printed");
+    run.says(&["diff line(s) not shown: at most 2000 are printed per run"]);
+}

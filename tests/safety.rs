@@ -293,6 +293,8 @@ fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
          echo $$ > \"$PTEST_MISC_DIR/script.pid\"\n\
          while :; do sleep 0.05; done",
     );
+    // `test` needs an existing regression directory.
+    s.ptest(&["init"]).code(0);
     let json = s.scratch("report.json");
     let junit = s.scratch("junit.xml");
     let child = s.spawn(&[

@@ -15,7 +15,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
     reference::recover(&regdir).map_err(CommandError::io(&regdir.root))?;
-    let mut state = State::load(&regdir.state_dir());
+    let mut state = State::load(&regdir.state_dir()).map_err(CommandError::Usage)?;
     // No names: every test whose last run failed on a mismatch.
     let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
         suite
@@ -42,12 +42,12 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     for name in &names {
         let last = state.tests.get_mut(name).and_then(|t| t.last.as_mut());
         let why_not = match &last {
-            None => Some("has no recorded run: run `ptest test` first".to_string()),
+            None => Some("it has no recorded run: run `ptest test` first".to_string()),
             Some(l) if l.mode != Mode::Test => Some(format!(
-                "was last run by `ptest {}`, not `ptest test`",
+                "it was last run by `ptest {}`, not `ptest test`",
                 l.mode.as_str()
             )),
-            Some(l) if l.accepted => Some("was already accepted".to_string()),
+            Some(l) if l.accepted => Some("it was already accepted".to_string()),
             Some(l) if !l.script_ok => Some(format!(
                 "its test script did not exit 0 ({}); fix it and re-run `ptest test {name}`",
                 l.message.as_deref().unwrap_or("failed")
@@ -55,7 +55,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             Some(_) => None,
         };
         if let Some(why) = why_not {
-            eprintln!("ptest: not accepting {name}: it {why}");
+            eprintln!("ptest: not accepting {name}: {why}");
             refused += 1;
             continue;
         }

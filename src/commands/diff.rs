@@ -18,7 +18,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
-    let state = State::load(&regdir.state_dir());
+    let state = State::load(&regdir.state_dir()).map_err(CommandError::Usage)?;
     let names: Vec<String> = if tests.is_empty() {
         state.failed()
     } else {

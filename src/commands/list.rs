@@ -13,7 +13,7 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
     let regdir = regression_dir(g).ok().filter(|r| r.root.is_dir());
     let state = regdir
         .as_ref()
-        .map(|r| State::load(&r.state_dir()))
+        .map(|r| State::load_or_warn(&r.state_dir()))
         .unwrap_or_default();
     say!(
         "{:<24} {:<9} {:<13} {:<10} last run",

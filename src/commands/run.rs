@@ -1,5 +1,6 @@
 //! `ptest setup|bless|test` (and the default command), and `ptest init`.
 
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
@@ -10,26 +11,50 @@ use crate::report::{json, junit, terminal::Terminal};
 use crate::runner::environment::{Interpreters, install_python_helper};
 use crate::runner::state::State;
 use crate::runner::{self, Job, Mode, RunContext, Status};
-use crate::suite::{Overrides, RegressionDir, Suite, reference};
+use crate::suite::{Overrides, RegressionDir, Suite, TestDef, reference};
 
 use super::{CommandError, load_suite, regression_dir, use_color};
 
 pub fn scripts(g: &GlobalArgs, mode: Mode, args: &RunArgs) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
+    let prepared = prepare(g, &suite, &args.tests)?;
     let regdir = regression_dir(g)?;
-    if !regdir.root.exists() {
+    // `setup` and `bless` may start a new directory; `test` compares with references, so
+    // a missing directory is a mistyped path (it used to be created, every test erroring).
+    if mode != Mode::Test && !regdir.root.exists() {
         let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
         regdir.create_layout(&names, false)?;
     }
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
-    execute(g, &suite, &regdir, mode, args)
+    execute(g, &suite, &regdir, mode, args.failed, prepared)
+}
+
+/// The selected tests with their settings and compiled comparison rules. Every test's
+/// configuration error surfaces here, before the regression directory is touched.
+fn prepare(
+    g: &GlobalArgs,
+    suite: &Suite,
+    tests: &[String],
+) -> Result<Vec<(TestDef, Comparer)>, CommandError> {
+    let overrides = Overrides {
+        timeout: g.timeout,
+        python: g.python.clone(),
+    };
+    let mut prepared = Vec::new();
+    for entry in suite.select(tests)? {
+        let test = suite.test(entry, &overrides)?;
+        let comparer = Comparer::new(&test.settings.compare)?.with_test_name(&test.name);
+        prepared.push((test, comparer));
+    }
+    Ok(prepared)
 }
 
 /// `ptest init`: create the layout (never deleting references), fetch the images the
 /// enabled tests use, run every setup script.
 pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
+    let prepared = prepare(g, &suite, tests)?;
     let regdir = regression_dir(g)?;
     let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
     regdir.create_layout(&names, force)?;
@@ -40,22 +65,17 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     );
     let ctx = super::engine::context(g, Some(&suite), &regdir, None)?;
     let mut images: Vec<String> = Vec::new();
-    for entry in suite.select(tests)? {
-        let def = suite.test(entry, &Overrides::default())?;
-        if let Some(image) = def.settings.image
-            && !images.contains(&image)
+    for (def, _) in &prepared {
+        if let Some(image) = &def.settings.image
+            && !images.contains(image)
         {
-            images.push(image);
+            images.push(image.clone());
         }
     }
     if !images.is_empty() {
         ptest_engine::images::fetch(&ctx, &images)?;
     }
-    let args = RunArgs {
-        failed: false,
-        tests: tests.to_vec(),
-    };
-    execute(g, &suite, &regdir, Mode::Setup, &args)
+    execute(g, &suite, &regdir, Mode::Setup, false, prepared)
 }
 
 fn execute(
@@ -63,37 +83,35 @@ fn execute(
     suite: &Suite,
     regdir: &RegressionDir,
     mode: Mode,
-    args: &RunArgs,
+    only_failed: bool,
+    mut prepared: Vec<(TestDef, Comparer)>,
 ) -> Result<i32, CommandError> {
     let restored = reference::recover(regdir).map_err(CommandError::io(&regdir.root))?;
     for name in restored {
         eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
     }
-    let mut state = State::load(&regdir.state_dir());
-    let mut selected = suite.select(&args.tests)?;
-    if args.failed {
-        let failed = state.failed();
-        selected.retain(|e| failed.contains(&e.name));
-        if selected.is_empty() {
+    // `--failed` reads the last results: a damaged file must stop it, not select nothing.
+    let mut state = if only_failed {
+        State::load(&regdir.state_dir()).map_err(CommandError::Usage)?
+    } else {
+        State::load_or_warn(&regdir.state_dir())
+    };
+    if only_failed {
+        let failed: HashSet<String> = state.failed().into_iter().collect();
+        prepared.retain(|(test, _)| failed.contains(&test.name));
+        if prepared.is_empty() {
             say!("ptest: no test failed in the last run; nothing to do");
             return Ok(exit_code::OK);
         }
     }
-    let overrides = Overrides {
-        timeout: g.timeout,
-        python: g.python.clone(),
-    };
-    // Every configuration error surfaces here, before anything runs.
-    let mut jobs = Vec::new();
-    for entry in selected {
-        let test = suite.test(entry, &overrides)?;
-        let comparer = Comparer::new(&test.settings.compare)?.with_test_name(&test.name);
-        jobs.push(Job {
+    let jobs: Vec<Job> = prepared
+        .into_iter()
+        .map(|(test, comparer)| Job {
             expected: state.expected(&test.name, mode),
             test,
             comparer,
-        });
-    }
+        })
+        .collect();
     let helper_dir =
         install_python_helper(regdir).map_err(CommandError::io(&regdir.state_dir()))?;
     let exe = std::env::current_exe().map_err(CommandError::io(std::path::Path::new("ptest")))?;

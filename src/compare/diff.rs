@@ -14,56 +14,73 @@ const CONTEXT: usize = 3;
 /// Longer lines are shown cut, so one huge line cannot bloat reports and the run state.
 const MAX_SHOWN_LINE_BYTES: usize = 2000;
 
-/// One side of a diff: lines as byte ranges of a buffer.
+/// One side of a diff: lines as byte ranges of a buffer. Offsets are `u32` (8 bytes a
+/// line instead of 16): loaded files are at most [`MAX_LOADED_BYTES`].
 #[derive(Debug, Default)]
 pub(crate) struct Lines {
     buf: Vec<u8>,
-    spans: Vec<(usize, usize)>,
+    spans: Vec<(u32, u32)>,
     /// Lines keep their `\n` (exact mode): a missing final newline is a difference,
     /// which the diff shows as `\ No newline at end of file`.
     terminators: bool,
 }
 
+/// The most text one side of a diff may hold (after filters), so that offsets fit in `u32`.
+pub(crate) const MAX_LOADED_BYTES: usize = u32::MAX as usize;
+
 impl Lines {
-    /// Lines of `buf` as they are (each keeping its `\n`).
-    pub(crate) fn from_bytes(buf: Vec<u8>) -> Lines {
-        let mut spans = Vec::with_capacity(buf.len() / 32 + 1);
+    /// Lines of `buf` as they are (each keeping its `\n`); `None` if `buf` is larger than
+    /// [`MAX_LOADED_BYTES`]. The span table is sized exactly (a count first), so it never
+    /// holds twice its size while growing.
+    pub(crate) fn from_bytes(buf: Vec<u8>) -> Option<Lines> {
+        if buf.len() > MAX_LOADED_BYTES {
+            return None;
+        }
+        let count = memchr::memchr_iter(b'\n', &buf).count() + 1;
+        let mut spans = Vec::with_capacity(count);
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', &buf) {
-            spans.push((start, end + 1));
+            spans.push((start as u32, end as u32 + 1));
             start = end + 1;
         }
         if start < buf.len() {
-            spans.push((start, buf.len()));
+            spans.push((start as u32, buf.len() as u32));
         }
-        Lines {
+        Some(Lines {
             buf,
             spans,
             terminators: true,
-        }
+        })
     }
 
     /// An empty list to fill with [`Self::push`]; `terminators` says whether pushed lines
     /// carry their `\n`.
     pub(crate) fn with_terminators(terminators: bool, capacity: usize) -> Lines {
         Lines {
-            buf: Vec::with_capacity(capacity),
+            buf: Vec::with_capacity(capacity.min(MAX_LOADED_BYTES)),
             spans: Vec::new(),
             terminators,
         }
     }
 
-    pub(crate) fn push(&mut self, line: &[u8]) {
+    /// Append a line; false (and nothing appended) once the buffer would pass
+    /// [`MAX_LOADED_BYTES`].
+    #[must_use]
+    pub(crate) fn push(&mut self, line: &[u8]) -> bool {
         let start = self.buf.len();
+        if start + line.len() > MAX_LOADED_BYTES {
+            return false;
+        }
         self.buf.extend_from_slice(line);
-        self.spans.push((start, self.buf.len()));
+        self.spans.push((start as u32, self.buf.len() as u32));
+        true
     }
 
     /// Shorten each line to the length `trim` returns for it, without copying the buffer.
     pub(crate) fn map_spans(&mut self, trim: impl Fn(&[u8]) -> usize) {
         for span in &mut self.spans {
-            let len = trim(&self.buf[span.0..span.1]);
-            span.1 = span.0 + len;
+            let len = trim(&self.buf[span.0 as usize..span.1 as usize]);
+            span.1 = span.0 + len as u32;
         }
     }
 
@@ -75,8 +92,9 @@ impl Lines {
     /// side has.
     pub(crate) fn sort(&mut self) {
         let buf = &self.buf;
-        self.spans
-            .sort_unstable_by(|a, b| buf[a.0..a.1].cmp(&buf[b.0..b.1]));
+        self.spans.sort_unstable_by(|a, b| {
+            buf[a.0 as usize..a.1 as usize].cmp(&buf[b.0 as usize..b.1 as usize])
+        });
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -85,7 +103,7 @@ impl Lines {
 
     pub(crate) fn line(&self, i: usize) -> &[u8] {
         let (s, e) = self.spans[i];
-        &self.buf[s..e]
+        &self.buf[s as usize..e as usize]
     }
 
     pub(crate) fn same_as(&self, other: &Lines) -> bool {
@@ -273,17 +291,13 @@ pub(crate) struct FirstDiff {
 /// Report for files too large to diff: where they first differ, in diff form.
 pub(crate) fn first_only(
     first: &FirstDiff,
-    sizes: (u64, u64),
-    limit: u64,
+    why: &str,
     terminators: bool,
     opts: &DiffOptions<'_>,
 ) -> String {
     let mut out = headers(opts);
     out.push_str(&format!(
-        "files too large for a full diff ({} and {} bytes; limit {} MiB each): showing the first difference only, at line {}\n",
-        sizes.0,
-        sizes.1,
-        limit >> 20,
+        "{why}: showing the first difference only, at line {}\n",
         first.line
     ));
     // Saturating: pieces of an over-long line count as context without being lines.
@@ -327,12 +341,12 @@ mod tests {
         }
     }
 
+    fn lines(s: &str) -> Lines {
+        Lines::from_bytes(s.as_bytes().to_vec()).unwrap_or_default()
+    }
+
     fn diff(a: &str, b: &str, max: usize) -> String {
-        unified(
-            &Lines::from_bytes(a.as_bytes().to_vec()),
-            &Lines::from_bytes(b.as_bytes().to_vec()),
-            &opts(max),
-        )
+        unified(&lines(a), &lines(b), &opts(max))
     }
 
     fn numbered(n: usize) -> String {
@@ -436,8 +450,7 @@ mod tests {
         };
         insta::assert_snapshot!(first_only(
             &f,
-            (3 << 30, 3 << 30),
-            256 << 20,
+            "files too large for a full diff (3221225472 and 3221225472 bytes, about 6 GiB to diff; limit 1 GiB)",
             true,
             &opts(200)
         ));

@@ -253,6 +253,7 @@ impl Comparer {
             max_lines: self.diff_lines,
             more: &more,
             plog_schema: self.plog_schema.as_deref(),
+            max_memory: mode::MAX_DIFF_MEMORY,
         });
         FileComparison {
             name: name.to_string(),

@@ -25,9 +25,71 @@ use super::binary::{self, Side};
 use super::diff::{self, DiffOptions, FirstDiff, Lines};
 use super::filter::Filters;
 
-/// Files larger than this (either side) get only their first difference reported, not a
-/// full diff: a diff loads both files, and its report is cut to a few hundred lines anyway.
-pub(crate) const MAX_DIFF_BYTES: u64 = 256 << 20;
+/// The memory a full diff (or a `sorted` comparison) may take, estimated from both files'
+/// sizes and line counts by [`load_cost`]. Beyond it, `exact` and `text` report the first
+/// difference (streamed, a few MiB whatever the size) and `sorted` compares an
+/// order-independent digest of the lines. The report is cut to a few hundred lines
+/// anyway; what it costs must stay within what GNU `diff` needs for the same files
+/// (BENCHMARKS.md, "Memory").
+pub(crate) const MAX_DIFF_MEMORY: u64 = 512 << 20;
+
+/// What a loaded line costs besides its text: its span (8 bytes), its interned token (4),
+/// the interner's slot for it (16 + table), the histogram diff's bookkeeping and the
+/// change flags. Measured, rounded up (BENCHMARKS.md).
+const LINE_COST: u64 = 48;
+
+/// Estimated peak memory of loading and diffing files of these sizes and line counts.
+fn load_cost(sizes: (u64, u64), lines: (u64, u64)) -> u64 {
+    (sizes.0 + sizes.1).saturating_add(LINE_COST.saturating_mul(lines.0 + lines.1))
+}
+
+/// Newlines in a file (streamed), for [`load_cost`].
+fn count_lines(f: &mut File) -> io::Result<u64> {
+    f.rewind()?;
+    let mut reader = BufReader::with_capacity(1 << 20, f);
+    let mut n = 1;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(n);
+        }
+        n += memchr::memchr_iter(b'\n', buf).count() as u64;
+        let len = buf.len();
+        reader.consume(len);
+    }
+}
+
+/// Why two files are not loaded, when [`load_cost`] is over [`MAX_DIFF_MEMORY`].
+fn too_large(
+    fa: &mut File,
+    fb: &mut File,
+    sizes: (u64, u64),
+    limit: u64,
+) -> Result<Option<String>, (Side, io::Error)> {
+    // Sizes alone can already rule a full diff out, without reading anything.
+    let lines = if sizes.0 + sizes.1 > limit {
+        (0, 0)
+    } else {
+        (
+            count_lines(fa).map_err(|e| (Side::Blessed, e))?,
+            count_lines(fb).map_err(|e| (Side::New, e))?,
+        )
+    };
+    let cost = load_cost(sizes, lines);
+    Ok((cost > limit).then(|| {
+        format!(
+            "files too large to load ({} and {} bytes, about {} MiB to compare in full; limit {} MiB)",
+            sizes.0,
+            sizes.1,
+            cost >> 20,
+            limit >> 20
+        )
+    }))
+}
 
 /// How a file's contents are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +128,8 @@ pub(crate) struct FileJob<'a> {
     /// Where to see a cut diff in full (`ptest diff TEST`).
     pub more: &'a str,
     pub plog_schema: Option<&'a Path>,
+    /// [`MAX_DIFF_MEMORY`], smaller in tests.
+    pub max_memory: u64,
 }
 
 /// Open a file for reading without following a symlink and without blocking on a FIFO
@@ -128,13 +192,16 @@ impl Transform<'_> {
         }
     }
 
-    /// Load a whole file in compared form.
-    fn load(&self, f: &mut File, size: u64) -> io::Result<Lines> {
+    /// Load a whole file in compared form; `None` if it is too large to hold (filters
+    /// may make lines longer than they were).
+    fn load(&self, f: &mut File, size: u64) -> io::Result<Option<Lines>> {
         f.rewind()?;
         let mut lines = if self.filters.is_empty() {
             let mut buf = Vec::with_capacity(size as usize);
             f.read_to_end(&mut buf)?;
-            let mut lines = Lines::from_bytes(buf);
+            let Some(mut lines) = Lines::from_bytes(buf) else {
+                return Ok(None);
+            };
             match self.mode {
                 Mode::Exact => {}
                 Mode::Text => {
@@ -155,7 +222,9 @@ impl Transform<'_> {
                     break;
                 }
                 self.apply(&raw, &mut out, &mut scratch);
-                lines.push(&out);
+                if !lines.push(&out) {
+                    return Ok(None);
+                }
             }
             lines
         };
@@ -163,7 +232,38 @@ impl Transform<'_> {
         if self.mode == Mode::Sorted {
             lines.sort();
         }
-        Ok(lines)
+        Ok(Some(lines))
+    }
+
+    /// An order-independent digest of a file's lines in compared form: the line count
+    /// and wrapping sums of two independently keyed 64-bit hashes of each line. Equal
+    /// multisets of lines give equal digests; different ones collide with probability
+    /// about 2^-128. Streams in bounded memory, for `sorted` files too large to load.
+    fn line_digest(&self, f: &mut File, keys: &LineKeys) -> io::Result<(u64, u64, u64)> {
+        use std::hash::BuildHasher;
+        f.rewind()?;
+        let mut reader = BufReader::with_capacity(1 << 20, f);
+        let (mut raw, mut out, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut count, mut h1, mut h2) = (0u64, 0u64, 0u64);
+        loop {
+            raw.clear();
+            if read_piece(&mut reader, &mut raw, LINE_PIECE)? == 0 {
+                return Ok((count, h1, h2));
+            }
+            self.apply(&raw, &mut out, &mut scratch);
+            count += 1;
+            h1 = h1.wrapping_add(keys.0.hash_one(&out));
+            h2 = h2.wrapping_add(keys.1.hash_one(&out));
+        }
+    }
+}
+
+/// Two independently keyed hashers for [`Transform::line_digest`], shared by both sides.
+struct LineKeys(std::hash::RandomState, std::hash::RandomState);
+
+impl LineKeys {
+    fn new() -> LineKeys {
+        LineKeys(std::hash::RandomState::new(), std::hash::RandomState::new())
     }
 }
 
@@ -345,12 +445,19 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
                 let diff = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
                 return Ok(FileOutcome::Differs { diff });
             }
-            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts)
+            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory)
         }
-        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts),
+        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory),
         Mode::Sorted => {
+            if let Some(why) = too_large(&mut fa, &mut fb, (sa, sb), job.max_memory)? {
+                return sorted_digests(&mut fa, &mut fb, tf, &why, &opts);
+            }
             let la = tf.load(&mut fa, sa).map_err(|e| (Side::Blessed, e))?;
             let lb = tf.load(&mut fb, sb).map_err(|e| (Side::New, e))?;
+            let (Some(la), Some(lb)) = (la, lb) else {
+                let why = "files too large to load after filters";
+                return sorted_digests(&mut fa, &mut fb, tf, why, &opts);
+            };
             if la.same_as(&lb) {
                 return Ok(FileOutcome::Same);
             }
@@ -361,6 +468,32 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
     }
 }
 
+/// `sorted` comparison of files too large to load: equal line digests are equal files;
+/// otherwise the report says they differ and how to see where.
+fn sorted_digests(
+    fa: &mut File,
+    fb: &mut File,
+    tf: Transform<'_>,
+    why: &str,
+    opts: &DiffOptions<'_>,
+) -> Result<FileOutcome, (Side, io::Error)> {
+    let keys = LineKeys::new();
+    let da = tf.line_digest(fa, &keys).map_err(|e| (Side::Blessed, e))?;
+    let db = tf.line_digest(fb, &keys).map_err(|e| (Side::New, e))?;
+    if da == db {
+        return Ok(FileOutcome::Same);
+    }
+    Ok(FileOutcome::Differs {
+        diff: format!(
+            "--- blessed/{name}{note}\n+++ new/{name}{note}\n{why}: the files hold different lines ({} and {} lines); to see which: diff <(sort blessed/{name}) <(sort new/{name})\n",
+            da.0,
+            db.0,
+            name = opts.name,
+            note = opts.header_note,
+        ),
+    })
+}
+
 /// Stream to the first differing line; equal → `Same`; else a full diff when both files
 /// are small enough to load, or just that first difference.
 fn line_diff(
@@ -369,21 +502,27 @@ fn line_diff(
     sizes: (u64, u64),
     tf: Transform<'_>,
     opts: &DiffOptions<'_>,
+    max_memory: u64,
 ) -> Result<FileOutcome, (Side, io::Error)> {
     let Some(first) = first_line_difference(fa, fb, tf)? else {
         return Ok(FileOutcome::Same);
     };
-    if sizes.0 > MAX_DIFF_BYTES || sizes.1 > MAX_DIFF_BYTES {
-        return Ok(FileOutcome::Differs {
-            diff: diff::first_only(&first, sizes, MAX_DIFF_BYTES, tf.terminators(), opts),
-        });
+    let first_only = |why: &str| {
+        Ok(FileOutcome::Differs {
+            diff: diff::first_only(&first, why, tf.terminators(), opts),
+        })
+    };
+    if let Some(why) = too_large(fa, fb, sizes, max_memory)? {
+        return first_only(&why);
     }
-    drop(first);
     let la = tf.load(fa, sizes.0).map_err(|e| (Side::Blessed, e))?;
     let lb = tf.load(fb, sizes.1).map_err(|e| (Side::New, e))?;
-    Ok(FileOutcome::Differs {
-        diff: diff::unified(&la, &lb, opts),
-    })
+    match (la, lb) {
+        (Some(la), Some(lb)) => Ok(FileOutcome::Differs {
+            diff: diff::unified(&la, &lb, opts),
+        }),
+        _ => first_only("files too large to load after filters"),
+    }
 }
 
 #[cfg(test)]
@@ -394,6 +533,7 @@ mod tests {
 
     struct Pair {
         dir: tempfile::TempDir,
+        max_memory: u64,
     }
 
     impl Pair {
@@ -401,7 +541,10 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("a"), a).unwrap();
             std::fs::write(dir.path().join("b"), b).unwrap();
-            Pair { dir }
+            Pair {
+                dir,
+                max_memory: MAX_DIFF_MEMORY,
+            }
         }
 
         fn compare(&self, mode: Mode, filters: &[&Filter], max_lines: usize) -> FileOutcome {
@@ -415,6 +558,7 @@ mod tests {
                 max_lines,
                 more: "ptest diff t",
                 plog_schema: None,
+                max_memory: self.max_memory,
             })
         }
     }
@@ -543,6 +687,40 @@ mod tests {
     }
 
     #[test]
+    fn beyond_the_memory_limit_text_reports_the_first_difference() {
+        let a: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        let b = a.replace("line 500\n", "changed\n");
+        let mut pair = Pair::new(a.as_bytes(), b.as_bytes());
+        pair.max_memory = 4096;
+        for mode in [Mode::Exact, Mode::Text] {
+            let d = diff_text(pair.compare(mode, &[], 200));
+            assert!(
+                d.contains("files too large to load")
+                    && d.contains("first difference only, at line 501")
+                    && d.contains("-line 500\n+changed"),
+                "{d}"
+            );
+        }
+    }
+
+    #[test]
+    fn beyond_the_memory_limit_sorted_compares_line_digests() {
+        let a: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        let shuffled: String = (0..1000).rev().map(|i| format!("line {i}\n")).collect();
+        let mut pair = Pair::new(a.as_bytes(), shuffled.as_bytes());
+        pair.max_memory = 4096;
+        assert_eq!(pair.compare(Mode::Sorted, &[], 200), FileOutcome::Same);
+        let other = shuffled.replace("line 7\n", "line 7\nline 7\n");
+        let mut pair = Pair::new(a.as_bytes(), other.as_bytes());
+        pair.max_memory = 4096;
+        let d = diff_text(pair.compare(Mode::Sorted, &[], 200));
+        assert!(
+            d.contains("different lines (1000 and 1001 lines)") && d.contains("diff <(sort"),
+            "{d}"
+        );
+    }
+
+    #[test]
     fn unreadable_side_is_invalid() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a"), b"x").unwrap();
@@ -556,6 +734,7 @@ mod tests {
             max_lines: 10,
             more: "",
             plog_schema: None,
+            max_memory: MAX_DIFF_MEMORY,
         });
         match o {
             FileOutcome::Invalid { reason } => {

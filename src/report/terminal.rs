@@ -9,7 +9,12 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::compare::FileOutcome;
 use crate::runner::{Event, Mode, Status, TestResult};
+
+/// Diff lines printed per run, over all tests: each file's diff is cut on its own, but
+/// blessing 20,000 changed files still printed 140k lines. `ptest diff` shows the rest.
+pub const MAX_RUN_DIFF_LINES: usize = 2000;
 
 pub struct Terminal {
     color: bool,
@@ -17,6 +22,9 @@ pub struct Terminal {
     running: BTreeSet<String>,
     total: usize,
     done: usize,
+    /// Diff lines this run may still print, and how many were held back.
+    diff_budget: usize,
+    diff_held_back: usize,
 }
 
 impl Terminal {
@@ -41,6 +49,8 @@ impl Terminal {
             running: BTreeSet::new(),
             total: 0,
             done: 0,
+            diff_budget: MAX_RUN_DIFF_LINES,
+            diff_held_back: 0,
         }
     }
 
@@ -129,7 +139,8 @@ impl Terminal {
                     .iter()
                     .any(|f| f.outcome != crate::compare::FileOutcome::Same);
                 if !result.status.is_success() || changed {
-                    self.print(&self.details(result));
+                    let details = self.details_within_budget(result);
+                    self.print(&details);
                 }
                 self.update_bar();
             }
@@ -170,12 +181,26 @@ impl Terminal {
         )
     }
 
-    /// The diff (coloured on a terminal) and the last lines of the script's log.
-    pub fn details(&self, r: &TestResult) -> String {
+    /// The diff (coloured on a terminal, and within what is left of the run's
+    /// [`MAX_RUN_DIFF_LINES`]) and the last lines of the script's log.
+    fn details_within_budget(&mut self, r: &TestResult) -> String {
         let mut out = String::new();
         let diff = super::describe_files(&r.files);
+        let mut held_back = 0;
         for line in diff.lines() {
+            if self.diff_budget == 0 {
+                held_back += 1;
+                continue;
+            }
+            self.diff_budget -= 1;
             out.push_str(&format!("    {}\n", self.colour_diff_line(line)));
+        }
+        if held_back > 0 {
+            self.diff_held_back += held_back;
+            out.push_str(&format!(
+                "    … {held_back} diff line(s) of {} not shown: this run already printed {MAX_RUN_DIFF_LINES} (see `ptest diff {}`)\n",
+                r.name, r.name
+            ));
         }
         if !r.log_tail.is_empty() {
             let dim = self.style(Style::new().dim());
@@ -248,15 +273,48 @@ impl Terminal {
         for r in &bad {
             out.push_str(&self.finished_line(r));
         }
-        let failed: Vec<&str> = bad
+        if self.diff_held_back > 0 {
+            out.push_str(&format!(
+                "  {} diff line(s) not shown: at most {MAX_RUN_DIFF_LINES} are printed per run; `ptest diff` shows them\n",
+                self.diff_held_back
+            ));
+        }
+        let failed: Vec<&TestResult> = bad
             .iter()
+            .copied()
             .filter(|r| r.status == Status::Failed)
-            .map(|r| r.name.as_str())
             .collect();
         if mode == Mode::Test && !failed.is_empty() {
-            let names = failed.join(" ");
+            let names = |rs: &[&TestResult]| {
+                rs.iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            // accept refuses outputs that could not be compared (links, FIFOs, unreadable
+            // files): suggest it only where it would work.
+            let acceptable: Vec<&TestResult> = failed
+                .iter()
+                .copied()
+                .filter(|r| {
+                    r.script_ok
+                        && !r
+                            .files
+                            .iter()
+                            .any(|f| matches!(f.outcome, FileOutcome::Invalid { .. }))
+                })
+                .collect();
+            let accept = if acceptable.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; `ptest accept {}` blesses this run's output",
+                    names(&acceptable)
+                )
+            };
             out.push_str(&format!(
-                "  next: `ptest diff {names}` shows the diffs again; `ptest accept {names}` blesses this run's output\n"
+                "  next: `ptest diff {}` shows the diffs again{accept}\n",
+                names(&failed)
             ));
         }
         let last = if interrupted {

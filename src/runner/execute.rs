@@ -75,10 +75,34 @@ pub(super) fn attempt(
     }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
-        result.log_tail = process::tail(&log, LOG_TAIL_LINES);
+        result.log_tail = process::tail(&log, LOG_TAIL_LINES)
+            .iter()
+            .map(|line| printable(line))
+            .collect();
     }
     result.duration = started.elapsed();
     result
+}
+
+/// A script's log line made safe to print and to put in XML: colour and cursor sequences
+/// removed (they would repaint the terminal or leak into piped CI logs, `NO_COLOR` or
+/// not), other control characters shown as `^X`.
+fn printable(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in console::strip_ansi_codes(line).chars() {
+        match c {
+            '\t' => out.push(c),
+            // C0 controls in caret notation (ESC → ^[), as `cat -v` shows them.
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            '\u{7f}' => out.push_str("^?"),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Create the test's folders and pick the script. `Ok(None)`: nothing to run.
@@ -166,7 +190,25 @@ fn run_and_check(
     let Some(tmpout) = tmpout else {
         return Ok((Status::Passed, None));
     };
+    still_a_folder(&tmpout)?;
     check_outputs(ctx, test, comparer, &tmpout, result)
+}
+
+/// The output folder must still be the one ptest created: a script that replaced it with
+/// a link would otherwise get whatever the link points at compared, and blessed as
+/// `blessed/NAME` (a link to the outside). Checked after the run, when the script and
+/// everything it started are gone.
+fn still_a_folder(tmpout: &Path) -> Result<(), String> {
+    let what = match std::fs::symlink_metadata(tmpout) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(meta) if meta.file_type().is_symlink() => "replaced by a symbolic link",
+        Ok(_) => "replaced by a file",
+        Err(_) => "removed",
+    };
+    Err(format!(
+        "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
+        tmpout.display()
+    ))
 }
 
 fn check_outputs(

@@ -75,14 +75,39 @@ impl FileRecord {
 }
 
 impl State {
-    /// Load the state; a missing or unreadable file is an empty state (it is a cache of
-    /// results, never a reference).
-    pub fn load(state_dir: &Path) -> State {
-        std::fs::read(state_dir.join(FILE))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<State>(&bytes).ok())
-            .filter(|s| s.version == VERSION)
-            .unwrap_or_default()
+    /// Load the state; a missing file (no run yet) is an empty state. A file that cannot
+    /// be read or parsed is an error naming it: `--failed`, `diff` and `accept` must not
+    /// read "nothing failed" into a damaged file.
+    pub fn load(state_dir: &Path) -> Result<State, String> {
+        let path = state_dir.join(FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let state: State = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{}: damaged ({e}); delete it (it only caches the last results and durations) and run `ptest test` again",
+                path.display()
+            )
+        })?;
+        if state.version != VERSION {
+            return Err(format!(
+                "{}: written by another ptest version ({}, this one reads {VERSION}); delete it and run `ptest test` again",
+                path.display(),
+                state.version
+            ));
+        }
+        Ok(state)
+    }
+
+    /// [`Self::load`] for commands that only use the state as a hint (durations for
+    /// scheduling, `list`): a damaged file is reported and treated as empty.
+    pub fn load_or_warn(state_dir: &Path) -> State {
+        State::load(state_dir).unwrap_or_else(|e| {
+            eprintln!("ptest: warning: {e}; ignoring it");
+            State::default()
+        })
     }
 
     /// Write atomically (temp file + rename).

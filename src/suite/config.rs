@@ -103,9 +103,202 @@ pub fn load(path: &Path, scope: Scope) -> Result<Option<Config>, SuiteError> {
             });
         }
     };
-    let config: Config = parse(path, &text)?;
-    config.check_scope(scope, path, &text)?;
-    Ok(Some(config))
+    from_text(path, &text, scope).map(Some)
+}
+
+/// Parse and check the text of a config file read from `path` (also the fuzz target).
+pub fn from_text(path: &Path, text: &str, scope: Scope) -> Result<Config, SuiteError> {
+    // A BOM is what some Windows editors put first; TOML parsers call it a syntax error.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let config: Config = parse(path, text)?;
+    config.check_scope(scope, path, text)?;
+    check_values(path, text)?;
+    Ok(config)
+}
+
+/// Engines a `[images.NAME]` table may name (the drivers in `ptest_engine`).
+pub const ENGINES: [&str; 2] = ["panda", "qemu"];
+/// QEMU refuses `-icount shift=N` above this.
+const MAX_ICOUNT_SHIFT: u32 = 10;
+/// Guest memory above this (1 TiB) is a typo, and would overflow the drivers' arithmetic.
+const MAX_MEMORY_MIB: u64 = 1 << 20;
+
+/// The values of a config file whose type TOML cannot check, with their positions.
+/// Read from the same text as [`Config`] (unknown keys are [`Config`]'s business).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", default)]
+struct Checked {
+    timeout: Option<Spanned<String>>,
+    jobs: Option<Spanned<usize>>,
+    threads: Option<Spanned<usize>>,
+    engine: CheckedEngine,
+    compare: CheckedCompare,
+    images: BTreeMap<String, CheckedImage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", default)]
+struct CheckedEngine {
+    stall_timeout: Option<Spanned<String>>,
+    record_timeout: Option<Spanned<String>>,
+    prompt_timeout: Option<Spanned<String>>,
+    shift: Option<Spanned<u32>>,
+    memory: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", default)]
+struct CheckedCompare {
+    mode: Option<Spanned<String>>,
+    modes: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CheckedImage {
+    engine: Option<Spanned<String>>,
+    memory: Option<Spanned<String>>,
+}
+
+/// Check every value whose meaning TOML's types do not capture (durations, engine names,
+/// modes, sizes), naming `file:line:column` and the key on error. Runs when the file is
+/// loaded, before any test starts.
+fn check_values(path: &Path, text: &str) -> Result<(), SuiteError> {
+    let c: Checked = parse(path, text)?;
+    let fail = |span: std::ops::Range<usize>, message: String| {
+        let (line, column) = line_column(text, span.start);
+        Err(SuiteError::Toml {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        })
+    };
+    let durations = [
+        ("timeout", &c.timeout),
+        ("[engine] stall-timeout", &c.engine.stall_timeout),
+        ("[engine] record-timeout", &c.engine.record_timeout),
+        ("[engine] prompt-timeout", &c.engine.prompt_timeout),
+    ];
+    for (key, value) in durations {
+        if let Some(v) = value
+            && let Err(why) = duration_value(v.get_ref())
+        {
+            return fail(v.span(), format!("`{key} = {:?}`: {why}", v.get_ref()));
+        }
+    }
+    for (key, value) in [("jobs", &c.jobs), ("threads", &c.threads)] {
+        if let Some(v) = value
+            && *v.get_ref() == 0
+        {
+            return fail(v.span(), format!("`{key} = 0`: must be at least 1"));
+        }
+    }
+    if let Some(v) = &c.engine.shift
+        && *v.get_ref() > MAX_ICOUNT_SHIFT
+    {
+        return fail(
+            v.span(),
+            format!(
+                "`[engine] shift = {}`: QEMU's icount shift is 0 to {MAX_ICOUNT_SHIFT}",
+                v.get_ref()
+            ),
+        );
+    }
+    if let Some(v) = &c.engine.memory
+        && (*v.get_ref() == 0 || u64::from(*v.get_ref()) > MAX_MEMORY_MIB)
+    {
+        return fail(
+            v.span(),
+            format!(
+                "`[engine] memory = {}`: guest memory in MiB, 1 to {MAX_MEMORY_MIB}",
+                v.get_ref()
+            ),
+        );
+    }
+    let modes = c
+        .compare
+        .mode
+        .iter()
+        .map(|m| ("mode".to_string(), m))
+        .chain(
+            c.compare
+                .modes
+                .iter()
+                .map(|(glob, m)| (format!("modes {glob:?}"), m)),
+        );
+    for (key, m) in modes {
+        if crate::compare::Mode::parse(m.get_ref()).is_none() {
+            let names: Vec<&str> = crate::compare::Mode::ALL
+                .iter()
+                .map(|m| m.as_str())
+                .collect();
+            return fail(
+                m.span(),
+                format!(
+                    "`[compare] {key} = {:?}`: unknown mode; use one of {}",
+                    m.get_ref(),
+                    names.join(", ")
+                ),
+            );
+        }
+    }
+    for (name, image) in &c.images {
+        if let Some(e) = &image.engine
+            && !ENGINES.contains(&e.get_ref().as_str())
+        {
+            return fail(
+                e.span(),
+                format!(
+                    "`[images.{name}] engine = {:?}`: unknown engine; use one of {}",
+                    e.get_ref(),
+                    ENGINES.join(", ")
+                ),
+            );
+        }
+        if let Some(m) = &image.memory
+            && let Err(why) = memory_mib(m.get_ref())
+        {
+            return fail(
+                m.span(),
+                format!("`[images.{name}] memory = {:?}`: {why}", m.get_ref()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A duration as config files write it; zero is refused (a zero timeout kills every
+/// test at once).
+fn duration_value(value: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(value) {
+        Ok(d) if d.is_zero() => Err("must be longer than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            "{e}; write durations like \"90s\", \"20m\" or \"1h30m\""
+        )),
+    }
+}
+
+/// Guest memory as images write it (`1G`, `256M`, or MiB), in MiB, within
+/// [`MAX_MEMORY_MIB`].
+fn memory_mib(value: &str) -> Result<u64, String> {
+    let v = value.trim();
+    let (number, factor) = match v.char_indices().last() {
+        Some((i, 'G' | 'g')) => (&v[..i], 1024),
+        Some((i, 'M' | 'm')) => (&v[..i], 1),
+        _ => (v, 1),
+    };
+    let mib = number
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| "write guest memory like \"256M\", \"1G\" or a number of MiB".to_string())?;
+    if mib == 0 || mib > MAX_MEMORY_MIB {
+        return Err(format!("must be 1 MiB to {} GiB", MAX_MEMORY_MIB >> 10));
+    }
+    Ok(mib)
 }
 
 /// Parse TOML `text` read from `path`, turning errors into `file:line:column: message`.
@@ -132,12 +325,11 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parse a duration as written in config (`90s`, `20m`, `1h30m`), naming `origin` on error.
+/// (Loading a config file already checked it with its line: see [`check_values`].)
 pub fn parse_duration(origin: &Path, key: &str, value: &str) -> Result<Duration, SuiteError> {
-    humantime::parse_duration(value).map_err(|e| SuiteError::Invalid {
+    duration_value(value).map_err(|why| SuiteError::Invalid {
         path: origin.to_path_buf(),
-        message: format!(
-            "`{key} = {value:?}`: {e}; write durations like \"90s\", \"20m\" or \"1h30m\""
-        ),
+        message: format!("`{key} = {value:?}`: {why}"),
     })
 }
 

@@ -98,12 +98,28 @@ pub fn check_outputs(dir: &Path) -> Result<usize, String> {
                 path.display()
             ));
         }
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let meta =
+            std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = meta.file_type();
+        // Owner permissions, not access(2): root reads anything, but a reference only
+        // root can read fails every later run of an ordinary user.
+        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        let unreadable = |what: &str| {
+            Err(format!(
+                "{} is not readable (mode {:03o}); make it readable ({what}) before blessing",
+                path.display(),
+                mode & 0o777
+            ))
+        };
         if kind.is_dir() {
+            if mode & 0o500 != 0o500 {
+                return unreadable("chmod u+rx");
+            }
             files += check_outputs(&path)?;
         } else if kind.is_file() {
+            if mode & 0o400 == 0 {
+                return unreadable("chmod u+r");
+            }
             files += 1;
         } else {
             let what = if kind.is_symlink() {

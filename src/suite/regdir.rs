@@ -40,6 +40,11 @@ pub enum RegDirError {
         path.display()
     )]
     RootNotADirectory { path: PathBuf },
+    #[error(
+        "{}: the regression directory is a symbolic link to {}, which does not exist; create that directory or point PANDA_REGRESSION_DIR (or --regression-dir) elsewhere",
+        path.display(), target.display()
+    )]
+    DanglingLink { path: PathBuf, target: PathBuf },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -128,6 +133,12 @@ impl RegressionDir {
         match std::fs::metadata(&self.root) {
             Ok(meta) if !meta.is_dir() => Err(RegDirError::RootNotADirectory {
                 path: self.root.clone(),
+            }),
+            // A link whose target is gone: creating the directory would fail with a bare
+            // "File exists".
+            Err(_) if self.root.is_symlink() => Err(RegDirError::DanglingLink {
+                path: self.root.clone(),
+                target: std::fs::read_link(&self.root).unwrap_or_default(),
             }),
             _ => Ok(()),
         }

@@ -132,11 +132,25 @@ pub fn read_header(path: &Path, f: &mut File, file_len: u64) -> Result<Header, P
     Ok(h)
 }
 
+/// Opens a log and returns its length. Only regular files: a log is read by seeking (to
+/// its directory, then to each chunk), and a pipe's length reads as 0 ("0 bytes" for
+/// `plog info <(cat a.plog)`).
+pub fn open_regular(path: &Path) -> Result<(File, u64), PlogError> {
+    let f = File::open(path).map_err(|e| PlogError::io(path, e))?;
+    let meta = f.metadata().map_err(|e| PlogError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(PlogError::NotPandalog {
+            path: path.display().to_string(),
+            msg: "not a regular file (a pipe, socket or device); pandalogs are read by seeking: save it to a file first".into(),
+        });
+    }
+    Ok((f, meta.len()))
+}
+
 /// Reads and validates the directory: chunk positions must increase and lie between the
 /// header and the directory. Allocation is bounded by the file size, not by `n_chunks`.
 pub fn read_layout(path: &Path) -> Result<Layout, PlogError> {
-    let mut f = File::open(path).map_err(|e| PlogError::io(path, e))?;
-    let file_len = f.metadata().map_err(|e| PlogError::io(path, e))?.len();
+    let (mut f, file_len) = open_regular(path)?;
     let header = read_header(path, &mut f, file_len)?;
     let p = path.display().to_string();
     let fmt = |offset: u64, msg: String| PlogError::Format {

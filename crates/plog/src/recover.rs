@@ -23,8 +23,7 @@ enum Probe {
 
 /// Scans `path` for zlib streams from byte 128 and returns them as chunks.
 pub fn scan_layout(path: &Path) -> Result<Layout, PlogError> {
-    let mut f = File::open(path).map_err(|e| PlogError::io(path, e))?;
-    let file_len = f.metadata().map_err(|e| PlogError::io(path, e))?.len();
+    let (mut f, file_len) = crate::layout::open_regular(path)?;
     if file_len < HEADER_SIZE {
         return Err(PlogError::NotPandalog {
             path: path.display().to_string(),

@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
             schema: None,
             recover,
             threads: 2,
+            max_chunk: None,
         };
         let mut out = std::io::sink();
         let _ = dump(&path, Format::Json, &common, &mut out);
