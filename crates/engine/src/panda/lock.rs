@@ -37,15 +37,17 @@ pub fn lock(image: &Path, who: &str) -> Result<ImageLock, EngineError> {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             let holder = holder.trim();
-            eprintln!(
-                "ptest: waiting for image {}: another recording uses it ({})",
+            // On the terminal too, not only in the script's log: a test that seems stuck
+            // is waiting for another.
+            crate::notice::send(&format!(
+                "waiting for image {}: another recording uses it ({})",
                 image.display(),
                 if holder.is_empty() {
                     "holder unknown"
                 } else {
                     holder
                 }
-            );
+            ));
             file.lock().map_err(EngineError::io(&path))?;
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::io(&path)(e)),
