@@ -621,3 +621,13 @@ fn a_notice_from_inside_a_script_reaches_the_terminal_with_its_test() {
         .code(0)
         .says(&["NOTE t: waiting for image i386 (held by pid 42)"]);
 }
+
+#[test]
+fn bless_after_setup_without_init_stores_the_reference() {
+    // `setup` on an empty directory makes only what setup needs; bless must still work.
+    let s = TestSuite::new().sh("a", "echo x > \"$PTEST_OUTFILE\"");
+    std::fs::create_dir_all(&s.reg).unwrap();
+    s.ptest(&["setup"]).code(0);
+    s.ptest(&["bless"]).code(0);
+    assert_eq!(read(s.blessed("a").join("a.out")), "x\n");
+}

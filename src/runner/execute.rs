@@ -112,6 +112,9 @@ fn prepare(ctx: &RunContext, test: &TestDef, log_dir: &Path) -> Result<Option<Sc
         log_dir.to_path_buf(),
         r.replays(&test.name),
         r.misc(&test.name),
+        // bless stages the new reference inside blessed/: it must exist even when the
+        // directory was made by `setup` rather than `init`.
+        r.root.join("blessed"),
     ] {
         r.ensure_dir(&dir, false).map_err(|e| e.to_string())?;
     }
