@@ -117,23 +117,13 @@ fn sweep(needle: &[u8]) -> usize {
 /// Pids (other than `me`) whose environment contains `needle`. A zombie has no readable
 /// environment and is not counted: it is already dead.
 fn scan(needle: &[u8], me: i32) -> Vec<i32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
     let finder = memchr::memmem::Finder::new(needle);
     let mut found = Vec::new();
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
+    for (pid, entry) in processes() {
         if pid == me {
             continue;
         }
-        let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+        let Ok(env) = std::fs::read(entry.join("environ")) else {
             continue;
         };
         // Match whole variables only: the needle starts a NUL-separated entry.
@@ -143,6 +133,18 @@ fn scan(needle: &[u8], me: i32) -> Vec<i32> {
         }
     }
     found
+}
+
+/// Every process's pid and `/proc/PID` folder (none if /proc cannot be read).
+fn processes() -> impl Iterator<Item = (i32, std::path::PathBuf)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<i32>().ok()?;
+            Some((pid, entry.path()))
+        })
 }
 
 /// Reaps the killed processes that were re-parented to ptest (its subreaper role), so that
@@ -170,18 +172,8 @@ fn reap_orphans(killed: &[i32]) {
 /// the running tests' scripts, whose status their own supervisor collects.
 pub fn reap_stray_zombies() {
     let me = std::process::id() as i32;
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+    for (pid, entry) in processes() {
+        let Ok(stat) = std::fs::read_to_string(entry.join("stat")) else {
             continue;
         };
         // `PID (COMM) STATE PPID PGRP …`; COMM may hold spaces and parentheses.

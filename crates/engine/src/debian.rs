@@ -338,16 +338,30 @@ fn parse_kernel_dependency(apt_cache: &str) -> Option<String> {
 }
 
 pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<String, EngineError> {
-    let out = cmd.output().map_err(|e| {
-        EngineError::Image(format!(
-            "{what}: cannot run it ({e}); building ptest's images needs Debian's apt-get and dpkg"
-        ))
-    })?;
+    run_tool(
+        cmd,
+        what,
+        "building ptest's images needs Debian's apt-get and dpkg",
+        "check the network and run `apt-get update`",
+    )
+}
+
+/// Runs a build tool; its standard output, or an error with the end of its stderr and
+/// `on_failure` (what to do). `on_missing`: what to do when it cannot be started.
+pub(crate) fn run_tool(
+    cmd: &mut Command,
+    what: &str,
+    on_missing: &str,
+    on_failure: &str,
+) -> Result<String, EngineError> {
+    let out = cmd
+        .output()
+        .map_err(|e| EngineError::Image(format!("{what}: cannot run it ({e}); {on_missing}")))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let last: Vec<&str> = stderr.lines().rev().take(3).collect();
         return Err(EngineError::Image(format!(
-            "{what} failed ({}): {}; check the network and run `apt-get update`",
+            "{what} failed ({}): {}; {on_failure}",
             out.status,
             last.into_iter().rev().collect::<Vec<_>>().join(" | ")
         )));

@@ -587,19 +587,12 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), EngineError> {
 
 /// Runs a build tool; its output, or an error with the end of its stderr.
 fn tool(cmd: &mut Command, what: &str) -> Result<String, EngineError> {
-    let out = cmd
-        .output()
-        .map_err(|e| EngineError::Image(format!("image {NAME}: cannot run {what}: {e}")))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last: Vec<&str> = stderr.lines().rev().take(3).collect();
-        return Err(EngineError::Image(format!(
-            "image {NAME}: {what} failed ({}): {}",
-            out.status,
-            last.into_iter().rev().collect::<Vec<_>>().join(" | ")
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    crate::debian::run_tool(
+        cmd,
+        &format!("image {NAME}: {what}"),
+        "is it installed?",
+        "see its messages above",
+    )
 }
 
 #[cfg(test)]
