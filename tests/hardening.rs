@@ -280,7 +280,7 @@ fn log_tails_never_carry_terminal_escapes() {
         "a",
         "printf '\\033[31mred\\033[0m \\033]0;title\\007 bell\\n'; exit 3",
     );
-    let run = s.ptest(&["test", "--color", "never"]);
+    let run = s.ptest(&["bless", "--color", "never"]);
     run.code(100).says(&["red", "bell"]);
     assert!(
         !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
@@ -315,12 +315,12 @@ fn accept_is_suggested_only_where_it_would_work_and_reads_well() {
 
 #[test]
 fn diff_output_of_a_run_is_capped_with_a_note() {
-    // 300 tests whose one-line output changed: ~6 diff lines each, 1800+ in all.
+    // 400 tests whose three-line output changed: 9 diff lines each, 3600 in all.
     let mut s = TestSuite::new();
     for i in 0..400 {
         s = s.sh(
             &format!("t{i}"),
-            "cat \"$PTEST_SCRATCH/v\" > \"$PTEST_OUTFILE\"",
+            "v=\"$PTEST_SCRATCH/v\"; cat \"$v\" \"$v\" \"$v\" > \"$PTEST_OUTFILE\"",
         );
     }
     std::fs::write(s.scratch("v"), "1\n").unwrap();

@@ -45,6 +45,7 @@ fn child(what: &str, a: &Path, b: &Path, schema: &Path) {
         schema: Some(schema.to_path_buf()),
         recover: false,
         threads: 0,
+        max_chunk: None,
     };
     let cmd = match what {
         "jsonl" => PlogCommand::Dump {
