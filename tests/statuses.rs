@@ -149,6 +149,8 @@ fn empty_folders_are_no_output() {
 fn no_blessed_reference_is_an_error_with_the_fix() {
     let s = copying(TestSuite::new(), "a");
     put(&s, "a", "a.out", "x\n");
+    // `test` needs an existing regression directory (it never creates one).
+    s.ptest(&["init"]).code(0);
     let run = s.ptest(&["test"]);
     run.code(100)
         .says(&["no blessed reference", "ptest bless a"]);
@@ -240,6 +242,7 @@ fn timeout_escalates_to_sigkill_for_processes_ignoring_sigterm() {
          echo $$ > \"$PTEST_MISC_DIR/script.pid\"\n\
          while :; do sleep 0.1; done",
     );
+    s.ptest(&["init"]).code(0);
     let start = Instant::now();
     let run = s.ptest(&["test", "--timeout", "500ms"]);
     let took = start.elapsed();
