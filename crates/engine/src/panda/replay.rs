@@ -142,10 +142,12 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
 
 /// When a PANDA replay counts as stalled. PANDA reports progress in 1% steps: 1.8 s per
 /// step on a plain replay, many times that with heavy plugins, and nothing at all while
-/// it loads the snapshot and plugins. So: no kill before the first progress line for
-/// `startup` (5 × the floor), then stalled after no progress for
-/// max(floor, `GAP_FACTOR` × the longest gap between progress lines seen so far). The
-/// floor is `[engine] stall-timeout`, or 2 minutes when unset.
+/// it loads the snapshot and plugins. So: no kill for `startup` (5 × the floor) while
+/// no gap between progress lines has been seen (before the first line, and between the
+/// first and the second: the first step's length is not known until it ends), then
+/// stalled after no progress for max(floor, `GAP_FACTOR` × the longest gap between
+/// progress lines seen so far). The floor is `[engine] stall-timeout`, or 2 minutes when
+/// unset.
 pub struct Stall {
     floor: Duration,
     startup: Duration,
@@ -166,7 +168,7 @@ impl Stall {
     }
 
     /// How long without progress is too long, given the longest gap so far (`None`:
-    /// no progress line yet).
+    /// fewer than two progress lines yet).
     fn limit(&self, longest_gap: Option<Duration>) -> Duration {
         match longest_gap {
             None => self.startup,
@@ -183,17 +185,16 @@ enum Watch {
 fn watch(group: &mut Group, rx: &mpsc::Receiver<Option<u64>>, stall: &Stall) -> Watch {
     let mut at = 0;
     let mut last = Instant::now();
+    let mut seen_first = false;
     let mut longest: Option<Duration> = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(n)) if n > at || longest.is_none() => {
-                // The first line ends the start-up phase; its wait is not a gap.
-                let gap = if longest.is_none() {
-                    Duration::ZERO
-                } else {
-                    last.elapsed()
-                };
-                longest = Some(longest.unwrap_or_default().max(gap));
+            Ok(Some(n)) if n > at || !seen_first => {
+                // The wait for the first line is start-up, not a gap.
+                if seen_first {
+                    longest = Some(longest.unwrap_or_default().max(last.elapsed()));
+                }
+                seen_first = true;
                 at = n;
                 last = Instant::now();
             }
