@@ -11,20 +11,38 @@ prints progress lines as PANDA does and writes what the plugins would: asidstory
 ./asidstory; stringsearch:name=X -> X_string_matches.txt; scissors:name=X,start,end -> a
 recording X. With PANDA_STANDIN_FAIL_REDUCED set, replays of *_reduced recordings fail.
 PANDA_STANDIN_GUEST_EXIT is the exit status the guest reports for the recorded command.
+`-version` answers as PANDA's QEMU does (version line first, copyright second).
+
+For tests/panda_driver.rs (all off unless set; none changes the journal's argv/cwd/
+dialogue):
+- every journal line also holds "pid", "start" and "end" (time.time() at start and exit);
+- PANDA_STANDIN_RECORD_SECONDS=S: a recording takes S seconds longer (slept at end_record);
+- PANDA_STANDIN_NO_PROMPT=TEXT: TEXT goes to stderr at start-up and the console never
+  answers (as after a failed -loadvm: "Error -22 while activating snapshot 'root' ...");
+- PANDA_STANDIN_PROGRESS_SECONDS=S: a replay waits S seconds between progress lines;
+- PANDA_STANDIN_PROGRESS_STEP=P: progress lines every P percent (default 10);
+- PANDA_STANDIN_STALL_AT=P: a replay prints progress up to P percent, then hangs silently.
 """
 import os
 import socket
 import sys
+import time
 
 PROMPTS = {"i386": "root@debian-i386:~#", "x86_64": "root@debian-amd64:~#"}
 ARCH = os.path.basename(sys.argv[0]).rsplit("-", 1)[-1]
 journal = {"argv": sys.argv, "cwd": os.getcwd(), "dialogue": []}
 
 
+def now():
+    return time.time()
+
+
 def write_journal():
     import json
 
     path = os.environ.get("PANDA_STANDIN_JOURNAL")
+    journal["pid"] = os.getpid()
+    journal["end"] = now()
     if path:
         with open(path, "a") as f:
             f.write(json.dumps(journal) + "\n")
@@ -58,8 +76,17 @@ def replay(base):
         sys.stderr.write("stand-in: %s\n" % e)
         return 1
     print("loading snapshot\nopening nondet log for read :\t%s-rr-nondet.log" % base)
-    for pct in range(10, 101, 10):
+    pace = float(os.environ.get("PANDA_STANDIN_PROGRESS_SECONDS", "0"))
+    step = int(os.environ.get("PANDA_STANDIN_PROGRESS_STEP", "10"))
+    stall_at = int(os.environ.get("PANDA_STANDIN_STALL_AT", "101"))
+    for pct in range(step, 101, step):
+        if pct > step and pace:
+            time.sleep(pace)
         print("%s:  %10d (%6.2f%%) instrs.    0.01 sec.  0.05 GB ram." % (name, total * pct // 100, pct))
+        sys.stdout.flush()
+        if pct >= stall_at:
+            while True:
+                time.sleep(60)
     args = sys.argv[1:]
     for i, a in enumerate(args):
         if a != "-panda":
@@ -93,6 +120,10 @@ def serve(mon_path, ser_path):
     clients, bufs = {}, {}
     recording, typed, status = None, "", int(os.environ.get("PANDA_STANDIN_GUEST_EXIT", "0"))
     prompt = PROMPTS.get(ARCH, "# ")
+    no_prompt = os.environ.get("PANDA_STANDIN_NO_PROMPT")
+    if no_prompt:
+        sys.stderr.write(no_prompt + "\n")
+        sys.stderr.flush()
     while True:
         ready, _, _ = select.select(list(listeners) + list(clients), [], [], 30)
         if not ready:
@@ -119,11 +150,16 @@ def serve(mon_path, ser_path):
                     if text.startswith("begin_record "):
                         recording = text.split('"')[1]
                     elif text == "end_record" and recording:
+                        delay = os.environ.get("PANDA_STANDIN_RECORD_SECONDS")
+                        if delay:
+                            time.sleep(float(delay))
                         write_recording(recording, count_for(typed))
                         recording = None
                     elif text == "quit":
                         return 0
                     s.sendall(text.encode() + b"\r\n(qemu) ")
+                elif no_prompt:
+                    continue
                 else:
                     answer = text + "\r\n"
                     if text.startswith("echo ptest-guest-exit="):
@@ -136,7 +172,9 @@ def serve(mon_path, ser_path):
 def main():
     if "-version" in sys.argv[1:]:
         print("QEMU emulator version 2.9.1 (stand-in PANDA)")
+        print("Copyright (c) 2003-2017 Fabrice Bellard and the QEMU Project developers")
         return 0
+    journal["start"] = now()
     try:
         base = opt("-replay")
         if base:
