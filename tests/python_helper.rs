@@ -1,12 +1,11 @@
 //! The `ptest_utils` Python helper existing scripts import: every name the issue lists,
-//! the environment ptest gives scripts, import time, cwd independence, and the PANDA
+//! the environment ptest gives scripts, what importing it imports, cwd independence, and the PANDA
 //! helpers failing clearly without PANDA.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use common::{PTEST, TestSuite, read};
 
@@ -216,24 +215,60 @@ fn python(s: &TestSuite, name: &str, cwd: &Path, code: &str) -> std::process::Ou
         .expect("python3")
 }
 
+/// Modules the helper must not import when a script imports it: the original's own
+/// (`colorama`, `run_debian`), and what only `record_debian` needs or nothing does.
+/// (Its import time is in BENCHMARKS.md, "ptest_utils import time": speed is measured
+/// there, not asserted here.)
+const HEAVY: &[&str] = &[
+    "colorama",
+    "run_debian",
+    "argparse",
+    "shlex",
+    "gettext",
+    "json",
+    "ctypes",
+    "asyncio",
+    "multiprocessing",
+    "concurrent.futures",
+    "logging",
+    "ssl",
+    "http.client",
+    "urllib.request",
+    "email",
+];
+
 #[test]
-fn imports_in_well_under_50_ms() {
+fn importing_imports_nothing_heavy() {
     let s = TestSuite::new().sh("a", "echo x > \"$PTEST_OUTFILE\"");
     s.ptest(&["bless"]).code(0);
-    let code = "import time\n\
-                t = time.perf_counter()\n\
-                import ptest_utils\n\
-                print(time.perf_counter() - t)";
-    let best = (0..3)
-        .map(|_| {
-            let out = python(&s, "a", &s.dir, code);
-            assert!(out.status.success(), "{out:?}");
-            let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-            Duration::from_secs_f64(secs)
-        })
-        .min()
-        .unwrap();
-    assert!(best < Duration::from_millis(25), "import took {best:?}");
+    // `-S`: without `site`, whose `.pth` files import things of their own, every module
+    // in sys.modules after the import is there because of the helper or the interpreter.
+    // The same check after `record_debian`'s option parsing shows it can see an import.
+    let code = format!(
+        "import sys\n\
+         heavy = {}\n\
+         import ptest_utils\n\
+         print([m for m in heavy if m in sys.modules])\n\
+         ptest_utils._run_debian_args(['guest:/bin/true'])\n\
+         print([m for m in heavy if m in sys.modules])",
+        py_list(HEAVY)
+    );
+    let out = Command::new("python3")
+        .args(["-S", "-c", &code])
+        .current_dir(&s.dir)
+        .env("PYTHONPATH", helper_dir(&s))
+        .env("PANDA_REGRESSION_DIR", &s.reg)
+        .env("PTEST_TEST", "a")
+        .env("PTEST_SUITE_DIR", &s.dir)
+        .env_remove("PANDA_BUILD")
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0], "[]", "imported at module load: {}", lines[0]);
+    assert!(lines[1].contains("'argparse'"), "{stdout}");
 }
 
 #[test]
