@@ -206,9 +206,15 @@ impl RegressionDir {
                     std::fs::remove_file(&dir).map_err(io_err(&dir))?;
                     std::fs::create_dir(&dir).map_err(io_err(&dir))?;
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    std::fs::create_dir(&dir).map_err(io_err(&dir))?;
-                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => match std::fs::create_dir(&dir) {
+                    Ok(()) => {}
+                    // Another test starting at the same moment made it: fine if it is a
+                    // folder (not a link someone put there meanwhile).
+                    Err(e)
+                        if e.kind() == io::ErrorKind::AlreadyExists
+                            && std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) => {}
+                    Err(e) => return Err(io_err(&dir)(e)),
+                },
                 Err(e) => return Err(io_err(&dir)(e)),
             }
         }
@@ -287,4 +293,35 @@ fn is_empty_dir(path: &Path) -> Result<bool, RegDirError> {
         .map_err(io_err(path))?
         .next()
         .is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tests_creating_one_folder_at_the_same_moment_all_succeed() {
+        // Tests starting together each make logs/, replays/ … on their first run; the
+        // loser of the race used to fail with "File exists".
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let regdir = RegressionDir::new(Some(tmp.path())).expect("regdir");
+        for round in 0..200 {
+            let barrier = std::sync::Barrier::new(8);
+            let target = regdir.root.join(format!("logs{round}")).join("t");
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            regdir.ensure_dir(&target, false)
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    let result = h.join().expect("thread");
+                    assert!(result.is_ok(), "round {round}: {result:?}");
+                }
+            });
+        }
+    }
 }
