@@ -40,10 +40,11 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
     for d in [&tmpout, &log_dir] {
         std::fs::create_dir_all(d).map_err(EngineError::io(d))?;
     }
-    let log = log_dir.join(format!("{}-replay.log", req.name));
+    // By the recording's name, also when it was given as a path (`DIR/NAME`).
+    let log = log_dir.join(format!("{}-replay.log", files.name));
     let console = match req.console {
         Some(p) => tmpout.join(p),
-        None => log_dir.join(format!("{}-replay.console", req.name)),
+        None => log_dir.join(format!("{}-replay.console", files.name)),
     };
     let mut args = concrete(
         &recorded.machine,
