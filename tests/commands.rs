@@ -631,3 +631,12 @@ fn bless_after_setup_without_init_stores_the_reference() {
     s.ptest(&["bless"]).code(0);
     assert_eq!(read(s.blessed("a").join("a.out")), "x\n");
 }
+
+#[test]
+fn engine_commands_refuse_a_broken_ptest_toml_instead_of_ignoring_it() {
+    let s = TestSuite::new()
+        .sh("a", "echo x > \"$PTEST_OUTFILE\"")
+        .ptest_toml("timeout = \n");
+    let run = s.ptest(&["images", "list"]);
+    run.code(2).says(&["ptest.toml:1"]);
+}

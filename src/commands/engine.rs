@@ -8,8 +8,14 @@ use super::{CommandError, regression_dir};
 
 pub fn run(g: &GlobalArgs, command: ptest_engine::cli::EngineCommand) -> Result<i32, CommandError> {
     let regdir = regression_dir(g)?;
-    // Outside a suite (no config.testing) the built-in images still work.
-    let suite = super::load_suite(g).ok();
+    // Outside a suite (no config.testing) the built-in images still work; a suite that is
+    // there but broken is an error, as for every other command.
+    let suite =
+        match crate::suite::Suite::load(g.suite.as_deref().unwrap_or(std::path::Path::new("."))) {
+            Ok(suite) => Some(suite),
+            Err(crate::suite::SuiteError::NoConfigTesting { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
     let test = std::env::var("PTEST_TEST").ok().filter(|t| !t.is_empty());
     let ctx = context(g, suite.as_ref(), &regdir, test.as_deref())?;
     Ok(ptest_engine::cli::run(command, &ctx)?)

@@ -1,6 +1,8 @@
 //! `ptest.toml` (suite-wide) and `NAME/test.toml` (per test). Both are optional; unknown
 //! keys are errors naming the file, line and key, so a typo never silently does nothing.
 
+// Engines a `[images.NAME]` table may name: the drivers in `ptest_engine`.
+use ptest_engine::images::ENGINES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -116,8 +118,6 @@ pub fn from_text(path: &Path, text: &str, scope: Scope) -> Result<Config, SuiteE
     Ok(config)
 }
 
-/// Engines a `[images.NAME]` table may name (the drivers in `ptest_engine`).
-pub const ENGINES: [&str; 2] = ["panda", "qemu"];
 /// QEMU refuses `-icount shift=N` above this.
 const MAX_ICOUNT_SHIFT: u32 = 10;
 /// Guest memory above this (1 TiB) is a typo, and would overflow the drivers' arithmetic.

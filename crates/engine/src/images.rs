@@ -56,7 +56,7 @@ impl ImageSpec {
             (i, 'M' | 'm') => (&m[..i], 1),
             _ => (m, 1),
         };
-        num.trim().parse::<u32>().ok().map(|n| n * mult)
+        num.trim().parse::<u32>().ok()?.checked_mul(mult)
     }
 
     /// Where the image lives in `qcows/` (for `debian-busybox`, the folder of its parts).
@@ -84,9 +84,19 @@ impl ImageSpec {
     }
 }
 
+/// The engines an image may name.
+pub const ENGINES: &[&str] = &["panda", "qemu"];
+
 /// The suite's `[images.NAME]` if declared, else the built-in catalog's.
 pub fn resolve(ctx: &Context, name: &str) -> Result<ImageSpec, EngineError> {
     if let Some(spec) = ctx.images.get(name) {
+        // An unknown engine must not silently mean PANDA.
+        if let Some(engine) = spec.engine.as_deref().filter(|e| !ENGINES.contains(e)) {
+            return Err(EngineError::Usage(format!(
+                "[images.{name}] engine = {engine:?} is not an engine ptest knows; use one of {}",
+                ENGINES.join(", ")
+            )));
+        }
         return Ok(spec.clone());
     }
     catalog::builtin(name).ok_or_else(|| {
@@ -243,6 +253,25 @@ mod tests {
         assert_eq!(m("256M"), Some(256));
         assert_eq!(m("128"), Some(128));
         assert_eq!(m("lots"), None);
+        // Too large to represent: no size rather than a wrapped-around one.
+        assert_eq!(m("5000000G"), None);
+    }
+
+    #[test]
+    fn an_unknown_engine_is_refused_not_taken_for_panda() {
+        let mut ctx = Context::default();
+        ctx.images.insert(
+            "x".into(),
+            ImageSpec {
+                engine: Some("qmeu".into()),
+                ..Default::default()
+            },
+        );
+        let err = resolve(&ctx, "x").unwrap_err().to_string();
+        assert!(
+            err.contains("engine = \"qmeu\"") && err.contains("panda, qemu"),
+            "{err}"
+        );
     }
 
     #[test]
