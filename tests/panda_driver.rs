@@ -426,7 +426,7 @@ fn a_replay_that_stops_printing_progress_is_killed_with_its_position() {
         &["replay", "--arch", "x86_64", "rec"],
         &[("PTEST_TEST", "t"), ("PANDA_STANDIN_STALL_AT", "50")],
     );
-    run.code(1)
+    run.code(3)
         .says(&["replay rec stalled at instruction 2500 of 5000"])
         .never_says("Replay completed successfully");
     // Killed, not left behind (SIGKILL lands asynchronously: a moment's grace).

@@ -27,7 +27,7 @@ use crate::suite::regdir::RegDirError;
 use crate::suite::{RegressionDir, Suite, SuiteError};
 
 /// Errors that stop a command before or outside running tests: bad configuration or an
-/// environment ptest cannot work in. All exit with [`exit_code::USAGE`].
+/// environment ptest cannot work in. They exit with [`exit_code::USAGE`], failed replays with [`exit_code::ENGINE_FAILED`].
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error(transparent)]
@@ -51,6 +51,15 @@ pub enum CommandError {
 }
 
 impl CommandError {
+    /// Its code in the one table ([`exit_code`]).
+    pub fn exit_code(&self) -> i32 {
+        use ptest_engine::EngineError as E;
+        match self {
+            CommandError::Engine(E::Replay(_)) => exit_code::ENGINE_FAILED,
+            _ => exit_code::USAGE,
+        }
+    }
+
     pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
         move |source| CommandError::Io {
             path: path.to_path_buf(),
@@ -75,7 +84,7 @@ pub fn run(cli: Cli) -> i32 {
                 "error:".to_string()
             };
             eprintln!("{prefix} {e}");
-            exit_code::USAGE
+            e.exit_code()
         }
     }
 }

@@ -162,6 +162,9 @@ pub enum EngineError {
     /// A recording that no longer matches what would replay it.
     #[error("{0}")]
     Mismatch(String),
+    /// A replay that failed, stalled, timed out or did not reach the recording's end.
+    #[error("{0}")]
+    Replay(String),
 }
 
 impl EngineError {

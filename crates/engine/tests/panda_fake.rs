@@ -60,7 +60,7 @@ fn a_replay_whose_progress_stops_is_killed_with_its_position() {
     );
     let (out, took) = replay(&s, &build);
     let t = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("replay foo stalled at instruction 2500 of 5000"),
         "{t}"
@@ -94,7 +94,7 @@ fn a_finished_replay_runs_in_tmpout_and_a_failed_one_shows_its_log() {
     let (s, build) = setup("echo 'panda: plugin asidstory not found' >&2\nexit 3");
     let (out, _) = replay(&s, &build);
     let t = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("PANDA failed") && t.contains("plugin asidstory not found"),
         "{t}"

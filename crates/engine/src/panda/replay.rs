@@ -120,23 +120,17 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
         let _ = r.join();
     }
     match outcome {
-        Watch::Stalled { at, quiet } => {
-            eprintln!(
-                "ptest: replay {stem} stalled at instruction {at} of {total} (no progress for {}); PANDA was killed (log: {})",
-                humantime::format_duration(Duration::from_secs(quiet.as_secs())),
-                log.display()
-            );
-            Ok(1)
-        }
+        Watch::Stalled { at, quiet } => Err(EngineError::Replay(format!(
+            "replay {stem} stalled at instruction {at} of {total} (no progress for {}); PANDA was killed (log: {})",
+            humantime::format_duration(Duration::from_secs(quiet.as_secs())),
+            log.display()
+        ))),
         Watch::Exited(status) if status.success() => Ok(0),
-        Watch::Exited(status) => {
-            eprintln!(
-                "ptest: replay {stem}: PANDA failed ({status}):\n    {}\n  (log: {})",
-                crate::qemu::tail(&log, 6),
-                log.display()
-            );
-            Ok(1)
-        }
+        Watch::Exited(status) => Err(EngineError::Replay(format!(
+            "replay {stem}: PANDA failed ({status}):\n    {}\n  (log: {})",
+            crate::qemu::tail(&log, 6),
+            log.display()
+        ))),
     }
 }
 

@@ -84,31 +84,33 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
         console.display()
     );
     match ending? {
-        Ending::Stalled(n) => {
-            eprintln!(
-                "ptest: replay {} stalled at instruction {} of {total} (no progress for {}); QEMU was killed ({where_})",
-                req.name,
-                n.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
-                humantime::format_duration(stall)
-            );
-            Ok(1)
-        }
-        Ending::Exited(status) if !status.success() => {
-            eprintln!(
-                "ptest: replay {}: QEMU failed ({status}):\n    {}\n  ({where_})",
-                req.name,
-                tail(&log, 6)
-            );
-            Ok(1)
-        }
-        Ending::TimedOut(_) => Ok(1),
+        Ending::Stalled(n) => Err(EngineError::Replay(format!(
+            "replay {} stalled {} (no progress for {}); QEMU was killed ({where_})",
+            req.name,
+            match n {
+                Some(n) => format!("at instruction {n} of {total}"),
+                None =>
+                    "before this QEMU reported any position (it answers no query-replay)".into(),
+            },
+            humantime::format_duration(stall)
+        ))),
+        Ending::Exited(status) if !status.success() => Err(EngineError::Replay(format!(
+            "replay {}: QEMU failed ({status}):\n    {}\n  ({where_})",
+            req.name,
+            tail(&log, 6)
+        ))),
+        Ending::TimedOut(n) => Err(EngineError::Replay(format!(
+            "replay {} did not finish in time{}; QEMU was killed ({where_})",
+            req.name,
+            n.map(|n| format!(" (at instruction {n} of {total})"))
+                .unwrap_or_default()
+        ))),
         Ending::Exited(_) | Ending::Shutdown(_) => {
             if end_marker(&console).is_none() {
-                eprintln!(
-                    "ptest: replay {} ended without the end marker: the recorded command did not finish in this replay ({where_})",
+                return Err(EngineError::Replay(format!(
+                    "replay {} ended without the end marker: the recorded command did not finish in this replay ({where_})",
                     req.name
-                );
-                return Ok(1);
+                )));
             }
             Ok(0)
         }
