@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::{Run, TestSuite, read};
-
-/// ptest never panics: a panic message or Rust's exit code 101 fails the test.
-#[track_caller]
-fn no_panic(run: &Run) {
-    assert_ne!(run.status.code(), Some(101), "{}", run.all());
-    assert!(!run.stderr.contains("panicked"), "{}", run.all());
-}
-
-fn ok_test(s: TestSuite, name: &str) -> TestSuite {
-    s.sh(name, "echo ok > \"$PTEST_OUTFILE\"")
-}
+use common::{Run, TestSuite, no_panic, ok_test, read};
 
 #[test]
 fn bad_names_in_config_testing_are_errors_naming_the_line() {

@@ -455,3 +455,15 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// ptest never panics: a panic message or Rust's exit code 101 fails the test.
+#[track_caller]
+pub fn no_panic(run: &Run) {
+    assert_ne!(run.status.code(), Some(101), "{}", run.all());
+    assert!(!run.stderr.contains("panicked"), "{}", run.all());
+}
+
+/// Add test `name`, which writes "ok" to its output.
+pub fn ok_test(s: TestSuite, name: &str) -> TestSuite {
+    s.sh(name, "echo ok > \"$PTEST_OUTFILE\"")
+}
