@@ -101,3 +101,49 @@ fn a_sigkilled_ptest_takes_its_scripts_and_their_daemons_along() {
         );
     }
 }
+
+#[test]
+fn an_ordinary_user_gets_the_same_containment() {
+    // Run as root (CI, here), ptest is also tried as `nobody`: containment must not rely on
+    // privileges. Run as anyone else, the tests above already are that user's.
+    if !rustix::process::getuid().is_root() {
+        return;
+    }
+    let s = TestSuite::new().sh(
+        "a",
+        &format!("{SETSID_DAEMON}while [ ! -s \"$PTEST_MISC_DIR/daemon.pid\" ]; do sleep 0.01; done\necho x > \"$PTEST_OUTFILE\""),
+    );
+    // The suite and the regression directory must be nobody's to write.
+    let status = std::process::Command::new("chmod")
+        .args(["-R", "a+rwX"])
+        .arg(s.tmp.path())
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_ptest"))
+        .arg("--regression-dir")
+        .arg(&s.reg)
+        .arg("bless")
+        .current_dir(&s.dir)
+        .env("NO_COLOR", "1")
+        .env("HOME", s.tmp.path())
+        .output()
+        .expect("setpriv");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("leaked 1 process(es)"), "{text}");
+    use std::os::unix::fs::MetadataExt;
+    let blessed = std::fs::metadata(s.blessed("a").join("a.out")).expect("blessed");
+    assert_eq!(blessed.uid(), 65534, "the test did not run as nobody");
+    let daemon = read_pid(s.misc("a").join("daemon.pid"));
+    assert!(
+        gone(daemon),
+        "daemon {daemon} of user nobody survived its test"
+    );
+}
