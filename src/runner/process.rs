@@ -16,7 +16,7 @@ use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, wa
 use super::interrupt;
 
 /// How long a process group gets between SIGTERM and SIGKILL.
-pub const KILL_GRACE: Duration = Duration::from_secs(5);
+pub const KILL_GRACE: Duration = ptest_engine::process::GRACE;
 
 /// Everything needed to start a script.
 #[derive(Debug, Clone)]

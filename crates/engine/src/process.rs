@@ -16,8 +16,9 @@ use rustix::process::{Pid, Signal, kill_process_group};
 
 use crate::EngineError;
 
-/// How long a process group gets between SIGTERM and SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(3);
+/// How long a process group gets between SIGTERM and SIGKILL: the one grace period of
+/// ptest, for emulators here and for test scripts in the runner.
+pub const GRACE: Duration = Duration::from_secs(5);
 
 /// A child process leading its own process group.
 #[derive(Debug)]
