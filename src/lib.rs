@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod exit_code;
+pub mod human;
 pub mod report;
 pub mod runner;
 pub mod suite;

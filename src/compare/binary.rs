@@ -112,14 +112,7 @@ fn human(n: u64) -> String {
     if n < 1024 {
         format!("{n} bytes")
     } else {
-        let units = ["KiB", "MiB", "GiB", "TiB"];
-        let mut v = n as f64 / 1024.0;
-        let mut u = 0;
-        while v >= 1024.0 && u + 1 < units.len() {
-            v /= 1024.0;
-            u += 1;
-        }
-        format!("{n} bytes ({v:.1} {})", units[u])
+        format!("{n} bytes ({})", crate::human::size(n))
     }
 }
 

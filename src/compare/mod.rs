@@ -101,8 +101,10 @@ pub struct Comparer {
     test: Option<String>,
 }
 
-/// Per-file result of comparing two output folders.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Per-file result of comparing two output folders. Stored as is in `state.json`
+/// (`{"outcome": "differs", "diff": "…"}`), so `ptest diff` reads back what `test` found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum FileOutcome {
     Same,
     /// Contents differ; `diff` is a rendered, uncoloured diff (unified for text,

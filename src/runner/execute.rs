@@ -75,7 +75,7 @@ pub(super) fn attempt(
     }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
-        result.log_tail = process::tail(&log, LOG_TAIL_LINES)
+        result.log_tail = ptest_engine::process::tail(&log, LOG_TAIL_LINES)
             .iter()
             .map(|line| printable(line))
             .collect();

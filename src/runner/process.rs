@@ -274,18 +274,3 @@ fn exit_of(status: io::Result<std::process::ExitStatus>) -> Exit {
         Err(e) => Exit::SpawnFailed(format!("waiting for the script failed: {e}")),
     }
 }
-
-/// The last `n` lines of a log, for failure messages.
-pub fn tail(path: &Path, n: usize) -> Vec<String> {
-    let Ok(bytes) = std::fs::read(path) else {
-        return Vec::new();
-    };
-    // Only the end matters; do not decode a huge log.
-    let start = bytes.len().saturating_sub(64 * 1024);
-    let text = String::from_utf8_lossy(&bytes[start..]);
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| l.to_string())
-        .collect()
-}

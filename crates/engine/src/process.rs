@@ -168,3 +168,26 @@ fn signal_groups(signal: Signal) {
         let _ = kill_process_group(pgid, signal);
     }
 }
+
+/// The last `n` lines of a log, for failure messages. Reads at most the last 64 KiB, so
+/// a huge log costs nothing; a missing log has no lines.
+pub fn tail(path: &std::path::Path, n: usize) -> Vec<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    const WINDOW: u64 = 64 * 1024;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::new();
+    if f.seek(SeekFrom::Start(len.saturating_sub(WINDOW))).is_err()
+        || f.take(WINDOW).read_to_end(&mut bytes).is_err()
+    {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}

@@ -1,0 +1,22 @@
+//! Numbers for people: one size formatter for every report and listing.
+
+/// `12 B`, `2.0 KiB`, `3.5 MiB`, `1.2 GiB`.
+pub fn size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_pick_the_largest_unit_below() {
+        assert_eq!(super::size(12), "12 B");
+        assert_eq!(super::size(2056), "2.0 KiB");
+        assert_eq!(super::size(3 << 20), "3.0 MiB");
+        assert_eq!(super::size(5 << 30), "5.0 GiB");
+    }
+}
