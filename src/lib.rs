@@ -14,3 +14,4 @@ pub mod human;
 pub mod report;
 pub mod runner;
 pub mod suite;
+pub mod tree;

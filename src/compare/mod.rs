@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::tree;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
@@ -19,7 +20,6 @@ mod binary;
 mod diff;
 pub mod filter;
 pub mod mode;
-mod tree;
 
 pub use filter::presets;
 pub use mode::Mode;
@@ -268,8 +268,14 @@ impl Comparer {
     /// must be produced, each produced file must be blessed, and their contents must match.
     /// Files come back sorted by name. A missing `blessed` folder counts as empty.
     pub fn compare_dirs(&self, blessed: &Path, new: &Path) -> Result<DirComparison, CompareError> {
-        let old = tree::walk(blessed)?;
-        let produced = tree::walk(new)?;
+        let walk = |root: &Path| {
+            tree::walk(root).map_err(|source| CompareError::Io {
+                path: root.to_path_buf(),
+                source,
+            })
+        };
+        let old = walk(blessed)?;
+        let produced = walk(new)?;
         let mut names: Vec<&String> = old.keys().chain(produced.keys()).collect();
         names.sort();
         names.dedup();

@@ -1,46 +1,34 @@
-//! Walking an output folder: every regular file under it by relative name, and whatever
-//! cannot be compared (symlinks, FIFOs, sockets, devices, non-UTF-8 names, unreadable
-//! folders) as an invalid entry with the reason. Nothing is followed or opened here, so a
-//! FIFO cannot hang the run and a symlink cannot pull in files from outside.
+//! The one walker of output folders (compared, checked before blessing, copied, counted):
+//! every regular file under a folder by relative name, and whatever cannot be compared or
+//! blessed (symlinks, FIFOs, sockets, devices, non-UTF-8 names, unreadable folders) as an
+//! invalid entry with the reason. Nothing is followed or opened here, so a FIFO cannot
+//! hang the run and a symlink cannot pull in files from outside. Empty folders are not
+//! entries: outputs are files.
 
 use std::collections::BTreeMap;
 use std::fs::FileType;
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
-use super::CompareError;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Entry {
+pub enum Entry {
     File,
     /// Not comparable; says why (without the path, which the caller adds).
     Invalid(String),
 }
 
 /// Every entry under `root` by `/`-separated relative name, sorted. A missing root is an
-/// empty folder (a test without a blessed reference yet); an unreadable one is an error.
-pub(crate) fn walk(root: &Path) -> Result<BTreeMap<String, Entry>, CompareError> {
+/// empty folder (a test without a blessed reference yet); an unreadable one, or a root
+/// that is not a folder, is an error (about `root`, which the caller names).
+pub fn walk(root: &Path) -> std::io::Result<BTreeMap<String, Entry>> {
     let mut out = BTreeMap::new();
     match std::fs::metadata(root) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(source) => {
-            return Err(CompareError::Io {
-                path: root.to_path_buf(),
-                source,
-            });
-        }
-        Ok(m) if !m.is_dir() => {
-            return Err(CompareError::Io {
-                path: root.to_path_buf(),
-                source: std::io::Error::other("not a directory"),
-            });
-        }
+        Err(e) => return Err(e),
+        Ok(m) if !m.is_dir() => return Err(std::io::Error::other("not a directory")),
         Ok(_) => {}
     }
-    walk_dir(root, "", &mut out).map_err(|source| CompareError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    walk_dir(root, "", &mut out)?;
     Ok(out)
 }
 
