@@ -20,3 +20,31 @@ mod tests {
         assert_eq!(super::size(5 << 30), "5.0 GiB");
     }
 }
+
+/// One line of a multi-line diagnostic (regex and glob errors span several: pattern,
+/// caret, message): the `error: ` line's message if there is one, else the non-empty
+/// lines joined with `; `. Config errors promise one line.
+pub fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            msg.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    #[test]
+    fn keeps_the_error_line_or_joins_the_rest() {
+        let regex_error = "regex parse error:\n    (\n    ^\nerror: unclosed group";
+        assert_eq!(super::one_line(regex_error), "unclosed group");
+        assert_eq!(super::one_line("first\n\n  second \n"), "first; second");
+        assert_eq!(super::one_line("plain"), "plain");
+    }
+}

@@ -1,6 +1,9 @@
 //! Byte-level comparison: a streaming equality check with bounded memory (any file size),
 //! and the report for binary files that differ: sizes, first differing offset and a short
 //! hex window around it on both sides.
+//!
+//! Bytes only: it must not interpret lines or modes (that is `file`), and it is a leaf in
+//! `compare` (apart from `crate::human` for sizes).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};

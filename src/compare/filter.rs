@@ -17,72 +17,26 @@
 //! - `pids`: `pid 1234`, `pid=1234`, `PID: 1234` → the same with `<PID>`.
 //! - `tmp-paths`: the per-run component of temporary paths (`/tmp/tmpa1b2c3/x`) →
 //!   `/tmp/<TMP>/x`.
-
-use std::borrow::Cow;
+//!
+//! This module owns turning a [`FilterSpec`] into checked rules ([`Filter`]), with config
+//! errors naming the file and entry; the rules' data is `preset`, and applying them to
+//! lines is `apply` (the one applier): nothing here touches file contents.
 
 use globset::{Glob, GlobMatcher};
 use regex::bytes::Regex;
 
-use super::{CompareError, FilterSpec};
-
-/// One preset: name, description, and its regex → replacement rules (applied in order).
-struct Preset {
-    name: &'static str,
-    description: &'static str,
-    rules: &'static [(&'static str, &'static str)],
-}
-
-const PRESETS: &[Preset] = &[
-    Preset {
-        name: "host-pointers",
-        description: "12-hex-digit host userspace pointers (0x7…, 0x55…, 0x56…) → 0xPTR",
-        rules: &[(r"\b0x(?:7[0-9a-fA-F]|5[56])[0-9a-fA-F]{10}\b", "0xPTR")],
-    },
-    Preset {
-        name: "iso-timestamps",
-        description: "ISO 8601 date-times (2024-05-01T12:34:56.789Z, 2024-05-01 12:34:56+02:00) → <TIMESTAMP>",
-        rules: &[(
-            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?",
-            "<TIMESTAMP>",
-        )],
-    },
-    Preset {
-        name: "durations",
-        description: "durations with a unit (12.5ms, 3s, 1m2s, 40µs, 2h) → <DURATION>",
-        rules: &[(r"\b(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+\b", "<DURATION>")],
-    },
-    Preset {
-        name: "pids",
-        description: "process ids after 'pid' (pid 1234, pid=1234, PID: 1234) → <PID>",
-        rules: &[(r"(?i)\b(pid)(\s*[=:]?\s*)\d+\b", "${1}${2}<PID>")],
-    },
-    Preset {
-        name: "tmp-paths",
-        description: "per-run names under /tmp and /var/tmp (/tmp/tmpa1b2c3/x) → /tmp/<TMP>/x",
-        rules: &[(r"(/(?:var/)?tmp)/[^/\s'\x22:]+", "$1/<TMP>")],
-    },
-];
-
-/// Named filter presets as (name, description), for help texts and the README.
-pub fn presets() -> &'static [(&'static str, &'static str)] {
-    const LIST: &[(&str, &str)] = &[
-        (PRESETS[0].name, PRESETS[0].description),
-        (PRESETS[1].name, PRESETS[1].description),
-        (PRESETS[2].name, PRESETS[2].description),
-        (PRESETS[3].name, PRESETS[3].description),
-        (PRESETS[4].name, PRESETS[4].description),
-    ];
-    const _: () = assert!(LIST.len() == PRESETS.len());
-    LIST
-}
+use super::error::CompareError;
+use super::preset;
+use super::spec::FilterSpec;
+use crate::human::one_line;
 
 /// One compiled rule.
 #[derive(Debug)]
 pub(crate) struct Filter {
-    regex: Regex,
-    replace: Vec<u8>,
+    pub(super) regex: Regex,
+    pub(super) replace: Vec<u8>,
     /// The replacement refers to groups (has a `$`).
-    expand: bool,
+    pub(super) expand: bool,
     /// `None`: applies to every file.
     files: Option<GlobMatcher>,
 }
@@ -132,8 +86,8 @@ pub(crate) fn compile(
                     spec.replace
                 )));
             }
-            let Some(preset) = PRESETS.iter().find(|p| p.name == name) else {
-                let known: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+            let Some(preset) = preset::find(name) else {
+                let known: Vec<&str> = preset::names().collect();
                 return Err(invalid(format!(
                     "unknown preset {name:?}; known presets: {}",
                     known.join(", ")
@@ -214,101 +168,9 @@ fn check_replacement(re: &Regex, replace: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Regex and glob errors span several lines (pattern, caret, message); keep the message.
-fn one_line(msg: &str) -> String {
-    msg.lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("error: "))
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            msg.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-}
-
-/// The filters that apply to one file, in order.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Filters<'a> {
-    list: &'a [&'a Filter],
-}
-
-impl<'a> Filters<'a> {
-    pub(crate) fn new(list: &'a [&'a Filter]) -> Self {
-        Filters { list }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// Apply every filter in order to one line (without its terminator).
-    pub(crate) fn apply<'l>(&self, line: &'l [u8]) -> Cow<'l, [u8]> {
-        let mut cur = Cow::Borrowed(line);
-        for f in self.list {
-            let replaced = match f.regex.replace_all(&cur, f.replace.as_slice()) {
-                Cow::Owned(v) => Some(v),
-                Cow::Borrowed(_) => None,
-            };
-            if let Some(v) = replaced {
-                cur = Cow::Owned(v);
-            }
-        }
-        cur
-    }
-
-    /// [`Self::apply`] into `out` (replacing its contents), allocation-free once the
-    /// buffers have grown: the hot path when streaming millions of lines.
-    pub(crate) fn apply_into(&self, line: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-        out.clear();
-        out.extend_from_slice(line);
-        for f in self.list {
-            scratch.clear();
-            let mut last = 0;
-            let mut any = false;
-            if f.expand {
-                for caps in f.regex.captures_iter(out) {
-                    let Some(m) = caps.get(0) else { continue };
-                    scratch.extend_from_slice(&out[last..m.start()]);
-                    caps.expand(&f.replace, scratch);
-                    last = m.end();
-                    any = true;
-                }
-            } else {
-                for m in f.regex.find_iter(out) {
-                    scratch.extend_from_slice(&out[last..m.start()]);
-                    scratch.extend_from_slice(&f.replace);
-                    last = m.end();
-                    any = true;
-                }
-            }
-            if any {
-                scratch.extend_from_slice(&out[last..]);
-                std::mem::swap(out, scratch);
-            }
-        }
-    }
-
-    /// [`Self::apply`] for text that may span lines (pandalog entries): line by line.
-    pub(crate) fn apply_text(&self, text: &str) -> String {
-        if self.is_empty() {
-            return text.to_string();
-        }
-        let mut out = Vec::with_capacity(text.len());
-        for (i, line) in text.split('\n').enumerate() {
-            if i > 0 {
-                out.push(b'\n');
-            }
-            out.extend_from_slice(&self.apply(line.as_bytes()));
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::apply::Filters;
     use super::*;
 
     fn spec(
@@ -332,9 +194,8 @@ mod tests {
             .flat_map(|(i, s)| compile("t/ptest.toml", i + 1, s).unwrap())
             .collect();
         let applicable: Vec<&Filter> = compiled.iter().filter(|f| f.applies_to(name)).collect();
-        let out = Filters::new(&applicable)
-            .apply(line.as_bytes())
-            .into_owned();
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        Filters::new(&applicable).apply_into(line.as_bytes(), &mut out, &mut scratch);
         String::from_utf8(out).unwrap()
     }
 
@@ -404,7 +265,7 @@ mod tests {
 
     #[test]
     fn presets_listed_and_compile() {
-        let names: Vec<&str> = presets().iter().map(|p| p.0).collect();
+        let names: Vec<&str> = preset::names().collect();
         for want in [
             "host-pointers",
             "iso-timestamps",
@@ -414,7 +275,7 @@ mod tests {
         ] {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
-        for (i, (name, _)) in presets().iter().enumerate() {
+        for (i, name) in names.iter().enumerate() {
             compile("x", i, &spec(Some(name), None, "", None)).unwrap();
         }
     }
@@ -483,35 +344,5 @@ mod tests {
         for r in ["$1", "${1}x", "$$1", "${name}", "$name-", "plain", "$"] {
             compile("x", 1, &spec(None, Some(r"(?P<name>\d)"), r, None)).unwrap();
         }
-    }
-
-    #[test]
-    fn apply_into_agrees_with_apply() {
-        let specs = [
-            spec(Some("host-pointers"), None, "", None),
-            spec(None, Some(r"(\w+)=(\d+)"), "$2=$1", None),
-            spec(None, Some(r"x*"), "-", None),
-            spec(None, Some(r"\$"), "$$", None),
-        ];
-        let compiled: Vec<Filter> = specs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| compile("x", i + 1, s).unwrap())
-            .collect();
-        let refs: Vec<&Filter> = compiled.iter().collect();
-        let f = Filters::new(&refs);
-        let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        for line in ["", "a=1 b=22 at 0x7ffd1234abcd $", "xxaxx", "no match here"] {
-            f.apply_into(line.as_bytes(), &mut out, &mut scratch);
-            assert_eq!(out, f.apply(line.as_bytes()).into_owned(), "{line}");
-        }
-    }
-
-    #[test]
-    fn apply_text_is_line_wise() {
-        let s = spec(None, Some(r"^a.*$"), "A", None);
-        let compiled = compile("x", 1, &s).unwrap();
-        let refs: Vec<&Filter> = compiled.iter().collect();
-        assert_eq!(Filters::new(&refs).apply_text("ab\nac\nb"), "A\nA\nb");
     }
 }

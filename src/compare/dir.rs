@@ -1,0 +1,101 @@
+//! Comparing output folders: every file of the blessed folder against every file of the
+//! new one (the walk is [`crate::tree`]'s), merged by name into a sorted list of
+//! [`FileComparison`]s: missing, unexpected, invalid, or compared by `file` (through
+//! [`Comparer::compare_files`], the public entry point for one pair).
+//!
+//! It must not compare contents itself (that is `file`) nor follow or open anything the
+//! walk reported as not a regular file.
+
+use std::path::Path;
+
+use super::apply::Filters;
+use super::budget::MAX_DIFF_MEMORY;
+use super::compile::Comparer;
+use super::error::CompareError;
+use super::file::{self, FileJob};
+use super::filter::Filter;
+use super::outcome::{DirComparison, FileComparison, FileOutcome};
+use crate::tree;
+
+impl Comparer {
+    /// Compare one pair of files known to be regular (as [`Self::compare_dirs`] does for
+    /// each file both folders hold); `name` is the relative name, for globs and messages.
+    pub fn compare_files(&self, name: &str, blessed: &Path, new: &Path) -> FileComparison {
+        let mode = self.mode_for(name, blessed, new);
+        let applicable: Vec<&Filter> = self.filters.iter().filter(|f| f.applies_to(name)).collect();
+        let more = match &self.test {
+            Some(t) => format!("ptest diff {t}"),
+            None => "ptest diff".to_string(),
+        };
+        let outcome = file::compare_file(&FileJob {
+            name,
+            blessed,
+            new,
+            mode,
+            filters: Filters::new(&applicable),
+            max_lines: self.diff_lines,
+            more: &more,
+            plog_schema: self.plog_schema.as_deref(),
+            max_memory: MAX_DIFF_MEMORY,
+        });
+        FileComparison {
+            name: name.to_string(),
+            mode: mode.as_str(),
+            outcome,
+        }
+    }
+
+    /// Compare every file under `blessed` with every file under `new`: each blessed file
+    /// must be produced, each produced file must be blessed, and their contents must match.
+    /// Files come back sorted by name. A missing `blessed` folder counts as empty.
+    pub fn compare_dirs(&self, blessed: &Path, new: &Path) -> Result<DirComparison, CompareError> {
+        let walk = |root: &Path| {
+            tree::walk(root).map_err(|source| CompareError::Io {
+                path: root.to_path_buf(),
+                source,
+            })
+        };
+        let old = walk(blessed)?;
+        let produced = walk(new)?;
+        let mut names: Vec<&String> = old.keys().chain(produced.keys()).collect();
+        names.sort();
+        names.dedup();
+        let mut files = Vec::with_capacity(names.len());
+        for name in names {
+            // Never opened, so never sniffed for pandalog content.
+            let invalid = |side: &str, why: &str| FileComparison {
+                name: name.clone(),
+                mode: self.mode_unopened(name).as_str(),
+                outcome: FileOutcome::Invalid {
+                    reason: format!("{side}/{name} {why}"),
+                },
+            };
+            let cmp = match (old.get(name), produced.get(name)) {
+                (Some(tree::Entry::Invalid(why)), _) => invalid("blessed", why),
+                (_, Some(tree::Entry::Invalid(why))) => invalid("new", why),
+                (Some(tree::Entry::File), Some(tree::Entry::File)) => {
+                    self.compare_files(name, &blessed.join(name), &new.join(name))
+                }
+                (Some(tree::Entry::File), None) => {
+                    let path = blessed.join(name);
+                    FileComparison {
+                        name: name.clone(),
+                        mode: self.mode_for(name, &path, &path).as_str(),
+                        outcome: FileOutcome::Missing,
+                    }
+                }
+                (None, Some(tree::Entry::File)) => {
+                    let path = new.join(name);
+                    FileComparison {
+                        name: name.clone(),
+                        mode: self.mode_for(name, &path, &path).as_str(),
+                        outcome: FileOutcome::Unexpected,
+                    }
+                }
+                (None, None) => continue,
+            };
+            files.push(cmp);
+        }
+        Ok(DirComparison { files })
+    }
+}

@@ -1,0 +1,21 @@
+//! The one error type of the compare operation: a configuration mistake or an output
+//! folder that cannot be read. A leaf: it must not import anything else from `compare`.
+//! Problems with individual files are not errors but `FileOutcome::Invalid` entries.
+
+use std::path::PathBuf;
+
+/// Why rules could not be compiled or folders not compared. Problems with individual
+/// files are not errors: they are `FileOutcome::Invalid` entries.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// A configuration mistake, as one line naming the config file and what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    /// An output folder itself could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,46 @@
+//! What comparing produces: per-file outcomes and the folder-level list, the types the
+//! runner, the state file and the reporters consume. A leaf: it must not import anything
+//! else from `compare`, and holds no comparison logic.
+
+use serde::Deserialize;
+
+/// Per-file result of comparing two output folders. Stored as is in `state.json`
+/// (`{"outcome": "differs", "diff": "…"}`), so `ptest diff` reads back what `test` found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FileOutcome {
+    Same,
+    /// Contents differ; `diff` is a rendered, uncoloured diff (unified for text,
+    /// size/offset/hex window for binary, entry-level for pandalogs).
+    Differs {
+        diff: String,
+    },
+    /// Blessed, but the new run did not produce it.
+    Missing,
+    /// Produced by the new run, but not in the blessed reference.
+    Unexpected,
+    /// Not a regular file (symlink, FIFO, …) or unreadable: `reason` says what.
+    Invalid {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct FileComparison {
+    /// Path relative to the output folders, `/`-separated.
+    pub name: String,
+    /// Which mode was used (`exact`, `text`, `sorted`, `plog`).
+    pub mode: &'static str,
+    pub outcome: FileOutcome,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DirComparison {
+    pub files: Vec<FileComparison>,
+}
+
+impl DirComparison {
+    pub fn all_same(&self) -> bool {
+        self.files.iter().all(|f| f.outcome == FileOutcome::Same)
+    }
+}

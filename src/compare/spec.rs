@@ -1,0 +1,56 @@
+//! The TOML schema of comparison rules: `[[filters]]` and `[compare]` as written in
+//! `ptest.toml` / `test.toml`, and one config file's share of them ([`CompareLayer`]).
+//!
+//! Owns only the shapes and their serde derives; it must not validate or compile anything
+//! (that is `compile` and `filter`, which name the config file in their errors).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Diff lines shown per file when no `diff-lines` is configured.
+pub const DEFAULT_DIFF_LINES: usize = 200;
+
+/// A filter as written in TOML: either a named preset or a regex → replacement rule,
+/// optionally limited to files matching a glob.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// A named preset (listed in the `filter` module's doc); excludes `regex`/`replace`.
+    pub preset: Option<String>,
+    /// Regex (`regex` crate syntax), matched within each line (without its `\n`).
+    pub regex: Option<String>,
+    /// Replacement; `$1`/`${name}` refer to groups, `$$` is a literal `$`.
+    #[serde(default)]
+    pub replace: String,
+    /// Glob on the output file's path relative to the output folder (`*.txt`, `logs/**`);
+    /// `*` also matches `/`, so `*.txt` covers `sub/a.txt`. Default: every file.
+    pub files: Option<String>,
+}
+
+/// `[compare]` as written in TOML.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CompareSpec {
+    /// Default mode for files no glob in `modes` matches: exact | text | sorted | plog.
+    /// Pandalogs (recognised by content) get `plog` unless a glob in `modes` says otherwise.
+    pub mode: Option<String>,
+    /// Glob → mode, for individual files (globs as in [`FilterSpec::files`]); when several
+    /// match, the longest glob wins, and a later config file's globs beat an earlier one's.
+    #[serde(default)]
+    pub modes: std::collections::BTreeMap<String, String>,
+    /// Cut each file's diff to this many lines (default [`DEFAULT_DIFF_LINES`]).
+    pub diff_lines: Option<usize>,
+    /// Schema for pandalog outputs (`.proto` or descriptor set), relative to the config
+    /// file that names it.
+    pub plog_schema: Option<PathBuf>,
+}
+
+/// One config file's contribution to a test's comparison rules.
+#[derive(Debug, Clone, Default)]
+pub struct CompareLayer {
+    /// Where these came from (`suite/ptest.toml`), named in error messages.
+    pub origin: String,
+    pub filters: Vec<FilterSpec>,
+    pub compare: CompareSpec,
+}
