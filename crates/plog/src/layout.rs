@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::PlogError;
+use crate::error::PlogError;
 
 /// Size of the header area; the first chunk starts here.
 pub const HEADER_SIZE: u64 = 128;

@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use crate::PlogError;
+use crate::error::PlogError;
 use crate::layout::{ChunkSpan, Layout};
 
 /// Largest decompressed chunk accepted whatever the header says. PANDA's chunks are

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::PlogError;
+use crate::error::PlogError;
 use crate::layout::{ChunkSpan, Layout, read_layout};
 use crate::pipeline::{ChunkStream, chunk_limit, default_threads};
 use crate::recover::scan_layout;
@@ -114,19 +114,4 @@ where
         opts.max_raw_chunk
     };
     ChunkStream::start(path, layout, threads, max_raw, work)
-}
-
-/// Reads every entry's message bytes into memory, in order. Convenient for tests and
-/// small logs; large logs should use [`map_chunks`].
-pub fn read_all(path: &Path, opts: &ReadOptions) -> Result<Vec<Vec<u8>>, PlogError> {
-    let layout = open_layout(path, opts)?;
-    let mut out = Vec::new();
-    for chunk in map_chunks(path, &layout, opts, |c| {
-        Ok((0..c.entries.len())
-            .map(|i| c.entry(i).to_vec())
-            .collect::<Vec<_>>())
-    }) {
-        out.extend(chunk?);
-    }
-    Ok(out)
 }
