@@ -18,7 +18,8 @@ pub struct ReadOptions {
     pub recover: bool,
     /// Decompression threads (0 = one per core).
     pub threads: usize,
-    /// Largest decompressed chunk accepted (0 = [`chunk_limit`] of the header's chunk size).
+    /// Largest decompressed chunk accepted in bytes (0 = the header's chunk size plus
+    /// 1/16, at least 1 MiB more, capped at 512 MiB).
     pub max_raw_chunk: usize,
 }
 
