@@ -3,7 +3,8 @@
 //! strings when printable, nested messages when they parse, else bytes).
 //!
 //! Fields come out sorted by number, singular fields keep their last occurrence and
-//! singular messages merge, as protobuf's parser (and so `MessageToJson`) does.
+//! singular messages merge, as protobuf's parser (and so `MessageToJson`) does. Reads no
+//! files and renders nothing (that is [`crate::render`]).
 
 use smallvec::{SmallVec, smallvec};
 

@@ -1,5 +1,6 @@
 //! Entries as ordered streams of decoded, rendered items, numbered across chunks.
-//! Decoding and rendering run on the pipeline's worker threads.
+//! Decoding and rendering run on the pipeline's worker threads. Produces items; writes
+//! nothing.
 
 use std::collections::VecDeque;
 use std::path::Path;

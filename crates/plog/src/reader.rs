@@ -1,6 +1,6 @@
 //! Streaming reader: the chunk layout (from the directory, or scanned with
 //! `--recover`), the split of a decompressed chunk into length-prefixed entries, and
-//! the per-chunk map over the parallel pipeline.
+//! the per-chunk map over the parallel pipeline. Does not decode entries.
 
 use std::ops::Range;
 use std::path::Path;

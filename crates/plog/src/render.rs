@@ -1,7 +1,7 @@
 //! Renderings of a decoded entry: JSON exactly as protobuf's Python `MessageToJson`
 //! prints it (2-space indent, ASCII-only, 64-bit integers as strings, Python float
 //! repr), compact JSON for `jsonl`, and a one-line `path=value` text form used by
-//! `dump --format text`, `diff` and the compare mode.
+//! `dump --format text`, `diff` and the compare mode. Appends to a `String`: no I/O.
 
 use std::fmt::Write as _;
 

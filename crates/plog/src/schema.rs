@@ -3,7 +3,7 @@
 //!
 //! Sources, in order: `--schema FILE` (a `.proto` compiled in-process by protox, or a
 //! serialized `FileDescriptorSet`), then `$PANDA_BUILD/<arch>-softmmu/plog.proto`,
-//! else none (generic decoding).
+//! else none (generic decoding). Does not decode entries (that is [`crate::decode`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
