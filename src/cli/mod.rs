@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod plog;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ptest",
@@ -121,7 +123,7 @@ pub enum Command {
     /// Read, dump and diff pandalogs.
     Plog {
         #[command(subcommand)]
-        command: ptest_plog::cli::PlogCommand,
+        command: plog::PlogCommand,
     },
     #[command(flatten)]
     Engine(ptest_engine::cli::EngineCommand),

@@ -15,6 +15,7 @@ mod clean;
 mod diff;
 mod engine;
 mod list;
+mod plog;
 mod run;
 
 use std::io::IsTerminal;
@@ -115,11 +116,7 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
         Some(Command::List) => list::run(g),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
         Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
-        Some(Command::Plog { command }) => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            Ok(ptest_plog::cli::run(command, &mut out)?)
-        }
+        Some(Command::Plog { command }) => plog::run(command),
         Some(Command::Engine(command)) => engine::run(g, command),
     }
 }

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use ptest_plog::cli::{self, Common, Format, PlogCommand};
-use ptest_plog::{PlogWriter, synth};
+use ptest_plog::{DiffOptions, DumpOptions, Format, PlogWriter, ReadOptions, synth};
 
 fn env_num(k: &str, d: usize) -> usize {
     std::env::var(k)
@@ -40,51 +39,35 @@ fn peak_rss_kib() -> u64 {
 }
 
 /// Child: run one command with output to /dev/null; print "seconds exit peak_kib".
+/// The exit code is the binary's (0 ok or identical, 1 different, 2 error).
 fn child(what: &str, a: &Path, b: &Path, schema: &Path) {
-    let common = Common {
-        schema: Some(schema.to_path_buf()),
-        recover: false,
-        threads: 0,
-        max_chunk: None,
-    };
-    let cmd = match what {
-        "jsonl" => PlogCommand::Dump {
-            file: a.into(),
-            format: Format::Jsonl,
-            common,
-        },
-        "json" => PlogCommand::Dump {
-            file: a.into(),
-            format: Format::Json,
-            common,
-        },
-        "text" => PlogCommand::Dump {
-            file: a.into(),
-            format: Format::Text,
-            common,
-        },
-        "generic" => PlogCommand::Dump {
-            file: a.into(),
-            format: Format::Jsonl,
-            common: Common {
-                schema: None,
-                ..common
-            },
-        },
-        "info" => PlogCommand::Info {
-            file: a.into(),
-            common,
-        },
-        _ => PlogCommand::Diff {
-            a: a.into(),
-            b: b.into(),
-            max_lines: 50,
-            common,
-        },
-    };
+    let read = ReadOptions::default();
     let mut out = std::io::BufWriter::new(std::fs::File::create("/dev/null").expect("/dev/null"));
+    let dump = |format, schema: Option<&Path>, out: &mut dyn Write| {
+        let opts = DumpOptions {
+            schema,
+            read,
+            format,
+        };
+        ptest_plog::dump(a, &opts, out).map(|_| 0)
+    };
     let t = Instant::now();
-    let code = cli::run(cmd, &mut out).unwrap_or(2);
+    let r = match what {
+        "jsonl" => dump(Format::Jsonl, Some(schema), &mut out),
+        "json" => dump(Format::Json, Some(schema), &mut out),
+        "text" => dump(Format::Text, Some(schema), &mut out),
+        "generic" => dump(Format::Jsonl, None, &mut out),
+        "info" => ptest_plog::info(a, &read).map(|_| 0),
+        _ => {
+            let opts = DiffOptions {
+                schema: Some(schema),
+                read,
+                max_lines: 50,
+            };
+            ptest_plog::diff_files(a, b, &opts).map(|d| if d.equal { 0 } else { 1 })
+        }
+    };
+    let code = r.unwrap_or(2);
     let _ = out.flush();
     println!(
         "{:.3} {code} {} {:.2}",

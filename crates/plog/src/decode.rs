@@ -3,14 +3,13 @@
 //! strings when printable, nested messages when they parse, else bytes).
 //!
 //! Fields come out sorted by number, singular fields keep their last occurrence and
-//! singular messages merge, as protobuf's parser (and so `MessageToJson`) does.
+//! singular messages merge, as protobuf's parser (and so `MessageToJson`) does. Reads no
+//! files and renders nothing (that is [`crate::render`]).
 
 use smallvec::{SmallVec, smallvec};
 
 use crate::schema::{Field, Kind, Message, Schema};
-
-/// Protobuf's default recursion limit; deeper input is rejected, not followed.
-pub const MAX_DEPTH: usize = 100;
+use crate::wire::{Cursor, DecodeError, MAX_DEPTH, skip};
 
 /// One decoded value. Strings and bytes borrow from the decompressed chunk.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,13 +61,6 @@ pub struct Decoder {
     keep_unknown: bool,
 }
 
-/// A decoding error with the byte offset inside the entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    pub offset: usize,
-    pub msg: String,
-}
-
 impl Decoder {
     pub fn new(schema: Option<Schema>) -> Decoder {
         match schema {
@@ -85,10 +77,6 @@ impl Decoder {
 
     pub fn schema(&self) -> &Schema {
         &self.schema
-    }
-
-    pub fn is_generic(&self) -> bool {
-        self.keep_unknown
     }
 
     /// Decodes one `LogEntry`.
@@ -301,16 +289,6 @@ fn wire_type(k: Kind) -> u8 {
     }
 }
 
-fn skip(wt: u8, r: &mut Cursor<'_>) -> Result<(), DecodeError> {
-    match wt {
-        0 => r.varint().map(drop),
-        1 => r.fixed64().map(drop),
-        5 => r.fixed32().map(drop),
-        2 => r.bytes().map(drop),
-        _ => Err(r.err(format!("unsupported wire type {wt}"))),
-    }
-}
-
 /// Printable UTF-8 text (tabs and newlines allowed): shown as a string generically.
 fn printable(b: &[u8]) -> bool {
     match std::str::from_utf8(b) {
@@ -327,101 +305,9 @@ fn generic_schema() -> Schema {
     let field = |number, name: &str| Field {
         number,
         name: name.into(),
-        json_name: name.into(),
-        json_key: crate::schema::quoted(name),
+        json_key: crate::json::quoted(name),
         kind: Kind::Uint64,
         repeated: false,
     };
-    crate::schema::Schema::from_fields("LogEntry", vec![field(1, "pc"), field(2, "instr")])
-}
-
-/// Reads wire primitives with bounds checks; `base` makes offsets entry-relative.
-struct Cursor<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    base: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn done(&self) -> bool {
-        self.pos >= self.buf.len()
-    }
-
-    fn err(&self, msg: String) -> DecodeError {
-        self.err_at(self.pos, msg)
-    }
-
-    fn err_at(&self, pos: usize, msg: String) -> DecodeError {
-        DecodeError {
-            offset: self.base + pos,
-            msg,
-        }
-    }
-
-    fn varint(&mut self) -> Result<u64, DecodeError> {
-        let mut v: u64 = 0;
-        for i in 0..10 {
-            let Some(&b) = self.buf.get(self.pos + i) else {
-                return Err(self.err("truncated varint".into()));
-            };
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                self.pos += i + 1;
-                return Ok(v);
-            }
-        }
-        Err(self.err("varint longer than 10 bytes".into()))
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let left = self.buf.len() - self.pos;
-        if n > left {
-            return Err(self.err(format!("field needs {n} bytes, only {left} left")));
-        }
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
-    }
-
-    fn fixed32(&mut self) -> Result<u32, DecodeError> {
-        let s = self.take(4)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-
-    fn fixed64(&mut self) -> Result<u64, DecodeError> {
-        let s = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
-        let n = self.varint()?;
-        let n = usize::try_from(n).unwrap_or(usize::MAX);
-        self.take(n)
-    }
-}
-
-/// `pc` and `instr` of an entry without a full decode (last occurrence wins).
-pub fn pc_instr(buf: &[u8]) -> (Option<u64>, Option<u64>) {
-    let mut r = Cursor {
-        buf,
-        pos: 0,
-        base: 0,
-    };
-    let (mut pc, mut instr) = (None, None);
-    while !r.done() {
-        let Ok(key) = r.varint() else { break };
-        let wt = (key & 7) as u8;
-        match (key >> 3, wt) {
-            (1, 0) => pc = r.varint().ok(),
-            (2, 0) => instr = r.varint().ok(),
-            _ => {
-                if skip(wt, &mut r).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    (pc, instr)
+    crate::schema::Schema::from_fields(vec![field(1, "pc"), field(2, "instr")])
 }

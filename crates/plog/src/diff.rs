@@ -1,6 +1,7 @@
 //! Entry-level diff of two decoded logs. Entries are aligned by position and `instr`
 //! (a merge on instruction count: at differing counts the side with the smaller one
 //! has an extra entry); paired entries are compared field by field on their text form.
+//! Works on rendered lines only: knows nothing of files, chunks or protobuf.
 
 use std::collections::BTreeMap;
 

@@ -4,12 +4,13 @@
 //! `u32 chunk_size` @16, C struct alignment, little-endian), the zlib chunks from byte
 //! 128, and at `dir_pos` the directory: `u32 n_chunks`, then per chunk
 //! `u64 instr, u64 pos, u64 n_entries`. Header and directory are written on close only.
+//! Reads only header and directory, never chunk contents.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::PlogError;
+use crate::error::PlogError;
 
 /// Size of the header area; the first chunk starts here.
 pub const HEADER_SIZE: u64 = 128;

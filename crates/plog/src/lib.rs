@@ -1,38 +1,59 @@
 //! PANDA pandalogs (`.plog`): a streaming reader, a writer, schema-driven or generic
 //! protobuf decoding, JSON/text rendering and an entry-level diff.
 //!
-//! The `ptest` binary uses exactly this surface:
-//! - [`cli::PlogCommand`] and [`cli::run`] for `ptest plog …`;
-//! - [`looks_like_pandalog`] and [`compare_files`] for the `plog` compare mode of test outputs.
+//! The crate returns values and errors; it prints nothing, parses no command line and
+//! chooses no exit code (the `ptest` binary does all three: `src/cli/plog.rs`,
+//! `src/commands/plog.rs`).
 //!
-//! Modules by concern: [`layout`] (header, directory, content sniffing), [`recover`]
-//! (scanning for zlib streams), [`pipeline`] (parallel, ordered, bounded chunk
-//! decompression), [`reader`] (entry splitting, per-chunk map), [`schema`] (`.proto` /
-//! descriptor set / `$PANDA_BUILD` discovery), [`decode`] (schema-driven and generic
-//! protobuf decoding), [`render`] (Python-compatible JSON, compact JSON, text),
-//! [`lines`] and [`diff`] (entry-level comparison), [`writer`], [`synth`] (test data).
+//! The public surface, and who uses it:
+//! - `ptest plog dump|info|diff`: [`dump`] with [`DumpOptions`] and [`Format`],
+//!   [`info`] returning [`LogInfo`] (with [`Warning`]s), [`diff_files`] with
+//!   [`DiffOptions`] returning [`DiffSummary`]; [`ReadOptions`] for all three;
+//! - the `plog` compare mode of test outputs: [`looks_like_pandalog`], [`compare_files`]
+//!   with [`CompareOptions`] returning [`CompareOutcome`];
+//! - [`PlogError`], the one error type of every operation;
+//! - [`PlogWriter`] and [`synth`] (synthetic entries): tests, benches, examples, fuzz seeds;
+//! - [`fuzzing`]: the entry-level hook of the `decode_entry` fuzz target only (the
+//!   `read_log` target uses [`dump`]).
+//!
+//! Private modules by concern, each using only modules named before it (no cycles;
+//! `error` is used by all): `layout` (header, directory, content sniffing), `recover`
+//! (scanning for zlib streams), `pipeline` (parallel, ordered, bounded chunk
+//! decompression), `reader` (entry splitting, per-chunk map), `wire` (protobuf wire
+//! primitives), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
+//! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
+//! decoding), `render` (JSON and text renderings of an entry), `diff` (entry-level
+//! comparison), `lines` (decoded entry streams), `writer`; then the operations `dump`,
+//! `info` and `compare`.
 
 use std::path::Path;
-use std::sync::Arc;
 
-pub mod cli;
-pub mod decode;
-pub mod diff;
+mod compare;
+mod decode;
+mod diff;
+mod dump;
 mod error;
-pub mod layout;
-pub mod lines;
-pub mod pipeline;
-pub mod reader;
-pub mod recover;
-pub mod render;
-pub mod schema;
+pub mod fuzzing;
+mod info;
+mod json;
+mod layout;
+mod lines;
+mod pipeline;
+mod reader;
+mod recover;
+mod render;
+mod schema;
 pub mod synth;
-pub mod writer;
+mod wire;
+mod writer;
 
-pub use decode::Decoder;
+pub use compare::{
+    CompareOptions, CompareOutcome, DiffOptions, DiffSummary, compare_files, diff_files,
+};
+pub use dump::{DumpOptions, Format, dump};
 pub use error::PlogError;
+pub use info::{LogInfo, Warning, info};
 pub use reader::ReadOptions;
-pub use schema::Schema;
 pub use writer::PlogWriter;
 
 /// True when the file looks like a pandalog by content: a plausible header (version,
@@ -40,47 +61,4 @@ pub use writer::PlogWriter;
 /// 128, or an all-zero header (a log never closed) followed by a zlib stream.
 pub fn looks_like_pandalog(path: &Path) -> std::io::Result<bool> {
     layout::looks_like_pandalog(path)
-}
-
-/// How [`compare_files`] decodes and renders entries.
-pub struct CompareOptions<'a> {
-    /// Explicit schema (`.proto` or descriptor set); `None` = discover under `$PANDA_BUILD`, else generic.
-    pub schema: Option<&'a Path>,
-    /// Applied to each entry's one-line text rendering on both sides before comparing
-    /// (the test's filters: redact host pointers and the like).
-    pub filter: &'a dyn Fn(&str) -> String,
-    /// At most this many lines of entry-level report.
-    pub max_report_lines: usize,
-}
-
-/// Result of comparing a blessed pandalog with a new one.
-pub struct CompareOutcome {
-    pub equal: bool,
-    /// Entry-level differences, human readable, at most `max_report_lines` lines
-    /// plus a summary line; empty when equal.
-    pub report: String,
-}
-
-/// Decode both logs and compare them entry by entry after `filter`.
-pub fn compare_files(
-    blessed: &Path,
-    new: &Path,
-    opts: &CompareOptions<'_>,
-) -> Result<CompareOutcome, PlogError> {
-    let decoder = Arc::new(Decoder::new(Schema::resolve(opts.schema)?));
-    let ropts = ReadOptions::default();
-    let a = lines::entry_lines(blessed, &decoder, &ropts)?;
-    let b = lines::entry_lines(new, &decoder, &ropts)?;
-    let filt = |r: Result<diff::EntryLine, PlogError>| {
-        r.map(|mut e| {
-            e.text = (opts.filter)(&e.text);
-            e
-        })
-    };
-    let mut report = diff::DiffReport::new(opts.max_report_lines, "blessed", "new");
-    diff::diff(a.map(filt), b.map(filt), &mut report)?;
-    Ok(CompareOutcome {
-        equal: report.equal(),
-        report: report.render(),
-    })
 }

@@ -1,17 +1,19 @@
 //! Entries as ordered streams of decoded, rendered items, numbered across chunks.
-//! Decoding and rendering run on the pipeline's worker threads.
+//! Decoding and rendering run on the pipeline's worker threads. Produces items; writes
+//! nothing.
 
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::PlogError;
-use crate::decode::{DecodeError, Decoder, Msg, pc_instr};
+use crate::decode::{Decoder, Msg};
 use crate::diff::EntryLine;
+use crate::error::PlogError;
 use crate::layout::Layout;
 use crate::pipeline::ChunkStream;
 use crate::reader::{RawChunk, ReadOptions, map_chunks, open_layout};
 use crate::render;
+use crate::wire::{DecodeError, pc_instr};
 
 /// Turns a decode error into a one-line error naming chunk, entry and byte.
 pub fn entry_error(path: &Path, chunk: &RawChunk, i: usize, e: DecodeError) -> PlogError {

@@ -4,7 +4,8 @@
 //!
 //! Memory is bounded by a fixed number of chunks in flight: the reader takes a permit
 //! before reading a chunk and the consumer returns it after taking that chunk's result,
-//! so a slow chunk can never let the others pile up in the reorder buffer.
+//! so a slow chunk can never let the others pile up in the reorder buffer. Knows chunks
+//! as bytes only: entries and protobuf are the caller's work.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -16,7 +17,7 @@ use std::thread::JoinHandle;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use crate::PlogError;
+use crate::error::PlogError;
 use crate::layout::{ChunkSpan, Layout};
 
 /// Largest decompressed chunk accepted whatever the header says. PANDA's chunks are

@@ -1,12 +1,12 @@
 //! Streaming reader: the chunk layout (from the directory, or scanned with
 //! `--recover`), the split of a decompressed chunk into length-prefixed entries, and
-//! the per-chunk map over the parallel pipeline.
+//! the per-chunk map over the parallel pipeline. Does not decode entries.
 
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::PlogError;
+use crate::error::PlogError;
 use crate::layout::{ChunkSpan, Layout, read_layout};
 use crate::pipeline::{ChunkStream, chunk_limit, default_threads};
 use crate::recover::scan_layout;
@@ -18,7 +18,8 @@ pub struct ReadOptions {
     pub recover: bool,
     /// Decompression threads (0 = one per core).
     pub threads: usize,
-    /// Largest decompressed chunk accepted (0 = [`chunk_limit`] of the header's chunk size).
+    /// Largest decompressed chunk accepted in bytes (0 = the header's chunk size plus
+    /// 1/16, at least 1 MiB more, capped at 512 MiB).
     pub max_raw_chunk: usize,
 }
 
@@ -114,19 +115,4 @@ where
         opts.max_raw_chunk
     };
     ChunkStream::start(path, layout, threads, max_raw, work)
-}
-
-/// Reads every entry's message bytes into memory, in order. Convenient for tests and
-/// small logs; large logs should use [`map_chunks`].
-pub fn read_all(path: &Path, opts: &ReadOptions) -> Result<Vec<Vec<u8>>, PlogError> {
-    let layout = open_layout(path, opts)?;
-    let mut out = Vec::new();
-    for chunk in map_chunks(path, &layout, opts, |c| {
-        Ok((0..c.entries.len())
-            .map(|i| c.entry(i).to_vec())
-            .collect::<Vec<_>>())
-    }) {
-        out.extend(chunk?);
-    }
-    Ok(out)
 }

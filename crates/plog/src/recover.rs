@@ -8,7 +8,7 @@ use std::path::Path;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use crate::PlogError;
+use crate::error::PlogError;
 use crate::layout::{ChunkSpan, HEADER_SIZE, Header, Layout, is_zlib_magic};
 
 /// Outcome of trying to run one zlib stream from a given offset.

@@ -3,15 +3,16 @@
 //!
 //! Sources, in order: `--schema FILE` (a `.proto` compiled in-process by protox, or a
 //! serialized `FileDescriptorSet`), then `$PANDA_BUILD/<arch>-softmmu/plog.proto`,
-//! else none (generic decoding).
+//! else none (generic decoding). Does not decode entries (that is [`crate::decode`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind as PKind, MessageDescriptor};
 
-use crate::PlogError;
-use crate::decode::MAX_DEPTH;
+use crate::error::PlogError;
+use crate::json::quoted;
+use crate::wire::MAX_DEPTH;
 
 /// Scalar type of a field, as far as decoding and rendering care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +42,8 @@ pub struct Field {
     pub number: u32,
     /// Proto name (`asid_info`), used by the text rendering and diff paths.
     pub name: String,
-    /// JSON name (`asidInfo`), used by the JSON renderings like `MessageToJson`.
-    pub json_name: String,
-    /// `json_name` as a quoted, escaped JSON string, ready to copy into output.
+    /// JSON name (`asidInfo`, as `MessageToJson` prints it) as a quoted, escaped JSON
+    /// string, ready to copy into output.
     pub json_key: String,
     pub kind: Kind,
     pub repeated: bool,
@@ -52,7 +52,6 @@ pub struct Field {
 /// One message type: fields sorted by number, plus a number → index table.
 #[derive(Debug, Clone, Default)]
 pub struct Message {
-    pub name: String,
     pub fields: Vec<Field>,
     /// Dense lookup for small field numbers (the common case).
     dense: Vec<u16>,
@@ -77,8 +76,6 @@ pub struct Schema {
     /// Per enum: value number → name.
     pub enums: Vec<HashMap<i32, String>>,
     pub root: usize,
-    /// Where it came from, for `plog info`.
-    pub source: String,
 }
 
 impl Schema {
@@ -104,7 +101,7 @@ impl Schema {
         };
         let entry =
             find_log_entry(&pool).ok_or_else(|| err("defines no LogEntry message".into()))?;
-        Self::from_descriptor(&entry, path.display().to_string()).map_err(err)
+        Self::from_descriptor(&entry).map_err(err)
     }
 
     /// `--schema` if given, else `$PANDA_BUILD/*-softmmu/plog.proto`, else `None`.
@@ -122,14 +119,13 @@ impl Schema {
     /// [`MAX_DEPTH`] distinct message types nested in each other is refused: flattening
     /// follows it recursively (10,000 levels overflowed the stack), and the decoder would
     /// refuse data nested that deep anyway.
-    pub fn from_descriptor(root: &MessageDescriptor, source: String) -> Result<Schema, String> {
+    pub fn from_descriptor(root: &MessageDescriptor) -> Result<Schema, String> {
         let mut b = Builder::default();
         let root = b.message(root, 0)?;
         Ok(Schema {
             messages: b.messages,
             enums: b.enums,
             root,
-            source,
         })
     }
 }
@@ -225,7 +221,6 @@ impl Builder {
             }
         }
         self.messages[id] = Message {
-            name: d.full_name().to_string(),
             fields,
             dense,
             sparse,
@@ -271,7 +266,6 @@ impl Builder {
         Ok(Field {
             number: f.number(),
             name: f.name().to_string(),
-            json_name: f.json_name().to_string(),
             json_key: quoted(f.json_name()),
             kind,
             repeated: f.is_list() || f.is_map(),
@@ -281,7 +275,7 @@ impl Builder {
 
 impl Schema {
     /// A one-message schema (the generic decoder's `LogEntry` with `pc`/`instr`).
-    pub fn from_fields(name: &str, fields: Vec<Field>) -> Schema {
+    pub fn from_fields(fields: Vec<Field>) -> Schema {
         let mut dense = vec![u16::MAX; 3];
         for (i, f) in fields.iter().enumerate() {
             if let Some(slot) = dense.get_mut(f.number as usize) {
@@ -290,21 +284,12 @@ impl Schema {
         }
         Schema {
             messages: vec![Message {
-                name: name.into(),
                 fields,
                 dense,
                 sparse: HashMap::new(),
             }],
             enums: Vec::new(),
             root: 0,
-            source: "none (generic decoding)".into(),
         }
     }
-}
-
-/// A JSON string literal for `s` (computed once per field, not once per entry).
-pub fn quoted(s: &str) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    crate::render::json_str(&mut q, s.as_bytes());
-    q
 }

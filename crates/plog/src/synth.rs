@@ -1,6 +1,7 @@
 //! Synthetic pandalog entries with a realistic field mix, encoded by hand against the
 //! field numbers of PANDA's real `plog.proto` (as shipped in `pandare`). Used by the
-//! tests, the fuzz seed corpus and the benchmark; not needed to read logs.
+//! tests, the fuzz seed corpus and the benchmark, with a byte-level log builder for
+//! tests of damaged input; not needed to read logs.
 
 /// Minimal protobuf encoder (enough for `LogEntry`).
 #[derive(Default, Clone)]
@@ -233,4 +234,45 @@ pub fn entries_with_changes(seed: u64, n: usize, changes: usize) -> impl Iterato
         x.msg(45, &l);
         x.0
     })
+}
+
+/// Length-prefixed entries as they appear in a decompressed chunk.
+pub fn chunk_of(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut c = Vec::new();
+    for e in entries {
+        c.extend((e.len() as u32).to_le_bytes());
+        c.extend(e);
+    }
+    c
+}
+
+/// A pandalog built byte by byte from decompressed chunk contents (which need not be
+/// valid, see [`chunk_of`]), so tests can then damage any part. Returns the bytes and
+/// the chunks' file positions. The directory gives chunk `i` instruction `100 * i` and
+/// one entry, whatever it holds.
+pub fn raw_log(chunks: &[Vec<u8>]) -> (Vec<u8>, Vec<u64>) {
+    use std::io::Write;
+    let mut file = vec![0u8; 128];
+    let mut pos = Vec::new();
+    for c in chunks {
+        pos.push(file.len() as u64);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        // Compressing into memory cannot fail.
+        let z = z
+            .write_all(c)
+            .and_then(|()| z.finish())
+            .expect("zlib into a Vec");
+        file.extend(z);
+    }
+    let dir_pos = file.len() as u64;
+    file.extend((chunks.len() as u32).to_le_bytes());
+    for (i, p) in pos.iter().enumerate() {
+        file.extend((i as u64 * 100).to_le_bytes());
+        file.extend(p.to_le_bytes());
+        file.extend(1u64.to_le_bytes());
+    }
+    file[0..4].copy_from_slice(&2u32.to_le_bytes());
+    file[8..16].copy_from_slice(&dir_pos.to_le_bytes());
+    file[16..20].copy_from_slice(&(16u32 << 20).to_le_bytes());
+    (file, pos)
 }

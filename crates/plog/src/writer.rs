@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
-use crate::PlogError;
-use crate::decode::pc_instr;
+use crate::error::PlogError;
 use crate::layout::{DEFAULT_CHUNK_SIZE, HEADER_SIZE, Header, VERSION};
+use crate::wire::pc_instr;
 
 /// Streaming pandalog writer.
 pub struct PlogWriter {
@@ -79,11 +79,6 @@ impl PlogWriter {
         self.buf_instr.get_or_insert(instr);
         self.last_instr = Some(instr);
         Ok(())
-    }
-
-    /// Encodes and appends a prost message.
-    pub fn write_message(&mut self, msg: &impl prost::Message) -> Result<(), PlogError> {
-        self.write_entry(&msg.encode_to_vec())
     }
 
     fn flush_chunk(&mut self) -> Result<(), PlogError> {

@@ -1,6 +1,8 @@
-//! `plog dump --format json` must print exactly what PANDA's Python reader prints.
+//! `plog dump --format json` must print exactly what PANDA's Python reader prints
+//! (through the library; tests/plog_commands.rs at the top runs the binary).
 mod common;
 use common::*;
+use ptest_plog::Format;
 
 fn assert_same(ours: &str, theirs: &str) {
     if ours != theirs {
@@ -26,13 +28,7 @@ fn json_matches_python_reader_on_synthetic_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = synth_log(dir.path(), "a.plog", 7, 3000);
     let schema = schema_desc();
-    let (r, ours) = plog(&[
-        "dump",
-        log.to_str().unwrap(),
-        "--schema",
-        schema.to_str().unwrap(),
-    ]);
-    assert_eq!(r.unwrap(), 0);
+    let ours = dump_string(&log, Some(&schema), Format::Json);
     assert!(ours.contains("\"asidInfo\""), "schema names expected");
     assert_same(&ours, &python_reader(&log, "python"));
     // protobuf's fast backend prints the same.
@@ -87,12 +83,6 @@ fn json_matches_with_proto_schema_and_odd_values() {
     }
     let log = write_log(dir.path(), "b.plog", 1 << 20, entries);
     let proto = data("panda-plog.proto");
-    let (r, ours) = plog(&[
-        "dump",
-        log.to_str().unwrap(),
-        "--schema",
-        proto.to_str().unwrap(),
-    ]);
-    assert_eq!(r.unwrap(), 0);
+    let ours = dump_string(&log, Some(&proto), Format::Json);
     assert_same(&ours, &python_reader(&log, "python"));
 }

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
-use ptest_plog::cli::{Common, Format, dump};
+use ptest_plog::{DumpOptions, Format, ReadOptions, dump};
 
 fuzz_target!(|data: &[u8]| {
     let dir = std::env::temp_dir().join(format!("plog-fuzz-{}", std::process::id()));
@@ -17,14 +17,19 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = ptest_plog::looks_like_pandalog(&path);
     for recover in [false, true] {
-        let common = Common {
-            schema: None,
+        let read = ReadOptions {
             recover,
             threads: 2,
-            max_chunk: None,
+            max_raw_chunk: 0,
         };
         let mut out = std::io::sink();
-        let _ = dump(&path, Format::Json, &common, &mut out);
-        let _ = dump(&path, Format::Text, &common, &mut out);
+        for format in [Format::Json, Format::Text] {
+            let opts = DumpOptions {
+                schema: None,
+                read,
+                format,
+            };
+            let _ = dump(&path, &opts, &mut out);
+        }
     }
 });

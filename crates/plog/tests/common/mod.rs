@@ -1,12 +1,11 @@
 //! Shared helpers: PANDA's real schema (tests/data, produced by make_schema.py from
-//! the `pandare` package), logs written with our writer, and `ptest plog` via cli::run.
+//! the `pandare` package), logs written with our writer, and dumps through the library.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ptest_plog::cli::{self, PlogCommand};
-use ptest_plog::{PlogError, PlogWriter, synth};
+use ptest_plog::{DumpOptions, Format, PlogWriter, ReadOptions, synth};
 
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -40,31 +39,17 @@ pub fn synth_log(dir: &Path, name: &str, seed: u64, n: usize) -> PathBuf {
     write_log(dir, name, 4096, synth::entries(seed, n))
 }
 
-/// Runs `ptest plog ARGS…` in-process; returns (exit code or error, stdout).
-pub fn plog(args: &[&str]) -> (Result<i32, PlogError>, String) {
-    use clap::Parser;
-    #[derive(clap::Parser)]
-    struct P {
-        #[command(subcommand)]
-        cmd: PlogCommand,
-    }
-    let mut argv = vec!["plog"];
-    argv.extend_from_slice(args);
-    let p = P::try_parse_from(argv).unwrap();
+/// What `ptest plog dump --format FORMAT [--schema SCHEMA] FILE` prints, through the
+/// library.
+pub fn dump_string(file: &Path, schema: Option<&Path>, format: Format) -> String {
+    let opts = DumpOptions {
+        schema,
+        read: ReadOptions::default(),
+        format,
+    };
     let mut out = Vec::new();
-    let r = cli::run(p.cmd, &mut out);
-    (r, String::from_utf8(out).unwrap())
-}
-
-/// The error line `ptest plog ARGS…` fails with.
-pub fn plog_err(args: &[&str]) -> String {
-    match plog(args) {
-        (Err(e), _) => e.to_string(),
-        (Ok(c), out) => panic!(
-            "expected an error, got exit {c}: {}",
-            &out[..out.len().min(300)]
-        ),
-    }
+    ptest_plog::dump(file, &opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 /// What PANDA's Python reader prints for `file`. Panics (fails the test) when python3
@@ -82,41 +67,6 @@ pub fn python_reader(file: &Path, backend: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// Builds a pandalog byte by byte from decompressed chunk contents, so tests can then
-/// damage any part. Returns the bytes and the chunk file positions.
-pub fn raw_log(chunks: &[Vec<u8>]) -> (Vec<u8>, Vec<u64>) {
-    use std::io::Write;
-    let mut file = vec![0u8; 128];
-    let mut pos = Vec::new();
-    for c in chunks {
-        pos.push(file.len() as u64);
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        z.write_all(c).unwrap();
-        file.extend(z.finish().unwrap());
-    }
-    let dir_pos = file.len() as u64;
-    file.extend((chunks.len() as u32).to_le_bytes());
-    for (i, p) in pos.iter().enumerate() {
-        file.extend((i as u64 * 100).to_le_bytes());
-        file.extend(p.to_le_bytes());
-        file.extend(1u64.to_le_bytes());
-    }
-    file[0..4].copy_from_slice(&2u32.to_le_bytes());
-    file[8..16].copy_from_slice(&dir_pos.to_le_bytes());
-    file[16..20].copy_from_slice(&(16u32 << 20).to_le_bytes());
-    (file, pos)
-}
-
-/// Length-prefixed entries as they appear in a decompressed chunk.
-pub fn chunk_of(entries: &[Vec<u8>]) -> Vec<u8> {
-    let mut c = Vec::new();
-    for e in entries {
-        c.extend((e.len() as u32).to_le_bytes());
-        c.extend(e);
-    }
-    c
 }
 
 /// A `LogEntry` with `pc`, `instr` and an `asid_info` (field 40) with `pid`.

@@ -1,18 +1,16 @@
-//! `plog dump/info/diff` behaviour, the compare mode and `--recover`.
-mod common;
-use common::*;
-use ptest_plog::{CompareOptions, PlogWriter, compare_files, looks_like_pandalog, synth};
-
-fn s(p: &std::path::Path) -> &str {
-    p.to_str().unwrap()
-}
+//! `ptest plog dump|info|diff` through the real binary: output, `--recover`, schema
+//! discovery, and every exit code the command can return (0 success or identical,
+//! 1 the logs differ, 2 bad input or usage).
+mod plog_common;
+use plog_common::*;
+use ptest_plog::{PlogWriter, synth};
 
 #[test]
 fn info_reports_layout_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let log = synth_log(dir.path(), "a.plog", 3, 2000);
     let (r, out) = plog(&["info", s(&log)]);
-    assert_eq!(r.unwrap(), 0);
+    assert_eq!(r, 0);
     let n_chunks = out
         .lines()
         .find_map(|l| l.strip_prefix("chunks:"))
@@ -77,7 +75,7 @@ fn generic_decoding_without_schema() {
         [synth::bogus(), entry_pid(10, 42)],
     );
     let (r, jsonl) = plog(&["dump", "--format", "jsonl", s(&log)]);
-    assert_eq!(r.unwrap(), 0);
+    assert_eq!(r, 0);
     assert_eq!(
         jsonl.lines().nth(1).unwrap(),
         r#"{"pc":"3240899974","instr":"10","40":{"1":42,"2":5,"3":1,"4":4096,"5":"bash","7":1,"8":2}}"#
@@ -138,7 +136,7 @@ fn diff_reports_fields_and_one_sided_entries() {
     let (a, b) = pair(dir.path());
     let d = schema_desc();
     let (r, out) = plog(&["diff", "--schema", s(&d), s(&a), s(&b)]);
-    assert_eq!(r.unwrap(), 1, "{out}");
+    assert_eq!(r, 1, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[2],
@@ -157,7 +155,7 @@ fn diff_reports_fields_and_one_sided_entries() {
         "1 entries differ, 1 only in A, 1 only in B (4 vs 4 entries)"
     );
     let (r, out) = plog(&["diff", s(&a), s(&a)]);
-    assert_eq!((r.unwrap(), out.as_str()), (0, "identical: 4 entries\n"));
+    assert_eq!((r, out.as_str()), (0, "identical: 4 entries\n"));
 }
 
 #[test]
@@ -167,11 +165,11 @@ fn diff_of_large_synthetic_logs_finds_the_changes() {
     let mut entries: Vec<Vec<u8>> = synth::entries(5, 5000).collect();
     entries[1234].extend_from_slice(&[0xe8, 0x02, 0x05]); // field 45 (label_liveness) as varint: wire-type mismatch
     entries.remove(4000);
-    let extra = entry_pid(pc_instr_of(&entries[2000]), 7);
+    let extra = entry_pid(instr_of(&entries[2000]), 7);
     entries.insert(2001, extra);
     let b = write_log(dir.path(), "b.plog", 1 << 20, entries);
     let (r, out) = plog(&["diff", s(&a), s(&b)]);
-    assert_eq!(r.unwrap(), 1);
+    assert_eq!(r, 1);
     assert!(out.contains("entry 1234 ("), "{out}");
     assert!(out.contains("#45 (absent) → 5"), "{out}");
     assert!(out.contains("entry 4000 of A"), "{out}");
@@ -180,73 +178,6 @@ fn diff_of_large_synthetic_logs_finds_the_changes() {
         out.ends_with("1 entries differ, 1 only in A, 1 only in B (5000 vs 5000 entries)\n"),
         "{out}"
     );
-}
-
-#[test]
-fn compare_files_applies_filters_and_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = pair(dir.path());
-    let none = |l: &str| l.to_string();
-    let d = schema_desc();
-    let o = compare_files(
-        &a,
-        &b,
-        &CompareOptions {
-            schema: Some(&d),
-            filter: &none,
-            max_report_lines: 1,
-        },
-    )
-    .unwrap();
-    assert!(!o.equal);
-    assert_eq!(
-        o.report,
-        "entry 1 (instr 10, pc 0xc12c3586): asid_info.pid 42 → 43\n1 entries differ, 1 only in blessed, 1 only in new (4 vs 4 entries) (2 not shown)\n"
-    );
-    // Filtering the pid away leaves only the one-sided entries.
-    let redact = |l: &str| {
-        l.replace("asid_info.pid=42", "asid_info.pid=X")
-            .replace("asid_info.pid=43", "asid_info.pid=X")
-    };
-    let o = compare_files(
-        &a,
-        &b,
-        &CompareOptions {
-            schema: Some(&d),
-            filter: &redact,
-            max_report_lines: 10,
-        },
-    )
-    .unwrap();
-    assert!(o.report.starts_with("entry 2 of blessed"), "{}", o.report);
-    let o = compare_files(
-        &a,
-        &a,
-        &CompareOptions {
-            schema: None,
-            filter: &none,
-            max_report_lines: 10,
-        },
-    )
-    .unwrap();
-    assert!(o.equal && o.report.is_empty());
-}
-
-#[test]
-fn looks_like_pandalog_by_content() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = synth_log(dir.path(), "renamed.txt", 1, 10);
-    assert!(looks_like_pandalog(&log).unwrap());
-    let text = dir.path().join("x.plog");
-    std::fs::write(&text, "hello world\n".repeat(20)).unwrap();
-    assert!(!looks_like_pandalog(&text).unwrap());
-    let crashed = dir.path().join("c.plog");
-    let mut w = PlogWriter::with_chunk_size(&crashed, 64).unwrap();
-    for e in synth::entries(1, 50) {
-        w.write_entry(&e).unwrap();
-    }
-    w.abandon().unwrap();
-    assert!(looks_like_pandalog(&crashed).unwrap());
 }
 
 #[test]
@@ -272,7 +203,7 @@ fn recover_reads_a_crashed_log() {
     );
     let complete = write_log(dir.path(), "ok.plog", 1 << 20, all[..300].to_vec());
     let (r, got) = plog(&["dump", "--recover", "--format", "jsonl", s(&crashed)]);
-    assert_eq!(r.unwrap(), 0);
+    assert_eq!(r, 0);
     let (_, want) = plog(&["dump", "--format", "jsonl", s(&complete)]);
     assert_eq!(got.lines().count(), 300);
     assert_eq!(got, want);
@@ -293,7 +224,7 @@ fn recover_keeps_whole_entries_of_a_cut_stream() {
     bytes[..128].fill(0);
     std::fs::write(&log, &bytes).unwrap();
     let (r, got) = plog(&["dump", "--recover", "--format", "jsonl", s(&log)]);
-    assert_eq!(r.unwrap(), 0);
+    assert_eq!(r, 0);
     let n = got.lines().count();
     assert!(n > 100 && n < 3000, "{n}");
     let (_, want) = plog(&[
@@ -321,6 +252,7 @@ fn proto_schema_discovered_under_panda_build() {
     let (_, a) = plog(&["dump", "--schema", s(&data("panda-plog.proto")), s(&log)]);
     let (_, b) = plog(&["dump", "--schema", s(&schema_desc()), s(&log)]);
     assert_eq!(a, b);
+    // Without --schema, $PANDA_BUILD/<arch>-softmmu/plog.proto is found and used.
     let build = dir.path().join("build");
     std::fs::create_dir_all(build.join("x86_64-softmmu")).unwrap();
     std::fs::copy(
@@ -328,12 +260,13 @@ fn proto_schema_discovered_under_panda_build() {
         build.join("x86_64-softmmu/plog.proto"),
     )
     .unwrap();
-    let found = ptest_plog::schema::discover_in(&build).unwrap();
-    assert!(found.ends_with("x86_64-softmmu/plog.proto"));
-}
-
-fn pc_instr_of(e: &[u8]) -> u64 {
-    ptest_plog::decode::pc_instr(e).1.unwrap()
+    let mut c = plog_cmd(&["dump", s(&log)]);
+    c.env("PANDA_BUILD", &build);
+    let (code, found) = run(c);
+    assert_eq!(code, 0);
+    assert_eq!(found, a);
+    let (_, generic) = plog(&["dump", s(&log)]);
+    assert_ne!(generic, a, "without $PANDA_BUILD the decoding is generic");
 }
 
 #[test]
@@ -359,4 +292,93 @@ fn parallel_output_is_in_order_whatever_the_thread_count() {
         instrs.windows(2).all(|w| w[0] <= w[1]),
         "entries out of order"
     );
+}
+
+#[test]
+fn every_exit_code_of_ptest_plog() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = pair(dir.path());
+    // 0: a command that succeeded, or logs that are identical.
+    for args in [
+        vec!["dump", s(&a)],
+        vec!["info", s(&a)],
+        vec!["diff", s(&a), s(&a)],
+    ] {
+        let (code, out) = plog(&args);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        assert!(!out.is_empty(), "{args:?}");
+    }
+    // 1: the logs differ (exit_code::DIFFERENT).
+    let (code, out) = plog(&["diff", s(&a), s(&b)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(&format!("--- A: {}\n+++ B: {}\n", s(&a), s(&b))),
+        "{out}"
+    );
+    // 2: bad input, named with the file and the byte offset (plog_err checks the code).
+    let text = put(dir.path(), "n.plog", &b"not a pandalog at all\n".repeat(10));
+    for cmd in ["dump", "info"] {
+        let e = plog_err(&[cmd, s(&text)]);
+        assert!(
+            e.starts_with(s(&text))
+                && e.contains("not a pandalog: version")
+                && e.contains("at byte 0"),
+            "{e}"
+        );
+    }
+    let e = plog_err(&["diff", s(&a), s(&text)]);
+    assert!(
+        e.starts_with(&format!("{}: not a pandalog", s(&text))),
+        "{e}"
+    );
+    // 2: usage (clap).
+    let o = plog_cmd(&["dump", "--format", "xml", s(&a)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--format"));
+}
+
+#[test]
+fn info_prints_directory_mismatches_as_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    // The raw builder's directory says one entry per chunk; chunk 0 holds two.
+    let c0 = synth::chunk_of(&[synth::bogus(), entry_pid(10, 1)]);
+    let c1 = synth::chunk_of(&[entry_pid(30, 3)]);
+    let p = put(dir.path(), "w.plog", &synth::raw_log(&[c0, c1]).0);
+    let (code, out) = plog(&["info", s(&p)]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("\nwarning: chunk 0: the directory says 1 entries, the chunk holds 2\n"),
+        "{out}"
+    );
+    assert_eq!(out.matches("warning").count(), 1, "{out}");
+    assert!(
+        out.contains("entries:      3\ninstructions: 10..30\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_closed_output_pipe_ends_dump_quietly_with_0() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    // Far more output than a pipe buffers, so ptest is still writing when it closes.
+    let log = synth_log(dir.path(), "a.plog", 3, 20_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptest"))
+        .args(["plog", "dump", s(&log)])
+        .env_remove("PANDA_BUILD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 2];
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"[\n");
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
 }

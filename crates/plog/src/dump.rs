@@ -1,0 +1,86 @@
+//! Dumping a pandalog: every entry, decoded and rendered, written in order to a caller's
+//! writer. Owns the output formats; does not open the output, buffer it or decide what a
+//! closed pipe means (the caller does).
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::decode::Decoder;
+use crate::error::PlogError;
+use crate::lines::for_each_decoded;
+use crate::reader::{ReadOptions, map_chunks, open_layout};
+use crate::render::{self, JsonStyle};
+use crate::schema::Schema;
+
+/// How [`dump`] renders entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A JSON list, exactly as `python -m pandare.plog_reader FILE` prints it.
+    Json,
+    /// One compact JSON object per line.
+    Jsonl,
+    /// One `instr=… pc=0x… field=…` line per entry.
+    Text,
+}
+
+/// What [`dump`] reads and how it writes.
+#[derive(Debug, Clone, Copy)]
+pub struct DumpOptions<'a> {
+    /// Explicit schema (`.proto` or descriptor set); `None` = discover under
+    /// `$PANDA_BUILD`, else generic decoding.
+    pub schema: Option<&'a Path>,
+    pub read: ReadOptions,
+    pub format: Format,
+}
+
+/// Writes every entry of `file` to `out`; returns the number of entries written.
+/// Entries are rendered on the worker threads; this thread only writes. A failed write
+/// is [`PlogError::Output`] (a closed pipe included: the caller decides it is no error).
+pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<u64, PlogError> {
+    let d = Arc::new(Decoder::new(Schema::resolve(opts.schema)?));
+    let format = opts.format;
+    let layout = open_layout(file, &opts.read)?;
+    let p = file.to_path_buf();
+    let stream = map_chunks(file, &layout, &opts.read, move |chunk| {
+        let mut s = String::with_capacity(chunk.data.len() * 3);
+        let mut n = 0usize;
+        for_each_decoded(&p, &d, chunk, |_, m| {
+            match format {
+                Format::Json => {
+                    if n > 0 {
+                        s.push_str(",\n");
+                    }
+                    render::json(&mut s, d.schema(), m, JsonStyle::Pretty);
+                }
+                Format::Jsonl => {
+                    render::json(&mut s, d.schema(), m, JsonStyle::Compact);
+                    s.push('\n');
+                }
+                Format::Text => {
+                    render::text(&mut s, d.schema(), m);
+                    s.push('\n');
+                }
+            }
+            n += 1;
+        })?;
+        Ok((n, s))
+    });
+    let wr = PlogError::Output;
+    if format == Format::Json {
+        out.write_all(b"[\n").map_err(wr)?;
+    }
+    let mut total = 0usize;
+    for chunk in stream {
+        let (n, s) = chunk?;
+        if format == Format::Json && total > 0 && n > 0 {
+            out.write_all(b",\n").map_err(wr)?;
+        }
+        out.write_all(s.as_bytes()).map_err(wr)?;
+        total += n;
+    }
+    if format == Format::Json {
+        out.write_all(b"\n]\n").map_err(wr)?;
+    }
+    Ok(total as u64)
+}

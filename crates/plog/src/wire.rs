@@ -1,0 +1,116 @@
+//! Protobuf's wire format: bounds-checked reading of varints, fixed-width values and
+//! length-delimited bytes, skipping fields, and the `pc`/`instr` peek that needs no
+//! schema. Knows nothing of schemas or decoded values (that is [`crate::decode`]).
+
+/// Protobuf's default recursion limit; deeper input is rejected, not followed (the
+/// decoder's nesting limit, and the schema's, which must not be deeper than it).
+pub(crate) const MAX_DEPTH: usize = 100;
+
+/// A decoding error with the byte offset inside the entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    pub(crate) offset: usize,
+    pub(crate) msg: String,
+}
+
+/// Skips the value of a field of wire type `wt`.
+pub(crate) fn skip(wt: u8, r: &mut Cursor<'_>) -> Result<(), DecodeError> {
+    match wt {
+        0 => r.varint().map(drop),
+        1 => r.fixed64().map(drop),
+        5 => r.fixed32().map(drop),
+        2 => r.bytes().map(drop),
+        _ => Err(r.err(format!("unsupported wire type {wt}"))),
+    }
+}
+
+/// Reads wire primitives with bounds checks; `base` makes offsets entry-relative.
+pub(crate) struct Cursor<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) base: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn done(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    pub(crate) fn err(&self, msg: String) -> DecodeError {
+        self.err_at(self.pos, msg)
+    }
+
+    pub(crate) fn err_at(&self, pos: usize, msg: String) -> DecodeError {
+        DecodeError {
+            offset: self.base + pos,
+            msg,
+        }
+    }
+
+    pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut v: u64 = 0;
+        for i in 0..10 {
+            let Some(&b) = self.buf.get(self.pos + i) else {
+                return Err(self.err("truncated varint".into()));
+            };
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                self.pos += i + 1;
+                return Ok(v);
+            }
+        }
+        Err(self.err("varint longer than 10 bytes".into()))
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let left = self.buf.len() - self.pos;
+        if n > left {
+            return Err(self.err(format!("field needs {n} bytes, only {left} left")));
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    pub(crate) fn fixed32(&mut self) -> Result<u32, DecodeError> {
+        let s = self.take(4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+
+    pub(crate) fn fixed64(&mut self) -> Result<u64, DecodeError> {
+        let s = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = self.varint()?;
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        self.take(n)
+    }
+}
+
+/// `pc` and `instr` of an entry without a full decode (last occurrence wins).
+pub(crate) fn pc_instr(buf: &[u8]) -> (Option<u64>, Option<u64>) {
+    let mut r = Cursor {
+        buf,
+        pos: 0,
+        base: 0,
+    };
+    let (mut pc, mut instr) = (None, None);
+    while !r.done() {
+        let Ok(key) = r.varint() else { break };
+        let wt = (key & 7) as u8;
+        match (key >> 3, wt) {
+            (1, 0) => pc = r.varint().ok(),
+            (2, 0) => instr = r.varint().ok(),
+            _ => {
+                if skip(wt, &mut r).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    (pc, instr)
+}
