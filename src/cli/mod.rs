@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod engine;
+pub use engine::{EngineCommand, ImagesCommand};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ptest",
@@ -124,7 +127,7 @@ pub enum Command {
         command: ptest_plog::cli::PlogCommand,
     },
     #[command(flatten)]
-    Engine(ptest_engine::cli::EngineCommand),
+    Engine(EngineCommand),
 }
 
 #[derive(Debug, Clone, Args)]
