@@ -19,9 +19,10 @@
 //! console dialogue against a real QEMU, downloads against a loopback server, the
 //! `panda-busybox` build); nothing else should need them.
 //!
-//! Module layering (no cycles): `error`, `observe`, `engines`, `quote`, `hash`,
-//! `process` … → `spec` → `context` → `catalog`, `metadata`, `recording` → the drivers
-//! `qemu`, `panda` (and the image builders) → `images` → `driver` (dispatch).
+//! Module layering, each using only those listed before it (no cycles): leaves
+//! (`error`, `observe`, `engines`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
+//! `context` → `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
+//! `qemu`, `panda_build`, `dialogue`, `panda_image` → `images` → `panda` → `dispatch`.
 
 mod busybox;
 mod cache;
@@ -29,6 +30,7 @@ pub mod catalog;
 mod context;
 mod debian;
 mod dialogue;
+mod dispatch;
 mod download;
 mod driver;
 mod engines;
@@ -54,7 +56,8 @@ mod request;
 mod spec;
 
 pub use context::{Context, EngineSettings};
-pub use driver::{Emulator, Recording, record, recordings, replay};
+pub use dispatch::{record, recordings, replay};
+pub use driver::{Emulator, Recording};
 pub use engines::{ENGINES, Engine};
 pub use error::EngineError;
 pub use observe::{Bar, Counting, Observed, Observer, Silent};

@@ -1,6 +1,6 @@
 //! `panda-busybox`: a PANDA guest that ptest assembles from Debian packages, for machines
 //! that cannot download PANDA's qcows. Debian's cloud kernel boots the busybox shell
-//! initramfs (the QEMU image's parts, [`crate::qemu::shell_initramfs_with_prompt`]) with
+//! initramfs (the QEMU image's parts, [`crate::busybox::shell_initramfs_with_prompt`]) with
 //! the CD-ROM modules; PANDA boots it once and `savevm root` at the prompt into a blank
 //! qcow2 made by that PANDA's `qemu-img`. `kernelinfo.conf`, the `osi_linux` profile,
 //! comes from the kernel's `-dbg` package through PANDA's gdb script.
