@@ -133,3 +133,51 @@ pub fn context(
     }
     Ok(ctx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn run_failures_are_engine_failed_and_the_rest_usage() {
+        let failed = [
+            EngineError::Replay {
+                name: "r".into(),
+                message: "m".into(),
+            },
+            EngineError::Stalled {
+                name: "r".into(),
+                position: "at instruction 1 of 2".into(),
+                quiet: Duration::from_secs(1),
+                emulator: "QEMU",
+                logs: "l".into(),
+            },
+            EngineError::TimedOut {
+                what: "recording".into(),
+                setting: "record-timeout",
+                limit: Duration::from_secs(1),
+                emulator: "QEMU",
+                logs: "l".into(),
+            },
+        ];
+        for e in &failed {
+            assert_eq!(exit_code(e), exit_code::ENGINE_FAILED, "{e}");
+        }
+        let usage = [
+            EngineError::Usage("u".into()),
+            EngineError::ImageNotFound {
+                name: "x".into(),
+                known: vec![],
+            },
+            EngineError::EmulatorNotFound {
+                program: "p".into(),
+                message: "m".into(),
+            },
+            EngineError::Mismatch("m".into()),
+        ];
+        for e in &usage {
+            assert_eq!(exit_code(e), exit_code::USAGE, "{e}");
+        }
+    }
+}
