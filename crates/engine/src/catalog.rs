@@ -27,7 +27,7 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// The architectures with a built-in image.
-pub fn arch_names() -> Vec<&'static str> {
+pub(crate) fn arch_names() -> Vec<&'static str> {
     ALIASES.iter().map(|(a, _)| *a).collect()
 }
 
@@ -44,7 +44,7 @@ fn panda_images() -> &'static BTreeMap<String, ImageSpec> {
     })
 }
 
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     let mut n: Vec<&str> = vec![QEMU_BUSYBOX, panda_busybox::NAME];
     n.extend(panda_images().keys().map(String::as_str));
     n.extend(ALIASES.iter().map(|(a, _)| *a));
@@ -77,7 +77,7 @@ pub fn builtin(name: &str) -> Option<ImageSpec> {
 
 /// The suite's `[images.NAME]` if declared, else the built-in catalog's. An unknown
 /// engine must not silently mean PANDA, so the engine is checked here too.
-pub fn resolve(ctx: &Context, name: &str) -> Result<ImageSpec, EngineError> {
+pub(crate) fn resolve(ctx: &Context, name: &str) -> Result<ImageSpec, EngineError> {
     if let Some(spec) = ctx.images.get(name) {
         spec.engine(name)?;
         return Ok(spec.clone());
@@ -127,7 +127,7 @@ pub fn list(ctx: &Context) -> Vec<ImageEntry> {
 
 /// `panda-busybox`'s catalog entry and the constants its builder (`panda_image`) and
 /// its guest share.
-pub mod panda_busybox {
+pub(crate) mod panda_busybox {
     use crate::spec::{ImageSpec, PANDA_BUILDER};
 
     pub const NAME: &str = "panda-busybox";

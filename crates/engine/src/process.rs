@@ -205,7 +205,7 @@ pub fn tail(path: &std::path::Path, n: usize) -> Vec<String> {
 }
 
 /// The last `n` non-blank lines of a log, indented for an error message.
-pub fn tail_indented(path: &std::path::Path, n: usize) -> String {
+pub(crate) fn tail_indented(path: &std::path::Path, n: usize) -> String {
     let lines = tail(path, n + 8);
     let kept: Vec<&str> = lines
         .iter()
