@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use common::{Run, TestSuite, read};
 
-/// What ptest types after `end_record` (ptest_engine::panda::EXIT_QUERY).
+/// What ptest types after `end_record` (ptest_engine::EXIT_QUERY).
 const EXIT_QUERY: &str = "echo ptest-guest-exit=$?";
 /// The stand-in's `-version` answer, first line.
 const STANDIN_VERSION: &str = "QEMU emulator version 2.9.1 (stand-in PANDA)";

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use common::PTEST;
 
-/// ptest's exit-status question (ptest_engine::panda::EXIT_QUERY), stripped by name.
+/// ptest's exit-status question (ptest_engine::EXIT_QUERY), stripped by name.
 const EXIT_QUERY: &str = "echo ptest-guest-exit=$?";
 const TESTS: &[&str] = &["asidstory1", "scissors", "stringsearch1", "rr-file"];
 

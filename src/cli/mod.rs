@@ -6,6 +6,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod plog;
+mod engine;
+pub use engine::{EngineCommand, ImagesCommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -126,7 +128,7 @@ pub enum Command {
         command: plog::PlogCommand,
     },
     #[command(flatten)]
-    Engine(ptest_engine::cli::EngineCommand),
+    Engine(EngineCommand),
 }
 
 #[derive(Debug, Clone, Args)]

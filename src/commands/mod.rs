@@ -54,9 +54,8 @@ pub enum CommandError {
 impl CommandError {
     /// Its code in the one table ([`exit_code`]).
     pub fn exit_code(&self) -> i32 {
-        use ptest_engine::EngineError as E;
         match self {
-            CommandError::Engine(E::Replay(_)) => exit_code::ENGINE_FAILED,
+            CommandError::Engine(e) => engine::exit_code(e),
             _ => exit_code::USAGE,
         }
     }

@@ -2,7 +2,7 @@
 //! keys are errors naming the file, line and key, so a typo never silently does nothing.
 
 // Engines a `[images.NAME]` table may name: the drivers in `ptest_engine`.
-use ptest_engine::images::ENGINES;
+use ptest_engine::ENGINES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,7 +38,7 @@ pub struct Config {
     /// Suite only: default for `-j`.
     pub jobs: Option<Spanned<usize>>,
     /// Suite only: images tests may name, on top of the built-in catalog.
-    pub images: Option<Spanned<BTreeMap<String, ptest_engine::images::ImageSpec>>>,
+    pub images: Option<Spanned<BTreeMap<String, ptest_engine::ImageSpec>>>,
     /// Test only: CPUs the test occupies; `-j` counts them.
     pub threads: Option<Spanned<usize>>,
     /// Test only: run with no other test alongside.
@@ -54,7 +54,7 @@ pub enum Scope {
 
 impl Config {
     /// Images declared in the suite config.
-    pub fn images(&self) -> BTreeMap<String, ptest_engine::images::ImageSpec> {
+    pub fn images(&self) -> BTreeMap<String, ptest_engine::ImageSpec> {
         self.images
             .as_ref()
             .map(|i| i.get_ref().clone())

@@ -467,3 +467,5 @@ pub fn no_panic(run: &Run) {
 pub fn ok_test(s: TestSuite, name: &str) -> TestSuite {
     s.sh(name, "echo ok > \"$PTEST_OUTFILE\"")
 }
+
+pub mod engine;

@@ -1,11 +1,14 @@
 //! Built-in images, so that suites can name them without configuring anything: PANDA's
 //! generic images (`catalog.toml`, with PANDA's generic aliases `i386`, `x86_64`, …) and
-//! `qemu-busybox`, which ptest assembles itself for upstream QEMU.
+//! `qemu-busybox` and `panda-busybox`, which ptest assembles itself. Also [`resolve`]:
+//! a name to its spec, the suite's declarations first. Data only: it must not fetch or
+//! build images (that is `images`) nor print them (the binary lists [`list`]).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::images::ImageSpec;
+use crate::spec::{self, ImageSpec};
+use crate::{Context, EngineError};
 
 pub const QEMU_BUSYBOX: &str = "qemu-busybox";
 
@@ -24,7 +27,7 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// The architectures with a built-in image.
-pub fn arch_names() -> Vec<&'static str> {
+pub(crate) fn arch_names() -> Vec<&'static str> {
     ALIASES.iter().map(|(a, _)| *a).collect()
 }
 
@@ -41,22 +44,22 @@ fn panda_images() -> &'static BTreeMap<String, ImageSpec> {
     })
 }
 
-pub fn names() -> Vec<&'static str> {
-    let mut n: Vec<&str> = vec![QEMU_BUSYBOX, crate::panda_image::NAME];
+pub(crate) fn names() -> Vec<&'static str> {
+    let mut n: Vec<&str> = vec![QEMU_BUSYBOX, panda_busybox::NAME];
     n.extend(panda_images().keys().map(String::as_str));
     n.extend(ALIASES.iter().map(|(a, _)| *a));
     n
 }
 
 pub fn builtin(name: &str) -> Option<ImageSpec> {
-    if name == crate::panda_image::NAME {
-        return Some(crate::panda_image::spec());
+    if name == panda_busybox::NAME {
+        return Some(panda_busybox::spec());
     }
     if name == QEMU_BUSYBOX {
         return Some(ImageSpec {
             engine: Some("qemu".into()),
             arch: Some("x86_64".into()),
-            builder: Some("debian-busybox".into()),
+            builder: Some(spec::QEMU_BUILDER.into()),
             memory: Some("256M".into()),
             description: Some(
                 "Debian's cloud kernel + busybox-static initramfs, built from apt packages (upstream QEMU)".into(),
@@ -72,9 +75,38 @@ pub fn builtin(name: &str) -> Option<ImageSpec> {
     panda_images().get(real).cloned()
 }
 
-/// `ptest images`: one line per image, and whether it is present in `qcows/`.
-pub fn print(ctx: &crate::Context) {
-    let mut all: Vec<(String, ImageSpec, &str)> = names()
+/// The suite's `[images.NAME]` if declared, else the built-in catalog's. An unknown
+/// engine must not silently mean PANDA, so the engine is checked here too.
+pub(crate) fn resolve(ctx: &Context, name: &str) -> Result<ImageSpec, EngineError> {
+    if let Some(spec) = ctx.images.get(name) {
+        spec.engine(name)?;
+        return Ok(spec.clone());
+    }
+    builtin(name).ok_or_else(|| {
+        let mut known: Vec<String> = ctx.images.keys().cloned().collect();
+        known.extend(names().into_iter().map(str::to_string));
+        EngineError::ImageNotFound {
+            name: name.to_string(),
+            known,
+        }
+    })
+}
+
+/// One image for `ptest images`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageEntry {
+    pub name: String,
+    pub spec: ImageSpec,
+    /// `built-in` or `suite`.
+    pub origin: &'static str,
+    /// Whether it is in `qcows/`.
+    pub present: bool,
+}
+
+/// Every image ptest knows: built-in ones, then the suite's (which replace built-ins of
+/// the same name).
+pub fn list(ctx: &Context) -> Vec<ImageEntry> {
+    let mut all: Vec<(String, ImageSpec, &'static str)> = names()
         .into_iter()
         .filter_map(|n| builtin(n).map(|s| (n.to_string(), s, "built-in")))
         .collect();
@@ -82,20 +114,62 @@ pub fn print(ctx: &crate::Context) {
         all.retain(|(m, _, _)| m != n);
         all.push((n.clone(), s.clone(), "suite"));
     }
-    for (name, spec, origin) in all {
-        let present = spec.local_path(ctx, &name).exists();
-        let what = spec
-            .description
-            .clone()
-            .or(spec.os.clone())
-            .unwrap_or_default();
-        println!(
-            "{name:<20} {:<6} {:<8} {:<9} {:<8} {what}",
-            spec.engine.as_deref().unwrap_or("panda"),
-            spec.arch.as_deref().unwrap_or("?"),
+    let qcows = ctx.qcow_dir();
+    all.into_iter()
+        .map(|(name, spec, origin)| ImageEntry {
+            present: spec.local_path(&qcows, &name).exists(),
+            name,
+            spec,
             origin,
-            if present { "present" } else { "absent" },
-        );
+        })
+        .collect()
+}
+
+/// `panda-busybox`'s catalog entry and the constants its builder (`panda_image`) and
+/// its guest share.
+pub(crate) mod panda_busybox {
+    use crate::spec::{ImageSpec, PANDA_BUILDER};
+
+    pub const NAME: &str = "panda-busybox";
+    /// PANDA's `-os`; `osi_linux`'s default profile group for it is [`KCONF_GROUP`].
+    pub const OS: &str = "linux-64-panda-busybox";
+    pub const KCONF_GROUP: &str = "panda-busybox:64";
+    /// The guest shell's prompt, set by `/init` (never typed, so no echo can match it).
+    pub const PS1: &str = "root@ptest-panda:~# ";
+    /// [`PS1`] as a regex (it has no metacharacters).
+    pub const PROMPT: &str = "root@ptest-panda:~# ";
+    pub const SNAPSHOT: &str = "root";
+    pub const MEMORY_MIB: u32 = 256;
+    pub const APPEND: &str = "console=ttyS0 panic=-1 nokaslr";
+
+    /// The built-in catalog entry.
+    pub fn spec() -> ImageSpec {
+        let q = format!("{{qcows}}/{NAME}");
+        let extra = [
+            "-kernel",
+            &format!("{q}/vmlinuz"),
+            "-initrd",
+            &format!("{q}/initrd.gz"),
+            "-append",
+            APPEND,
+            "-display",
+            "none",
+        ];
+        ImageSpec {
+            engine: Some("panda".into()),
+            arch: Some("x86_64".into()),
+            builder: Some(PANDA_BUILDER.into()),
+            memory: Some(format!("{MEMORY_MIB}M")),
+            prompt: Some(PROMPT.into()),
+            cdrom: Some("ide1-cd0".into()),
+            snapshot: Some(SNAPSHOT.into()),
+            os: Some(OS.into()),
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            description: Some(
+                "Debian's cloud kernel + busybox initramfs with a `root` snapshot, built for PANDA from apt packages".into(),
+            ),
+            ..Default::default()
+        }
     }
 }
 
@@ -161,5 +235,31 @@ mod tests {
                 assert!(crate::download::Expected::parse(h).is_some(), "{n}: {h}");
             }
         }
+    }
+
+    #[test]
+    fn an_unknown_engine_is_refused_not_taken_for_panda() {
+        let mut ctx = Context::default();
+        ctx.images.insert(
+            "x".into(),
+            ImageSpec {
+                engine: Some("qmeu".into()),
+                ..Default::default()
+            },
+        );
+        let err = resolve(&ctx, "x").unwrap_err().to_string();
+        assert!(
+            err.contains("engine = \"qmeu\"") && err.contains("panda, qemu"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_image_lists_known_ones() {
+        let err = resolve(&Context::default(), "nope")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown image \"nope\""), "{err}");
+        assert!(err.contains("qemu-busybox"), "{err}");
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::hash::sha256_file;
+use crate::observe::Observer;
 
 /// What `image.json` records about a built image.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -107,8 +108,12 @@ pub struct Packages {
 impl Packages {
     /// Asks apt (locally, nothing is downloaded) which kernel `kernel_meta` stands for and
     /// the candidate versions.
-    pub fn resolve(kernel_meta: &str, busybox_pkg: &str) -> Result<Packages, EngineError> {
-        let kernel = kernel_dependency(kernel_meta)?;
+    pub fn resolve(
+        kernel_meta: &str,
+        busybox_pkg: &str,
+        observer: &dyn Observer,
+    ) -> Result<Packages, EngineError> {
+        let kernel = kernel_dependency(kernel_meta, observer)?;
         // One apt-cache run for both: each takes seconds on a busy machine.
         let out = run(
             Command::new("apt-cache").args(["policy", &kernel, busybox_pkg]),
@@ -303,7 +308,7 @@ fn parse_candidate(apt_policy: &str, pkg: &str) -> Option<String> {
 }
 
 /// The `linux-image-*` package a meta-package such as `linux-image-cloud-amd64` depends on.
-fn kernel_dependency(meta: &str) -> Result<String, EngineError> {
+fn kernel_dependency(meta: &str, observer: &dyn Observer) -> Result<String, EngineError> {
     let ask = || {
         let out = run(
             Command::new("apt-cache").args(["depends", meta]),
@@ -316,7 +321,7 @@ fn kernel_dependency(meta: &str) -> Result<String, EngineError> {
     }
     // A fresh machine (or container) may have no package lists yet; root can fetch them.
     if rustix::process::geteuid().is_root() {
-        eprintln!("ptest: apt knows no {meta}: running apt-get update");
+        observer.note(&format!("apt knows no {meta}: running apt-get update"));
         run(
             Command::new("apt-get").args(["-qq", "update"]),
             "apt-get update",
@@ -370,43 +375,4 @@ pub(crate) fn run_tool(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kernel_dependency_is_the_linux_image_line() {
-        let out = "linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-56-cloud-amd64\n";
-        assert_eq!(
-            parse_kernel_dependency(out).as_deref(),
-            Some("linux-image-6.1.0-56-cloud-amd64")
-        );
-        assert_eq!(parse_kernel_dependency("x\n  Depends: libc6\n"), None);
-    }
-
-    #[test]
-    fn candidate_is_the_policy_line() {
-        let out = "busybox-static:\n  Installed: (none)\n  Candidate: 1:1.35.0-4+b3\n  Version table:\n \
-                   *** 1:1.35.0-4+b3 500\nlinux-image-6.1.0-56-cloud-amd64:\n  Installed: (none)\n  \
-                   Candidate: 6.1.192-2\n";
-        assert_eq!(
-            parse_candidate(out, "busybox-static").as_deref(),
-            Some("1:1.35.0-4+b3")
-        );
-        assert_eq!(
-            parse_candidate(out, "linux-image-6.1.0-56-cloud-amd64").as_deref(),
-            Some("6.1.192-2")
-        );
-        assert_eq!(parse_candidate(out, "linux-image"), None);
-        assert_eq!(parse_candidate("x:\n  Candidate: (none)\n", "x"), None);
-        let p = Packages {
-            kernel: "linux-image-6.1.0-56-cloud-amd64".into(),
-            kernel_version: "6.1.192-2".into(),
-            busybox: "busybox-static".into(),
-            busybox_version: "1:1.35.0-4+b3".into(),
-        };
-        assert_eq!(
-            p.key(),
-            "linux-image-6.1.0-56-cloud-amd64_6.1.192-2+busybox-static_1%1.35.0-4+b3"
-        );
-    }
-}
+mod tests;

@@ -14,6 +14,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::EngineError;
+use crate::observe::{Bar, Counting, Observer};
 
 /// An expected digest: SHA-256 (64 hex digits) or, as PANDA's own list has, SHA-1 (40).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,23 +111,23 @@ pub fn fetch(
     dest: &Path,
     expected: Option<&Expected>,
     name: &str,
-    interactive: bool,
+    observer: &dyn Observer,
 ) -> Result<(), EngineError> {
     if dest.exists() {
         match expected {
             None => return Ok(()),
             Some(exp) => match exp.check(dest)? {
                 None => {
-                    eprintln!(
-                        "ptest: image {name}: {} present and verified",
+                    observer.note(&format!(
+                        "image {name}: {} present and verified",
                         dest.display()
-                    );
+                    ));
                     return Ok(());
                 }
-                Some(bad) => eprintln!(
-                    "ptest: image {name}: {} has {bad}; downloading it again",
+                Some(bad) => observer.note(&format!(
+                    "image {name}: {} has {bad}; downloading it again",
                     dest.display()
-                ),
+                )),
             },
         }
     }
@@ -136,8 +137,8 @@ pub fn fetch(
     let part = part_path(dest);
     let mut failures = Vec::new();
     for source in sources {
-        eprintln!("ptest: image {name}: getting {source}");
-        match fetch_one(source, &part, interactive, name) {
+        observer.note(&format!("image {name}: getting {source}"));
+        match fetch_one(source, &part, observer, name) {
             Ok(()) => {}
             Err(why) => {
                 failures.push(format!("{source}: {why}"));
@@ -153,7 +154,7 @@ pub fn fetch(
             continue;
         }
         std::fs::rename(&part, dest).map_err(EngineError::io(dest))?;
-        eprintln!("ptest: image {name}: {} ready", dest.display());
+        observer.note(&format!("image {name}: {} ready", dest.display()));
         return Ok(());
     }
     Err(EngineError::Image(format!(
@@ -170,12 +171,12 @@ fn part_path(dest: &Path) -> PathBuf {
 }
 
 /// Copies or downloads `source` into `part`; an HTTP download resumes what `part` holds.
-fn fetch_one(source: &str, part: &Path, interactive: bool, name: &str) -> Result<(), String> {
+fn fetch_one(source: &str, part: &Path, observer: &dyn Observer, name: &str) -> Result<(), String> {
     if source.starts_with("http://") || source.starts_with("https://") {
         // A dropped connection is resumed from where it stopped, a few times.
         let mut last = String::new();
         for _ in 0..4 {
-            match http_once(source, part, interactive, name) {
+            match http_once(source, part, observer, name) {
                 Ok(()) => return Ok(()),
                 Err(Attempt::Fatal(e)) => return Err(e),
                 Err(Attempt::Retry(e)) => last = e,
@@ -187,9 +188,9 @@ fn fetch_one(source: &str, part: &Path, interactive: bool, name: &str) -> Result
     let mut from = File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
     let total = from.metadata().map(|m| m.len()).ok();
     let mut to = File::create(part).map_err(|e| format!("cannot write {}: {e}", part.display()))?;
-    let bar = progress(interactive, name, total, 0);
-    copy(&mut from, &mut to, &bar).map_err(|e| format!("copying: {e}"))?;
-    bar.finish_and_clear();
+    let bar = observer.bar(Counting::Bytes, name, total, 0);
+    copy(&mut from, &mut to, &*bar).map_err(|e| format!("copying: {e}"))?;
+    bar.finish();
     Ok(())
 }
 
@@ -198,7 +199,7 @@ enum Attempt {
     Fatal(String),
 }
 
-fn http_once(url: &str, part: &Path, interactive: bool, name: &str) -> Result<(), Attempt> {
+fn http_once(url: &str, part: &Path, observer: &dyn Observer, name: &str) -> Result<(), Attempt> {
     let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(15))
@@ -230,14 +231,14 @@ fn http_once(url: &str, part: &Path, interactive: bool, name: &str) -> Result<()
     }
     .map_err(|e| Attempt::Fatal(format!("cannot write {}: {e}", part.display())))?;
     let start = if resumed { have } else { 0 };
-    let bar = progress(interactive, name, length.map(|l| l + start), start);
     if resumed {
-        eprintln!("ptest: image {name}: resuming at byte {have}");
+        observer.note(&format!("image {name}: resuming at byte {have}"));
     }
+    let bar = observer.bar(Counting::Bytes, name, length.map(|l| l + start), start);
     let mut body = resp.into_reader();
-    let got = copy(&mut body, &mut file, &bar)
+    let got = copy(&mut body, &mut file, &*bar)
         .map_err(|e| Attempt::Retry(format!("connection lost: {e}")))?;
-    bar.finish_and_clear();
+    bar.finish();
     match length {
         Some(l) if got < l => Err(Attempt::Retry(format!(
             "connection closed after {got} of {l} bytes"
@@ -246,7 +247,7 @@ fn http_once(url: &str, part: &Path, interactive: bool, name: &str) -> Result<()
     }
 }
 
-fn copy(from: &mut dyn Read, to: &mut File, bar: &indicatif::ProgressBar) -> std::io::Result<u64> {
+fn copy(from: &mut dyn Read, to: &mut File, bar: &dyn Bar) -> std::io::Result<u64> {
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0;
     loop {
@@ -259,23 +260,4 @@ fn copy(from: &mut dyn Read, to: &mut File, bar: &indicatif::ProgressBar) -> std
         total += n as u64;
         bar.inc(n as u64);
     }
-}
-
-/// A bar with rate and ETA on a terminal; hidden otherwise (CI logs get one line per file).
-fn progress(interactive: bool, name: &str, total: Option<u64>, at: u64) -> indicatif::ProgressBar {
-    if !interactive {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = match total {
-        Some(t) => indicatif::ProgressBar::new(t),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    let style = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(name.to_string());
-    bar.set_position(at);
-    bar
 }

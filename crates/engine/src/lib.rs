@@ -1,176 +1,82 @@
-//! Guest images (catalog, download, verification) and the record/replay drivers for
-//! PANDA and upstream QEMU.
+//! Guest images (catalog, download, build, verification) and the record/replay drivers
+//! for PANDA and upstream QEMU. The engine prints nothing and parses no command line:
+//! it returns values and [`EngineError`]s, and reports progress through the
+//! [`Observer`] in [`Context::observer`]; the `ptest` binary owns clap, printing and
+//! exit codes.
 //!
-//! The `ptest` binary uses exactly this surface:
-//! - [`images::ImageSpec`] is deserialized from `ptest.toml`'s `[images.NAME]` tables;
-//! - [`cli::EngineCommand`] + [`cli::run`] for `ptest record|replay|images|replays`;
-//! - [`images::fetch`] from `ptest init`.
+//! The surface the `ptest` binary uses:
+//! - [`Context`], [`EngineSettings`] (`[engine]` tables) and [`ImageSpec`] (`[images.NAME]`
+//!   tables), [`ENGINES`] to check engine names in configuration;
+//! - [`record`] / [`replay`] with [`RecordRequest`] / [`ReplayRequest`]: the one dispatch
+//!   to an [`Engine`]'s driver (record by the image's engine, replay by the recording's
+//!   metadata);
+//! - [`images::fetch`] (`ptest images fetch`, `ptest init`), [`catalog::list`] (`ptest
+//!   images`), [`recordings`] (`ptest replays`);
+//! - [`Observer`] and friends, [`notice`] (to the runner), [`process::GRACE`],
+//!   [`process::tail`] and [`process::on_interrupt`].
+//!
+//! [`parts`] holds the pieces the crate's own integration tests drive directly (the
+//! console dialogue against a real QEMU, downloads against a loopback server, the
+//! `panda-busybox` build); nothing else should need them.
+//!
+//! Module layering, each using only those listed before it (no cycles): leaves
+//! (`error`, `observe`, `engines`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
+//! `context` → `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
+//! `qemu`, `panda_build`, `dialogue`, `panda_image` → `images` → `panda` → `dispatch`.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::Duration;
-
+mod busybox;
+mod cache;
 pub mod catalog;
-pub mod cli;
-pub mod debian;
-pub mod download;
-pub mod expect;
-pub mod hash;
+mod context;
+mod debian;
+mod dialogue;
+mod dispatch;
+mod download;
+mod driver;
+mod engines;
+mod error;
+mod expect;
+mod hash;
 pub mod images;
-pub mod initramfs;
-pub mod iso;
-pub mod metadata;
+mod initramfs;
+mod iso;
+mod marker;
+mod metadata;
 pub mod notice;
-pub mod panda;
-pub mod panda_image;
+pub mod observe;
+mod panda;
+mod panda_build;
+mod panda_image;
 pub mod process;
-pub mod qemu;
-pub mod qmp;
-pub mod replays;
+mod qemu;
+mod qmp;
+mod quote;
+mod recording;
+mod request;
+mod spec;
 
-/// What ptest knows about the suite and, when called from inside a test script, the test.
-#[derive(Debug, Clone, Default)]
-pub struct Context {
-    /// The regression directory (`qcows/`, `replays/NAME/`, `tmpout/NAME/`, `logs/NAME/` …).
-    pub regression_dir: PathBuf,
-    /// Images declared in the suite's `ptest.toml` (`[images.NAME]`), on top of the built-in catalog.
-    pub images: BTreeMap<String, images::ImageSpec>,
-    /// The folder holding `config.testing`, when there is a suite (PANDA's build is
-    /// looked for relative to it, see `panda::build_dir`).
-    pub suite_dir: Option<PathBuf>,
-    /// The suite's default image (`image = "…"` in `ptest.toml`).
-    pub default_image: Option<String>,
-    /// The current test (`PTEST_TEST`), when run from a test script.
-    pub test: Option<String>,
-    /// `[engine]` settings, suite's merged with the test's.
-    pub settings: EngineSettings,
-    /// Whether output may use colour and progress bars.
-    pub interactive: bool,
-}
+pub use context::{Context, EngineSettings};
+pub use dispatch::{record, recordings, replay};
+pub use driver::{Emulator, Recording};
+pub use engines::{ENGINES, Engine};
+pub use error::EngineError;
+pub use observe::{Bar, Counting, Observed, Observer, Silent};
+pub use request::{RecordRequest, ReplayRequest};
+pub use spec::ImageSpec;
 
-impl Context {
-    pub fn qcow_dir(&self) -> PathBuf {
-        self.regression_dir.join("qcows")
-    }
+/// What ptest types after PANDA's `end_record` to learn the guest command's exit status.
+pub use panda::EXIT_QUERY;
 
-    /// `DIR/TEST` for the current test; recording and replaying only make sense inside one.
-    pub fn test_dir(&self, dir: &str) -> Result<PathBuf, EngineError> {
-        match &self.test {
-            Some(t) => Ok(self.regression_dir.join(dir).join(t)),
-            None => Err(EngineError::Usage(
-                "no current test: run this from a test script (ptest sets PTEST_TEST) or set PTEST_TEST=NAME".into(),
-            )),
-        }
-    }
-}
-
-/// `[engine]` table of `ptest.toml` (suite) and `test.toml` (per test).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct EngineSettings {
-    /// Kill a replay whose progress has not advanced for this long (`60s`, `5m`). Default 30s.
-    pub stall_timeout: Option<String>,
-    /// Kill a recording whose guest command has not finished after this long. Default 5m.
-    pub record_timeout: Option<String>,
-    /// How long to wait for a PANDA guest's prompt. Default 2m.
-    pub prompt_timeout: Option<String>,
-    /// QEMU's `-icount shift=N` (instructions run at 2^N ns each). Default 5.
-    pub shift: Option<u32>,
-    /// Guest memory in MiB, overriding the image's. Default 256 for the QEMU image.
-    pub memory: Option<u32>,
-    /// The QEMU binary (default `qemu-system-ARCH` on `PATH`).
-    pub qemu: Option<String>,
-}
-
-impl EngineSettings {
-    /// `over`'s values where set, else `self`'s: the test's settings over the suite's.
-    pub fn merged(&self, over: &EngineSettings) -> EngineSettings {
-        EngineSettings {
-            stall_timeout: over
-                .stall_timeout
-                .clone()
-                .or_else(|| self.stall_timeout.clone()),
-            record_timeout: over
-                .record_timeout
-                .clone()
-                .or_else(|| self.record_timeout.clone()),
-            prompt_timeout: over
-                .prompt_timeout
-                .clone()
-                .or_else(|| self.prompt_timeout.clone()),
-            shift: over.shift.or(self.shift),
-            memory: over.memory.or(self.memory),
-            qemu: over.qemu.clone().or_else(|| self.qemu.clone()),
-        }
-    }
-
-    pub fn stall_timeout(&self) -> Result<Duration, EngineError> {
-        duration(
-            "stall-timeout",
-            self.stall_timeout.as_deref(),
-            Duration::from_secs(30),
-        )
-    }
-
-    pub fn record_timeout(&self) -> Result<Duration, EngineError> {
-        duration(
-            "record-timeout",
-            self.record_timeout.as_deref(),
-            Duration::from_secs(300),
-        )
-    }
-
-    pub fn prompt_timeout(&self) -> Result<Duration, EngineError> {
-        duration(
-            "prompt-timeout",
-            self.prompt_timeout.as_deref(),
-            Duration::from_secs(120),
-        )
-    }
-}
-
-fn duration(key: &str, value: Option<&str>, default: Duration) -> Result<Duration, EngineError> {
-    match value {
-        None => Ok(default),
-        Some(v) => humantime::parse_duration(v).map_err(|e| {
-            EngineError::Usage(format!(
-                "[engine] {key} = {v:?} is not a duration ({e}); write e.g. \"30s\" or \"5m\""
-            ))
-        }),
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error("{0}")]
-    Unsupported(String),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// Bad arguments or configuration.
-    #[error("{0}")]
-    Usage(String),
-    /// An image that cannot be found, built, downloaded or verified.
-    #[error("{0}")]
-    Image(String),
-    /// The emulator failed, hung or was not found.
-    #[error("{0}")]
-    Emulator(String),
-    /// A recording that no longer matches what would replay it.
-    #[error("{0}")]
-    Mismatch(String),
-    /// A replay that failed, stalled, timed out or did not reach the recording's end.
-    #[error("{0}")]
-    Replay(String),
-}
-
-impl EngineError {
-    /// `map_err` helper for I/O on `path`.
-    pub fn io(path: impl AsRef<std::path::Path>) -> impl FnOnce(std::io::Error) -> EngineError {
-        let path = path.as_ref().display().to_string();
-        move |source| EngineError::Io { path, source }
-    }
+/// Internals the crate's integration tests drive directly; not for the binary.
+pub mod parts {
+    pub use crate::busybox::shell_initramfs;
+    pub use crate::dialogue::converse;
+    pub use crate::download::{Expected, fetch};
+    pub use crate::expect::{Session, Step, run_steps};
+    pub use crate::hash::sha256_bytes;
+    pub use crate::iso::build as build_iso;
+    pub use crate::panda::record_steps;
+    pub use crate::panda_image::{KCONF_GROUP, NAME as PANDA_BUSYBOX, OS, PROMPT, SNAPSHOT};
+    pub use crate::process::Group;
+    pub use crate::qemu::ensure_image as ensure_qemu_image;
 }

@@ -2,7 +2,7 @@
 //! replay that differs in any of these hangs silently, so `ptest replay` compares
 //! them first and refuses to start, naming what differs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,26 +35,6 @@ pub struct Metadata {
 }
 
 pub const FORMAT: u32 = 1;
-
-/// The files of recording `name` in `dir`.
-#[derive(Debug, Clone)]
-pub struct ReplayFiles {
-    pub name: String,
-    pub rr: PathBuf,
-    pub initramfs: PathBuf,
-    pub meta: PathBuf,
-}
-
-impl ReplayFiles {
-    pub fn new(dir: &Path, name: &str) -> ReplayFiles {
-        ReplayFiles {
-            name: name.to_string(),
-            rr: dir.join(format!("{name}.rr")),
-            initramfs: dir.join(format!("{name}.initramfs.gz")),
-            meta: dir.join(format!("{name}.meta.json")),
-        }
-    }
-}
 
 pub fn read(path: &Path) -> Result<Metadata, EngineError> {
     let text = std::fs::read_to_string(path).map_err(|e| {

@@ -4,17 +4,16 @@
 //!
 //! They travel as datagrams `TEST\tMESSAGE` to the Unix socket named by
 //! [`SOCKET_ENV`]: a path, not an inherited descriptor, because Python's `subprocess`
-//! closes inherited descriptors. Best effort: without the socket a notice goes only to
-//! stderr (the log).
+//! closes inherited descriptors. Best effort: without the socket nothing is sent (the
+//! binary's observer also prints the notice, into the script's log).
 
 use std::os::unix::net::UnixDatagram;
 
 /// The environment variable holding the socket's path.
 pub const SOCKET_ENV: &str = "PTEST_NOTICE_SOCKET";
 
-/// Tells the user `message` (one line), via the runner when there is one.
+/// Sends `message` (one line) to the runner, when there is one.
 pub fn send(message: &str) {
-    eprintln!("ptest: {message}");
     let Some(path) = std::env::var_os(SOCKET_ENV).filter(|p| !p.is_empty()) else {
         return;
     };

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, kill_process_group};
@@ -138,6 +138,16 @@ static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 static RELAY: AtomicBool = AtomicBool::new(false);
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Says why the process is exiting when a signal stops it (set by the caller, which
+/// decides where messages go; unset, nothing is said).
+static INTERRUPT_NOTE: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Sets what tells the user that a signal stopped ptest and its emulators (once per
+/// process; later calls are ignored).
+pub fn on_interrupt(note: fn(&str)) {
+    let _ = INTERRUPT_NOTE.set(note);
+}
+
 /// On SIGTERM/SIGINT/SIGHUP: SIGTERM every emulator group, SIGKILL shortly after, exit.
 fn install_signal_relay() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -153,7 +163,9 @@ fn install_signal_relay() {
             signal_groups(Signal::TERM);
             std::thread::sleep(Duration::from_millis(500));
             signal_groups(Signal::KILL);
-            eprintln!("ptest: stopped by signal {sig}; the emulator was killed");
+            if let Some(note) = INTERRUPT_NOTE.get() {
+                note(&format!("stopped by signal {sig}; the emulator was killed"));
+            }
             std::process::exit(128 + sig);
         }
     });
@@ -190,4 +202,15 @@ pub fn tail(path: &std::path::Path, n: usize) -> Vec<String> {
         .iter()
         .map(|l| l.to_string())
         .collect()
+}
+
+/// The last `n` non-blank lines of a log, indented for an error message.
+pub(crate) fn tail_indented(path: &std::path::Path, n: usize) -> String {
+    let lines = tail(path, n + 8);
+    let kept: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    kept[kept.len().saturating_sub(n)..].join("\n    ")
 }

@@ -8,9 +8,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ptest_engine::Context;
-use ptest_engine::download::{Expected, fetch};
-use ptest_engine::images::{self, ImageSpec};
+use ptest_engine::parts::{Expected, fetch};
+use ptest_engine::{Context, ImageSpec, Silent, images};
 
 /// The image: 3 MB of non-repeating bytes.
 fn image() -> Vec<u8> {
@@ -120,7 +119,14 @@ fn a_dropped_connection_is_resumed_with_range() {
     let srv = Server::start();
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("x.qcow2");
-    fetch(&[srv.url("drop.img")], &dest, Some(&expected()), "x", false).unwrap();
+    fetch(
+        &[srv.url("drop.img")],
+        &dest,
+        Some(&expected()),
+        "x",
+        &Silent,
+    )
+    .unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), image());
     let seen = srv.seen();
     assert_eq!(seen.len(), 2, "{seen:?}");
@@ -141,7 +147,7 @@ fn wrong_bytes_are_rejected_and_the_next_url_is_tried() {
         &dest,
         Some(&expected()),
         "x",
-        false,
+        &Silent,
     )
     .unwrap_err()
     .to_string();
@@ -154,7 +160,7 @@ fn wrong_bytes_are_rejected_and_the_next_url_is_tried() {
         srv.url("wrong.img"),
         srv.url("good.img"),
     ];
-    fetch(&urls, &dest, Some(&expected()), "x", false).unwrap();
+    fetch(&urls, &dest, Some(&expected()), "x", &Silent).unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), image());
 }
 
@@ -163,12 +169,33 @@ fn a_present_verified_image_is_not_downloaded_again() {
     let srv = Server::start();
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("x.qcow2");
-    fetch(&[srv.url("good.img")], &dest, Some(&expected()), "x", false).unwrap();
-    fetch(&[srv.url("good.img")], &dest, Some(&expected()), "x", false).unwrap();
+    fetch(
+        &[srv.url("good.img")],
+        &dest,
+        Some(&expected()),
+        "x",
+        &Silent,
+    )
+    .unwrap();
+    fetch(
+        &[srv.url("good.img")],
+        &dest,
+        Some(&expected()),
+        "x",
+        &Silent,
+    )
+    .unwrap();
     assert_eq!(srv.seen().len(), 1);
     // A corrupted one is.
     std::fs::write(&dest, b"corrupt").unwrap();
-    fetch(&[srv.url("good.img")], &dest, Some(&expected()), "x", false).unwrap();
+    fetch(
+        &[srv.url("good.img")],
+        &dest,
+        Some(&expected()),
+        "x",
+        &Silent,
+    )
+    .unwrap();
     assert_eq!(srv.seen().len(), 2);
     assert_eq!(std::fs::read(&dest).unwrap(), image());
 }
@@ -188,7 +215,7 @@ fn offline_is_a_clear_error() {
         &dir.path().join("x.qcow2"),
         None,
         "x",
-        false,
+        &Silent,
     )
     .unwrap_err()
     .to_string();
@@ -274,7 +301,7 @@ fn local_copy_reads_the_whole_file() {
         &dest,
         Some(&expected()),
         "a",
-        false,
+        &Silent,
     )
     .unwrap();
     let mut got = Vec::new();

@@ -8,6 +8,7 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::EngineError;
+use crate::observe::Observer;
 
 /// Held while it lives.
 pub struct ImageLock {
@@ -20,9 +21,9 @@ fn lock_path(image: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Locks `image` for `who`, waiting (and saying so on stderr, once) while another
+/// Locks `image` for `who`, waiting (and telling `observer`, once) while another
 /// recording holds it.
-pub fn lock(image: &Path, who: &str) -> Result<ImageLock, EngineError> {
+pub fn lock(image: &Path, who: &str, observer: &dyn Observer) -> Result<ImageLock, EngineError> {
     let path = lock_path(image);
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -39,7 +40,7 @@ pub fn lock(image: &Path, who: &str) -> Result<ImageLock, EngineError> {
             let holder = holder.trim();
             // On the terminal too, not only in the script's log: a test that seems stuck
             // is waiting for another.
-            crate::notice::send(&format!(
+            observer.notice(&format!(
                 "waiting for image {}: another recording uses it ({})",
                 image.display(),
                 if holder.is_empty() {
@@ -69,11 +70,11 @@ mod tests {
     fn a_second_holder_waits_until_the_first_lets_go() {
         let d = tempfile::tempdir().unwrap();
         let img = d.path().join("x.qcow2");
-        let first = lock(&img, "pid 1 test a").unwrap();
+        let first = lock(&img, "pid 1 test a", &crate::observe::Silent).unwrap();
         let img2 = img.clone();
         let start = Instant::now();
         let t = std::thread::spawn(move || {
-            let _second = lock(&img2, "pid 2 test b").unwrap();
+            let _second = lock(&img2, "pid 2 test b", &crate::observe::Silent).unwrap();
             start.elapsed()
         });
         std::thread::sleep(Duration::from_millis(300));

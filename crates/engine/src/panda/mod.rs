@@ -11,18 +11,68 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::driver::{Driver, Emulator, Recording};
+use crate::engines::Engine;
 use crate::expect::Step;
-use crate::images::ImageSpec;
-use crate::{Context, EngineError};
+use crate::panda_build::{binary, build_dir, version};
+use crate::request::{RecordRequest, ReplayRequest};
+use crate::spec::ImageSpec;
+use crate::{Context, EngineError, metadata};
 
 mod guest;
 mod lock;
 mod record;
 mod replay;
 
-pub use guest::{CdCopy, cd_copy, list2cmdline};
-pub use record::{RecordRequest, Sockets, converse, record};
-pub use replay::replay;
+pub use guest::{cd_copy, list2cmdline};
+
+/// The PANDA engine's driver.
+pub struct Panda;
+
+impl Driver for Panda {
+    fn record(&self, ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
+        record::record(ctx, req)
+    }
+
+    fn replay(&self, ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
+        replay::replay(ctx, req)
+    }
+
+    fn probe(&self, ctx: &Context, arch: &str) -> Result<Emulator, EngineError> {
+        let bin = binary(arch, build_dir(ctx).as_deref())?;
+        Ok(Emulator {
+            version: version(&bin),
+            program: bin.display().to_string(),
+        })
+    }
+
+    fn recording(&self, _: &Context, dir: &Path, test: &str, file: &str) -> Option<Recording> {
+        let name = file.strip_suffix("-rr-nondet.log")?;
+        let nondet = dir.join(file);
+        let snp = dir.join(format!("{name}-rr-snp"));
+        let size = [&nondet, &snp]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        let status = match metadata::read(&crate::recording::meta_path(dir, name)) {
+            Err(_) => "no metadata (recorded outside ptest)".to_string(),
+            Ok(m) => match crate::hash::sha256_file(&nondet) {
+                Ok(h) if h == m.replay_sha256 => "matches".into(),
+                Ok(_) => "DIFFERS: replay file changed since it was recorded".into(),
+                Err(e) => format!("cannot check: {e}"),
+            },
+        };
+        Some(Recording {
+            test: test.into(),
+            name: name.into(),
+            engine: Engine::Panda,
+            size,
+            instructions: instruction_count(&nondet).ok(),
+            status,
+        })
+    }
+}
 
 /// The few monitor commands that exist only in PANDA.
 pub mod monitor {
@@ -36,83 +86,6 @@ pub mod monitor {
 /// one console exchange the original `run_guest.py` does not have), and the answer's tag.
 pub const EXIT_QUERY: &str = "echo ptest-guest-exit=$?";
 const EXIT_TAG: &str = "ptest-guest-exit=";
-
-/// Where PANDA's build is, as PANDA's `ptest_utils.py` and `run_debian.py` looked:
-/// `$PANDA_BUILD`, else `build/` of the checkout holding the suite (a suite in
-/// `CHECKOUT/panda/testing/tests` or `CHECKOUT/panda/testing`). The Python helper's
-/// `panda_build_dir` is the same rule.
-pub fn build_dir(ctx: &Context) -> Option<PathBuf> {
-    if let Some(b) = std::env::var_os("PANDA_BUILD").filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(b));
-    }
-    let suite = ctx.suite_dir.as_ref()?;
-    let suite = std::fs::canonicalize(suite).unwrap_or_else(|_| suite.clone());
-    let testing = match suite.file_name() {
-        Some(n) if n == "tests" => suite.parent()?.to_path_buf(),
-        _ => suite,
-    };
-    Some(testing.parent()?.parent()?.join("build"))
-}
-
-/// `panda-system-ARCH` from [`build_dir`]`/ARCH-softmmu/`, else from `PATH`.
-pub fn binary(arch: &str, build: Option<&Path>) -> Result<PathBuf, EngineError> {
-    let name = format!("panda-system-{arch}");
-    let mut tried = Vec::new();
-    if let Some(build) = build {
-        let p = build.join(format!("{arch}-softmmu")).join(&name);
-        if p.exists() {
-            return executable(p);
-        }
-        tried.push(p.display().to_string());
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(&name);
-            if p.exists() {
-                return executable(p);
-            }
-        }
-    }
-    tried.push(format!("{name} on PATH"));
-    Err(EngineError::Emulator(format!(
-        "PANDA not found (tried {}); build PANDA in the checkout's build/ folder or export PANDA_BUILD=/path/to/panda/build",
-        tried.join(", ")
-    )))
-}
-
-fn executable(p: PathBuf) -> Result<PathBuf, EngineError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&p)
-        .map_err(EngineError::io(&p))?
-        .permissions()
-        .mode();
-    if mode & 0o111 == 0 || p.is_dir() {
-        return Err(EngineError::Emulator(format!(
-            "{} is not executable",
-            p.display()
-        )));
-    }
-    Ok(p)
-}
-
-/// The binary's own version (first line of `panda-system-ARCH -version`), for metadata;
-/// the path when it does not answer.
-pub fn version(bin: &Path) -> String {
-    std::process::Command::new(bin)
-        .arg("-version")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| bin.display().to_string())
-}
 
 /// The image PANDA's `run_debian.py` used for `arch` (its `SUPPORTED_ARCHES`): the
 /// built-in short name, e.g. `i386` = `wheezy_panda2.qcow2`.
@@ -136,10 +109,10 @@ pub fn pick_image(
     arch: Option<&str>,
 ) -> Result<(String, ImageSpec, Option<String>), EngineError> {
     if let Some(name) = explicit {
-        return Ok((name.to_string(), crate::images::resolve(ctx, name)?, None));
+        return Ok((name.to_string(), crate::catalog::resolve(ctx, name)?, None));
     }
     let configured = match &ctx.default_image {
-        Some(name) => Some((name.clone(), crate::images::resolve(ctx, name)?)),
+        Some(name) => Some((name.clone(), crate::catalog::resolve(ctx, name)?)),
         None => None,
     };
     match (configured, arch) {
@@ -230,7 +203,7 @@ pub fn record_steps(
     command_timeout: Duration,
 ) -> Vec<Step> {
     let short = Duration::from_secs(30);
-    let dir = crate::qemu::shell_quote(&copy_dir.display().to_string());
+    let dir = crate::quote::shell_quote(&copy_dir.display().to_string());
     let mut steps = Vec::new();
     if let Some((device, iso)) = cdrom {
         steps.push(Step::Monitor(format!(
@@ -295,15 +268,6 @@ pub fn instruction_count(nondet: &Path) -> Result<u64, EngineError> {
         ))
     })?;
     Ok(u64::from_le_bytes(b))
-}
-
-/// Whether `name` is a PANDA recording (`NAME-rr-nondet.log`) of the current test.
-pub fn is_panda_replay(ctx: &Context, name: &str) -> bool {
-    let file = format!("{name}-rr-nondet.log");
-    if name.contains('/') {
-        return Path::new(&file).exists();
-    }
-    ctx.test_dir("replays").is_ok_and(|d| d.join(file).exists())
 }
 
 /// The error for a PANDA recording that is not there, in PANDA's file names.

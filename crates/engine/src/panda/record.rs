@@ -3,37 +3,22 @@
 //! `./replays/BINARY/cdrom`, and the dialogue is theirs plus one exchange after
 //! `end_record` that asks the guest for the command's exit status.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use regex::Regex;
 
 use super::*;
-use crate::expect::{Session, run_steps};
-use crate::metadata::{self, Metadata};
-use crate::process::Group;
+use crate::dialogue::{Sockets, converse_then};
+use crate::metadata::Metadata;
+use crate::process::{Group, tail_indented};
 
-/// What `ptest record` was asked, for PANDA.
-pub struct RecordRequest<'a> {
-    pub image: &'a str,
-    pub spec: &'a ImageSpec,
-    /// Why the configured image was passed over, if it was (logged).
-    pub note: Option<&'a str>,
-    pub arch: Option<&'a str>,
-    pub snapshot: Option<&'a str>,
-    pub name: &'a str,
-    /// `--copy` files, put on the CD without being named in the command.
-    pub copies: &'a [PathBuf],
-    /// The command's words as `run_debian.py` got them (`guest:` prefixes included).
-    pub command: &'a [String],
-}
-
-pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
-    let (image, spec, name) = (req.image, req.spec, req.name);
-    crate::qemu::check_name(name)?;
+pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
+    let (image, spec, note) = pick_image(ctx, req.image.as_deref(), req.arch.as_deref())?;
+    let (image, spec, name) = (image.as_str(), &spec, req.name.as_str());
+    crate::recording::check_name(name)?;
     let arch = req
         .arch
-        .map(str::to_string)
+        .clone()
         .or(spec.arch.clone())
         .unwrap_or_else(|| "i386".into());
     let bin = binary(&arch, build_dir(ctx).as_deref())?;
@@ -47,12 +32,12 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
             "image {image}: prompt {prompt_src:?} is not a regex: {e}"
         ))
     })?;
-    let qcow = spec.local_path(ctx, image);
+    let qcow = spec.local_path(&ctx.qcow_dir(), image);
     if !qcow.exists() {
         crate::images::fetch(ctx, &[image.to_string()])?;
     }
     let cwd = std::env::current_dir().map_err(EngineError::io("."))?;
-    let cd = cd_copy(&cwd, req.command, req.copies)?;
+    let cd = cd_copy(&cwd, &req.command, &req.copies)?;
     let replay_dir = ctx.test_dir("replays")?;
     let log_dir = ctx.test_dir("logs")?;
     for d in [&replay_dir, &log_dir] {
@@ -79,7 +64,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
     let (mon_sock, ser_sock) = (sockdir.join("monitor"), sockdir.join("serial"));
     let snapshot = req
         .snapshot
-        .map(str::to_string)
+        .clone()
         .or(spec.snapshot.clone())
         .unwrap_or_else(|| "root".into());
     let args = record_args(spec, ctx, &qcow, &snapshot, &mon_sock, &ser_sock);
@@ -90,8 +75,8 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
     {
         use std::io::Write;
         let mut l = &logf;
-        if let Some(note) = req.note {
-            eprintln!("ptest: {note}");
+        if let Some(note) = &note {
+            ctx.observer.note(note);
             let _ = writeln!(l, "ptest: {note}");
         }
         let _ = writeln!(
@@ -109,7 +94,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
         ctx.test.as_deref().unwrap_or("?")
     );
     // Held until this function returns, i.e. after the emulator is gone.
-    let _image_lock = lock::lock(&qcow, &who)?;
+    let _image_lock = lock::lock(&qcow, &who, &*ctx.observer)?;
     let mut cmd = std::process::Command::new(&bin);
     cmd.args(&args).current_dir(&cwd).stdout(logf).stderr(errf);
     let mut group = Group::spawn(&mut cmd, "PANDA")?;
@@ -147,7 +132,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
     result.map_err(|e| {
         EngineError::Emulator(format!(
             "{e}\n  PANDA's last output:\n    {}\n  (PANDA log: {}, console: {})",
-            crate::qemu::tail(&log, 8),
+            tail_indented(&log, 8),
             log.display(),
             transcript.display()
         ))
@@ -169,12 +154,12 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
     let image_files = kernel_files(spec, ctx);
     let meta = Metadata {
         format: metadata::FORMAT,
-        engine: "panda".into(),
+        engine: Engine::Panda.name().into(),
         image: image.to_string(),
         arch,
         emulator_version: version(&bin),
         machine: replay_args(spec, ctx, Path::new("{replay}")),
-        command: req.command.to_vec(),
+        command: req.command.clone(),
         copied: cd_files.iter().map(|p| p.display().to_string()).collect(),
         kernel_sha256: image_files.0,
         initramfs_sha256: image_files.1,
@@ -192,11 +177,11 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<i32, EngineError> {
             transcript.display()
         )));
     }
-    eprintln!(
-        "ptest: recorded {} ({instructions} instructions)",
+    ctx.observer.note(&format!(
+        "recorded {} ({instructions} instructions)",
         base.display()
-    );
-    Ok(0)
+    ));
+    Ok(())
 }
 
 /// SHA-256 of the image's `-kernel` and `-initrd` files, when it boots them; a qcow-only
@@ -212,58 +197,4 @@ fn kernel_files(spec: &ImageSpec, ctx: &Context) -> (String, String) {
             .unwrap_or_default()
     };
     (hash_of("-kernel"), hash_of("-initrd"))
-}
-
-/// The emulator's two sockets and where their conversation is logged.
-pub struct Sockets<'a> {
-    pub monitor: &'a Path,
-    pub serial: &'a Path,
-    pub transcript: &'a Path,
-}
-
-/// Waits for the monitor and the guest's prompt, then runs `steps` and quits.
-pub fn converse(
-    group: &mut Group,
-    mon_sock: &Path,
-    ser_sock: &Path,
-    transcript: &Path,
-    prompt: &Regex,
-    prompt_timeout: Duration,
-    steps: &[crate::expect::Step],
-) -> Result<(), EngineError> {
-    let sockets = Sockets {
-        monitor: mon_sock,
-        serial: ser_sock,
-        transcript,
-    };
-    converse_then(group, &sockets, prompt, prompt_timeout, steps, &mut |_| {
-        Ok(())
-    })
-}
-
-/// [`converse`], with `after` talking to the console once `steps` are done, before `quit`.
-fn converse_then(
-    group: &mut Group,
-    s: &Sockets,
-    prompt: &Regex,
-    prompt_timeout: Duration,
-    steps: &[crate::expect::Step],
-    after: &mut dyn FnMut(&mut Session) -> Result<(), EngineError>,
-) -> Result<(), EngineError> {
-    let monitor_prompt = Regex::new(r"\(qemu\)").map_err(|e| EngineError::Usage(e.to_string()))?;
-    let mut alive = || group.try_wait().is_none();
-    let limit = Duration::from_secs(30);
-    let mut monitor = Session::connect("monitor", s.monitor, s.transcript, limit, &mut alive)?;
-    let mut console = Session::connect("console", s.serial, s.transcript, limit, &mut alive)?;
-    monitor.expect(&monitor_prompt, Duration::from_secs(30))?;
-    console.sendline("")?;
-    console
-        .expect(prompt, prompt_timeout)
-        .map_err(|e| EngineError::Emulator(format!("the guest never showed its prompt: {e}")))?;
-    run_steps(&mut monitor, &mut console, &monitor_prompt, prompt, steps)?;
-    after(&mut console)?;
-    monitor.sendline("quit")?;
-    // Closing our end at once could let the emulator see the hang-up before the command.
-    monitor.wait_closed(Duration::from_secs(10));
-    Ok(())
 }

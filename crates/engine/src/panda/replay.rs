@@ -9,38 +9,25 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::metadata;
-use crate::process::Group;
-use crate::qemu::ReplayRequest;
+use crate::process::{Group, tail_indented};
+use crate::recording;
 
-pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
-    let (dir, stem) = match Path::new(req.name)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        Some(d) => (
-            d.to_path_buf(),
-            Path::new(req.name)
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        ),
-        None => (ctx.test_dir("replays")?, req.name.to_string()),
-    };
+pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
+    let (dir, stem) = recording::locate(ctx, req.name)?;
     let base = dir.join(&stem);
-    let nondet = dir.join(format!("{stem}-rr-nondet.log"));
+    let nondet = recording::panda_nondet(&dir, &stem);
     if !nondet.exists() {
         return Err(missing_recording(ctx, req.name));
     }
     let total = instruction_count(&nondet)?;
-    let meta = metadata::read(&dir.join(format!("{stem}.meta.json"))).ok();
+    let meta = metadata::read(&recording::meta_path(&dir, &stem)).ok();
     let image = req
         .image
         .map(str::to_string)
         .or(meta.as_ref().map(|m| m.image.clone()))
         .or(ctx.default_image.clone());
     let spec = match &image {
-        Some(i) => crate::images::resolve(ctx, i)?,
+        Some(i) => crate::catalog::resolve(ctx, i)?,
         None => ImageSpec::default(),
     };
     let arch = req
@@ -120,17 +107,22 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
         let _ = r.join();
     }
     match outcome {
-        Watch::Stalled { at, quiet } => Err(EngineError::Replay(format!(
-            "replay {stem} stalled at instruction {at} of {total} (no progress for {}); PANDA was killed (log: {})",
-            humantime::format_duration(Duration::from_secs(quiet.as_secs())),
-            log.display()
-        ))),
-        Watch::Exited(status) if status.success() => Ok(0),
-        Watch::Exited(status) => Err(EngineError::Replay(format!(
-            "replay {stem}: PANDA failed ({status}):\n    {}\n  (log: {})",
-            crate::qemu::tail(&log, 6),
-            log.display()
-        ))),
+        Watch::Stalled { at, quiet } => Err(EngineError::Stalled {
+            name: stem,
+            position: format!("at instruction {at} of {total}"),
+            quiet: Duration::from_secs(quiet.as_secs()),
+            emulator: "PANDA",
+            logs: format!("log: {}", log.display()),
+        }),
+        Watch::Exited(status) if status.success() => Ok(()),
+        Watch::Exited(status) => Err(EngineError::Replay {
+            message: format!(
+                "replay {stem}: PANDA failed ({status}):\n    {}\n  (log: {})",
+                tail_indented(&log, 6),
+                log.display()
+            ),
+            name: stem,
+        }),
     }
 }
 

@@ -2,26 +2,30 @@
 
 use std::path::PathBuf;
 
+use super::run::{Ending, run};
 use super::*;
+use crate::busybox::initramfs;
+use crate::marker::end_marker;
+use crate::process::tail_indented;
 
-/// Records `command` on image `image_name` into `replays/TEST/NAME.*`; returns the exit code.
+/// Records `command` on image `image_name` into `replays/TEST/NAME.*`.
 pub fn record(
     ctx: &Context,
     image_name: &str,
     name: &str,
     copies: &[PathBuf],
     command: &[String],
-) -> Result<i32, EngineError> {
+) -> Result<(), EngineError> {
     if command.is_empty() {
         return Err(EngineError::Usage(
             "nothing to record: give the guest command after `--`".into(),
         ));
     }
-    let files = replay_files(ctx, name)?;
+    let files = ReplayFiles::of(ctx, name)?;
     // The cheap checks first: a missing QEMU is reported before any image is built.
-    let spec = images::resolve(ctx, image_name)?;
+    let spec = catalog::resolve(ctx, image_name)?;
     let arch = spec.arch.clone().unwrap_or_else(|| "x86_64".into());
-    let (bin, version) = emulator(ctx, &arch)?;
+    let emu = emulator(ctx, &arch)?;
     let (spec, img) = image(ctx, image_name)?;
     let (memory, shift) = machine_settings(ctx, &spec);
     let timeout = ctx.settings.record_timeout()?;
@@ -50,13 +54,13 @@ pub fn record(
             mode: "record",
         },
     );
-    eprintln!(
-        "ptest: recording {name} on {image_name}: {}",
+    ctx.observer.note(&format!(
+        "recording {name} on {image_name}: {}",
         command.join(" ")
-    );
+    ));
     let started = std::time::Instant::now();
     let ending = run(
-        &bin,
+        &emu.program,
         &args,
         &replay_dir,
         &log,
@@ -64,13 +68,14 @@ pub fn record(
         None,
         &mut |_| {},
     )?;
+    let logs = format!(
+        "QEMU log: {}, console: {}",
+        log.display(),
+        console.display()
+    );
     let fail = |msg: String| {
         let _ = std::fs::remove_file(&files.rr);
-        Err(EngineError::Emulator(format!(
-            "{msg} (QEMU log: {}, console: {})",
-            log.display(),
-            console.display()
-        )))
+        Err(EngineError::Emulator(format!("{msg} ({logs})")))
     };
     let instructions = match ending {
         Ending::Shutdown(Some(n)) => n,
@@ -78,29 +83,33 @@ pub fn record(
         Ending::Exited(status) => {
             return fail(format!(
                 "recording: QEMU exited ({status}) before the guest powered off:\n    {}",
-                tail(&log, 5)
+                tail_indented(&log, 5)
             ));
         }
         Ending::TimedOut(_) => {
-            return fail(format!(
-                "recording: the guest command did not finish within record-timeout ({}); QEMU was killed",
-                humantime::format_duration(timeout)
-            ));
+            let _ = std::fs::remove_file(&files.rr);
+            return Err(EngineError::TimedOut {
+                what: "recording: the guest command".into(),
+                setting: "record-timeout",
+                limit: timeout,
+                emulator: "QEMU",
+                logs,
+            });
         }
         Ending::Stalled(_) => return fail("recording stalled".into()),
     };
     let Some(guest_exit) = end_marker(&console) else {
         return fail(format!(
             "recording: the guest powered off without the end marker: the command did not finish\n    {}",
-            tail(&console, 5)
+            tail_indented(&console, 5)
         ));
     };
     let meta = Metadata {
         format: metadata::FORMAT,
-        engine: "qemu".into(),
+        engine: Engine::Qemu.name().into(),
         image: image_name.to_string(),
         arch,
-        emulator_version: version,
+        emulator_version: emu.version,
         machine,
         command: command.to_vec(),
         copied: copies.iter().map(|p| p.display().to_string()).collect(),
@@ -112,12 +121,12 @@ pub fn record(
         guest_exit,
     };
     metadata::write(&files.meta, &meta)?;
-    eprintln!(
-        "ptest: recorded {} ({} instructions, {} KiB, {:.1}s); guest command exited {guest_exit}",
+    ctx.observer.note(&format!(
+        "recorded {} ({} instructions, {} KiB, {:.1}s); guest command exited {guest_exit}",
         files.rr.display(),
         instructions,
         meta.replay_size / 1024,
         started.elapsed().as_secs_f64()
-    );
-    Ok(0)
+    ));
+    Ok(())
 }

@@ -1,20 +1,14 @@
 //! `ptest replay` for upstream QEMU.
 
+use super::run::{Ending, run};
 use super::*;
+use crate::marker::end_marker;
+use crate::observe::Counting;
+use crate::process::tail_indented;
 
-/// What `ptest replay` was asked.
-pub struct ReplayRequest<'a> {
-    pub name: &'a str,
-    pub arch: Option<&'a str>,
-    pub image: Option<&'a str>,
-    /// Where the guest's console goes (relative: in the tmpout dir); default the log dir.
-    pub console: Option<&'a Path>,
-    pub engine_args: &'a [String],
-}
-
-/// Replays `replays/TEST/NAME` with `engine_args`, in `tmpout/TEST/`; returns the exit code.
-pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
-    let files = replay_files(ctx, req.name)?;
+/// Replays `replays/TEST/NAME` with `engine_args`, in `tmpout/TEST/`.
+pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
+    let files = ReplayFiles::of(ctx, req.name)?;
     if !files.rr.exists() {
         return Err(EngineError::Mismatch(format!(
             "replay {}: {} does not exist; record it first (`ptest setup {}`)",
@@ -23,9 +17,9 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
             ctx.test.as_deref().unwrap_or("TEST")
         )));
     }
-    let recorded = read_metadata(&files)?;
+    let recorded = metadata::read(&files.meta)?;
     let image_name = req.image.unwrap_or(&recorded.image);
-    let (now, bin, img) = current_metadata(&recorded, &files, image_name, ctx)?;
+    let (now, emu, img) = current_metadata(&recorded, &files, image_name, ctx)?;
     let diffs = metadata::differences(&recorded, &now);
     if !diffs.is_empty() {
         return Err(EngineError::Mismatch(format!(
@@ -59,47 +53,51 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
     args.extend(req.engine_args.iter().cloned());
     let stall = ctx.settings.stall_timeout()?;
     let total = recorded.instructions;
-    let bar = ctx.interactive.then(|| {
-        let bar = indicatif::ProgressBar::new(total.max(1));
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "replay {msg} [{bar:30}] {percent}% {pos}/{len} instr, ETA {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message(req.name.to_string());
-        bar
-    });
-    let ending = run(&bin, &args, &tmpout, &log, None, Some(stall), &mut |n| {
-        if let Some(b) = &bar {
-            b.set_position(n.min(total));
-        }
-    });
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    let bar = ctx
+        .observer
+        .bar(Counting::Instructions, req.name, Some(total.max(1)), 0);
+    let ending = run(
+        &emu.program,
+        &args,
+        &tmpout,
+        &log,
+        None,
+        Some(stall),
+        &mut |n| {
+            bar.set(n.min(total));
+        },
+    );
+    bar.finish();
     let where_ = format!(
         "QEMU log: {}, console: {}",
         log.display(),
         console.display()
     );
+    let failed = |message: String| EngineError::Replay {
+        name: req.name.to_string(),
+        message,
+    };
     match ending? {
-        Ending::Stalled(n) => Err(EngineError::Replay(format!(
-            "replay {} stalled {} (no progress for {}); QEMU was killed ({where_})",
-            req.name,
-            match n {
+        Ending::Stalled(n) => Err(EngineError::Stalled {
+            name: req.name.to_string(),
+            position: match n {
                 Some(n) => format!("at instruction {n} of {total}"),
-                None =>
-                    "before this QEMU reported any position (it answers no query-replay)".into(),
+                None => {
+                    "before this QEMU reported any position (it answers no query-replay)".into()
+                }
             },
-            humantime::format_duration(stall)
-        ))),
-        Ending::Exited(status) if !status.success() => Err(EngineError::Replay(format!(
+            quiet: stall,
+            emulator: "QEMU",
+            logs: where_,
+        }),
+        Ending::Exited(status) if !status.success() => Err(failed(format!(
             "replay {}: QEMU failed ({status}):\n    {}\n  ({where_})",
             req.name,
-            tail(&log, 6)
+            tail_indented(&log, 6)
         ))),
-        Ending::TimedOut(n) => Err(EngineError::Replay(format!(
+        // Replays run without a time limit (the stall watchdog stops them); kept for
+        // completeness of `Ending`.
+        Ending::TimedOut(n) => Err(failed(format!(
             "replay {} did not finish in time{}; QEMU was killed ({where_})",
             req.name,
             n.map(|n| format!(" (at instruction {n} of {total})"))
@@ -107,12 +105,12 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<i32, EngineError> {
         ))),
         Ending::Exited(_) | Ending::Shutdown(_) => {
             if end_marker(&console).is_none() {
-                return Err(EngineError::Replay(format!(
+                return Err(failed(format!(
                     "replay {} ended without the end marker: the recorded command did not finish in this replay ({where_})",
                     req.name
                 )));
             }
-            Ok(0)
+            Ok(())
         }
     }
 }

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use super::shell_quote;
 use crate::EngineError;
 use crate::process::Group;
 use crate::qmp::Qmp;
+use crate::quote::shell_quote;
 
 /// How a QEMU run ended.
 #[derive(Debug)]
@@ -123,15 +123,4 @@ fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The last `n` non-blank lines of `path`, indented for an error message.
-pub fn tail(path: &Path, n: usize) -> String {
-    let lines = crate::process::tail(path, n + 8);
-    let kept: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    kept[kept.len().saturating_sub(n)..].join("\n    ")
 }

@@ -1,12 +1,8 @@
-use super::*;
+use std::path::Path;
 
-#[test]
-fn shell_quote_leaves_plain_words_and_quotes_the_rest() {
-    assert_eq!(shell_quote("/bin/ls"), "/bin/ls");
-    assert_eq!(shell_quote("a b"), "'a b'");
-    assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    assert_eq!(shell_quote(""), "''");
-}
+use super::*;
+use crate::busybox::init_script;
+use crate::marker::{BEGIN_MARKER, END_MARKER, end_marker};
 
 #[test]
 fn machine_line_is_the_known_good_one() {

@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use common::*;
+use common::engine::*;
 
 /// A suite with test `t`, a PANDA recording `foo` of 5000 instructions, and a fake
 /// PANDA printing `progress` and then doing `then`.
@@ -72,15 +72,12 @@ fn a_replay_whose_progress_stops_is_killed_with_its_position() {
         "{log}"
     );
     assert!(log.contains("( 50.00%)"), "{log}");
-    std::thread::sleep(Duration::from_millis(200));
-    let ps = std::process::Command::new("pgrep")
-        .args(["-f", &build.display().to_string()])
-        .output()
-        .unwrap();
+    let build = build.display().to_string();
     assert!(
-        ps.stdout.is_empty(),
-        "PANDA survived: {}",
-        String::from_utf8_lossy(&ps.stdout)
+        wait_until(Duration::from_secs(5), || processes_mentioning(&build)
+            .is_empty()),
+        "PANDA survived: {:?}",
+        processes_mentioning(&build)
     );
 }
 

@@ -3,18 +3,18 @@
 //! it from snapshot `root` to the prompt, records a command, and a replay with
 //! `osi_linux` and the generated `kernelinfo.conf` sees the guest's processes.
 //!
-//! PANDA tier: `PANDA_BUILD=$(scripts/build-panda) cargo test -p ptest-engine --test
-//! panda_image -- --ignored`. Without PANDA_BUILD it fails; it never skips.
+//! PANDA tier: `PANDA_BUILD=$(scripts/build-panda) cargo test --test engine_panda_image
+//! -- --ignored`. Without PANDA_BUILD it fails; it never skips.
 
 mod common;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
-use ptest_engine::expect::Step;
-use ptest_engine::panda_image::{KCONF_GROUP, NAME, OS, PROMPT, SNAPSHOT};
-use ptest_engine::process::Group;
+use common::engine::*;
+use ptest_engine::parts::{
+    Group, KCONF_GROUP, OS, PANDA_BUSYBOX as NAME, PROMPT, SNAPSHOT, Step, converse,
+};
 use regex::Regex;
 
 fn panda_build() -> PathBuf {
@@ -153,7 +153,7 @@ fn panda_busybox_builds_boots_records_and_introspects() {
         Step::Enter(Duration::from_secs(60)),
         Step::Monitor("end_record".into()),
     ];
-    let talked = ptest_engine::panda::converse(
+    let talked = converse(
         &mut group,
         &w.join("m"),
         &w.join("s"),

@@ -1,7 +1,7 @@
 //! The QEMU example suite end to end, and a broken analysis failing with a readable diff.
 
 mod common;
-use common::*;
+use common::engine::*;
 
 #[test]
 fn example_suite_passes_then_catches_tampered_output_and_changed_filter_range() {

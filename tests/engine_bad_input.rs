@@ -4,16 +4,17 @@
 mod common;
 use std::time::{Duration, Instant};
 
-use common::*;
+use common::engine::*;
 
 /// Short enough to keep the tests quick, long enough for a loaded 2-core CI machine
 /// (an unloaded recording takes ~4 s; a replay never pauses for seconds).
 const TOML: &str =
     "image = \"qemu-busybox\"\n[engine]\nstall-timeout = \"5s\"\nrecord-timeout = \"90s\"\n";
 
+/// A suite with test `t` and the `qemu-busybox` image in its regression directory.
 fn suite(toml: &str) -> Suite {
-    let s = Suite::new(toml, &[("t", "", "")]);
     require_qemu();
+    let s = Suite::new(toml, &[("t", "", "")]);
     seed_image(&s.regdir());
     s
 }
@@ -26,7 +27,8 @@ fn in_test(s: &Suite, args: &[&str]) -> (std::process::Output, Duration) {
 
 #[test]
 fn unknown_image_names_the_known_ones() {
-    let s = suite(TOML);
+    // Refused before any image or emulator is needed: no QEMU, no image, no network.
+    let s = Suite::new(TOML, &[("t", "", "")]);
     let (out, _) = in_test(
         &s,
         &["record", "--image", "nope", "--name", "r", "--", "true"],
@@ -41,9 +43,11 @@ fn unknown_image_names_the_known_ones() {
 
 #[test]
 fn missing_and_unexecutable_qemu_are_named() {
-    let s = suite(&format!(
-        "{TOML}qemu = \"/nonexistent/qemu-system-x86_64\"\n"
-    ));
+    // The emulator is checked before the image is built: no image, no network.
+    let s = Suite::new(
+        &format!("{TOML}qemu = \"/nonexistent/qemu-system-x86_64\"\n"),
+        &[("t", "", "")],
+    );
     let (out, took) = in_test(&s, &["record", "--name", "r", "--", "true"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
@@ -63,6 +67,7 @@ fn missing_and_unexecutable_qemu_are_named() {
     .unwrap();
     let (out, _) = in_test(&s, &["record", "--name", "r", "--", "true"]);
     let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("is not executable"), "{t}");
 }
 
@@ -85,7 +90,7 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
     std::fs::write(s.suite().join("ptest.toml"), toml).unwrap();
     let (out, took) = in_test(&s, &["record", "--name", "r", "--", "true"]);
     let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("did not finish within record-timeout (2s)"),
         "{t}"
@@ -94,17 +99,14 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
     assert!(took < Duration::from_secs(60), "{took:?}");
     let log = std::fs::read_to_string(s.regdir().join("logs/t/r-record.log")).unwrap();
     assert!(log.contains("fake qemu starting"), "{log}");
-    std::thread::sleep(Duration::from_millis(200));
-    // The fake and its child (`fake-qemu child`, also ignoring SIGTERM) must both be gone.
-    let left = std::process::Command::new("pgrep")
-        .arg("-f")
-        .arg(&fake)
-        .output()
-        .unwrap();
+    // The fake and its child (`fake-qemu child`, also ignoring SIGTERM) must both be
+    // gone; the kernel may take a moment to tear down a SIGKILLed group.
+    let fake_path = fake.display().to_string();
     assert!(
-        left.stdout.is_empty(),
-        "processes survived: {}",
-        String::from_utf8_lossy(&left.stdout)
+        wait_until(Duration::from_secs(5), || processes_mentioning(&fake_path)
+            .is_empty()),
+        "processes survived: {:?}",
+        processes_mentioning(&fake_path)
     );
     assert!(emulators_mentioning(s.dir.path()).is_empty());
 }
@@ -115,7 +117,7 @@ fn a_guest_command_that_never_returns_is_stopped() {
     let s = suite("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"8s\"\n");
     let (out, took) = in_test(&s, &["record", "--name", "r", "--", "sleep", "1000"]);
     let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("the guest command did not finish within record-timeout (8s)"),
         "{t}"
@@ -177,14 +179,11 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        while emulators_mentioning(s.dir.path()).is_empty()
-            && start.elapsed() < Duration::from_secs(10)
-        {
-            std::thread::sleep(Duration::from_millis(50));
-        }
         assert!(
-            !emulators_mentioning(s.dir.path()).is_empty(),
+            wait_until(Duration::from_secs(10), || !emulators_mentioning(
+                s.dir.path()
+            )
+            .is_empty()),
             "QEMU never started"
         );
         let pid = child.id().to_string();
@@ -193,14 +192,11 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
             .status()
             .unwrap();
         child.wait().unwrap();
-        let start = Instant::now();
-        while !emulators_mentioning(s.dir.path()).is_empty()
-            && start.elapsed() < Duration::from_secs(5)
-        {
-            std::thread::sleep(Duration::from_millis(50));
-        }
         assert!(
-            emulators_mentioning(s.dir.path()).is_empty(),
+            wait_until(Duration::from_secs(5), || emulators_mentioning(
+                s.dir.path()
+            )
+            .is_empty()),
             "QEMU survived kill {sig} of ptest"
         );
     }
@@ -231,10 +227,7 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
 
     // Cut short *and* vouched for by its metadata: QEMU replays to the cut; the end
     // marker (or the watchdog) tells it did not finish.
-    let sha = |b: &[u8]| {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(b))
-    };
+    let sha = ptest_engine::parts::sha256_bytes;
     v["emulator_version"] =
         serde_json::from_str::<serde_json::Value>(&meta).unwrap()["emulator_version"].clone();
     v["replay_sha256"] = sha(&bytes[..bytes.len() / 2]).into();

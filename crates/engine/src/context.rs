@@ -1,0 +1,122 @@
+//! What the engine knows about the suite, the current test and its caller: [`Context`]
+//! and the `[engine]` settings. Plain data; it must not do I/O beyond parsing settings.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::EngineError;
+use crate::observe::Observed;
+use crate::spec::ImageSpec;
+
+/// What ptest knows about the suite and, when called from inside a test script, the test.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The regression directory (`qcows/`, `replays/NAME/`, `tmpout/NAME/`, `logs/NAME/` …).
+    pub regression_dir: PathBuf,
+    /// Images declared in the suite's `ptest.toml` (`[images.NAME]`), on top of the built-in catalog.
+    pub images: BTreeMap<String, ImageSpec>,
+    /// The folder holding `config.testing`, when there is a suite (PANDA's build is
+    /// looked for relative to it, see `panda_build::build_dir`).
+    pub suite_dir: Option<PathBuf>,
+    /// The suite's default image (`image = "…"` in `ptest.toml`).
+    pub default_image: Option<String>,
+    /// The current test (`PTEST_TEST`), when run from a test script.
+    pub test: Option<String>,
+    /// `[engine]` settings, suite's merged with the test's.
+    pub settings: EngineSettings,
+    /// Where progress and notes go (nowhere by default).
+    pub observer: Observed,
+}
+
+impl Context {
+    pub fn qcow_dir(&self) -> PathBuf {
+        self.regression_dir.join("qcows")
+    }
+
+    /// `DIR/TEST` for the current test; recording and replaying only make sense inside one.
+    pub fn test_dir(&self, dir: &str) -> Result<PathBuf, EngineError> {
+        match &self.test {
+            Some(t) => Ok(self.regression_dir.join(dir).join(t)),
+            None => Err(EngineError::Usage(
+                "no current test: run this from a test script (ptest sets PTEST_TEST) or set PTEST_TEST=NAME".into(),
+            )),
+        }
+    }
+}
+
+/// `[engine]` table of `ptest.toml` (suite) and `test.toml` (per test).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EngineSettings {
+    /// Kill a replay whose progress has not advanced for this long (`60s`, `5m`). Default 30s.
+    pub stall_timeout: Option<String>,
+    /// Kill a recording whose guest command has not finished after this long. Default 5m.
+    pub record_timeout: Option<String>,
+    /// How long to wait for a PANDA guest's prompt. Default 2m.
+    pub prompt_timeout: Option<String>,
+    /// QEMU's `-icount shift=N` (instructions run at 2^N ns each). Default 5.
+    pub shift: Option<u32>,
+    /// Guest memory in MiB, overriding the image's. Default 256 for the QEMU image.
+    pub memory: Option<u32>,
+    /// The QEMU binary (default `qemu-system-ARCH` on `PATH`).
+    pub qemu: Option<String>,
+}
+
+impl EngineSettings {
+    /// `over`'s values where set, else `self`'s: the test's settings over the suite's.
+    pub fn merged(&self, over: &EngineSettings) -> EngineSettings {
+        EngineSettings {
+            stall_timeout: over
+                .stall_timeout
+                .clone()
+                .or_else(|| self.stall_timeout.clone()),
+            record_timeout: over
+                .record_timeout
+                .clone()
+                .or_else(|| self.record_timeout.clone()),
+            prompt_timeout: over
+                .prompt_timeout
+                .clone()
+                .or_else(|| self.prompt_timeout.clone()),
+            shift: over.shift.or(self.shift),
+            memory: over.memory.or(self.memory),
+            qemu: over.qemu.clone().or_else(|| self.qemu.clone()),
+        }
+    }
+
+    pub fn stall_timeout(&self) -> Result<Duration, EngineError> {
+        duration(
+            "stall-timeout",
+            self.stall_timeout.as_deref(),
+            Duration::from_secs(30),
+        )
+    }
+
+    pub fn record_timeout(&self) -> Result<Duration, EngineError> {
+        duration(
+            "record-timeout",
+            self.record_timeout.as_deref(),
+            Duration::from_secs(300),
+        )
+    }
+
+    pub fn prompt_timeout(&self) -> Result<Duration, EngineError> {
+        duration(
+            "prompt-timeout",
+            self.prompt_timeout.as_deref(),
+            Duration::from_secs(120),
+        )
+    }
+}
+
+fn duration(key: &str, value: Option<&str>, default: Duration) -> Result<Duration, EngineError> {
+    match value {
+        None => Ok(default),
+        Some(v) => humantime::parse_duration(v).map_err(|e| {
+            EngineError::Usage(format!(
+                "[engine] {key} = {v:?} is not a duration ({e}); write e.g. \"30s\" or \"5m\""
+            ))
+        }),
+    }
+}

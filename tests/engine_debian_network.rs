@@ -1,0 +1,49 @@
+//! The tests that need Debian's package servers, and only these: building the
+//! `qemu-busybox` image from an empty cache downloads its kernel and busybox packages
+//! (~27 MB, `apt-get download`). Every other engine test runs offline once the
+//! per-machine cache (`~/.cache/ptest/images`) holds the parts. Offline, skip this file:
+//! `cargo test --workspace -- --skip debian_network`.
+
+mod common;
+use common::engine::*;
+
+/// Needs the network: an empty `PTEST_CACHE` makes ptest fetch the packages. Then a
+/// second regression directory gets the image from that cache, without apt.
+#[test]
+fn debian_network_qemu_busybox_builds_into_an_empty_cache() {
+    require_qemu();
+    let cache = tempfile::tempdir().expect("temp cache");
+    let cache_dir = cache.path().to_str().expect("utf-8 path");
+    let s = Suite::new("image = \"qemu-busybox\"\n", &[]);
+    let out = s.ptest(
+        &["images", "fetch", "qemu-busybox"],
+        &[("PTEST_CACHE", cache_dir)],
+    );
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("building image qemu-busybox from Debian packages"),
+        "{t}"
+    );
+    let image = s.regdir().join("qcows/qemu-busybox");
+    for f in ["vmlinuz", "busybox", "image.json"] {
+        assert!(image.join(f).exists(), "no {f} in {}", image.display());
+    }
+    let parts = std::fs::read_dir(cache.path().join("images/debian"))
+        .expect("the cache holds the parts")
+        .count();
+    assert_eq!(parts, 1);
+
+    // A second regression directory, with apt unreachable: served from the cache.
+    let other = Suite::new("image = \"qemu-busybox\"\n", &[]);
+    let out = other.ptest(
+        &["images", "fetch", "qemu-busybox"],
+        &[
+            ("PTEST_CACHE", cache_dir),
+            ("http_proxy", "http://127.0.0.1:9"),
+        ],
+    );
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("present and verified"), "{t}");
+}
