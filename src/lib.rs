@@ -6,11 +6,13 @@
 //! terminal output, JUnit and JSON. Pandalogs live in the `ptest-plog` crate, guest
 //! images and emulator drivers in `ptest-engine`.
 
+pub mod bless;
 pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod exit_code;
 pub mod human;
+pub mod outcome;
 pub mod report;
 pub mod runner;
 pub mod suite;

@@ -1,14 +1,89 @@
-//! Reporters: sinks of runner events. The terminal reporter prints as tests finish; the
-//! JUnit and JSON reporters write their file when the run ends.
+//! Reporters: sinks of runner events, nextest-style. Each implements [`Reporter`] and sees
+//! the same events; none is handed results any other way. The terminal reporter prints as
+//! tests finish; the JUnit and JSON reporters build their document from `RunFinished` and
+//! write it then. Reporters must not decide exit codes or touch the regression directory.
+//! File outcomes are put into words by [`crate::outcome`], the one renderer.
 
 pub mod json;
 pub mod junit;
 pub mod terminal;
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::compare::{FileComparison, FileOutcome};
+use crate::runner::Event;
+
+/// A sink of runner events.
+pub trait Reporter {
+    fn event(&mut self, event: &Event<'_>);
+
+    /// After the run: whether the reporter's output was written.
+    fn finish(self: Box<Self>) -> Result<(), ReportError> {
+        Ok(())
+    }
+}
+
+/// A report file that could not be written. The run then fails of its own (exit 2): CI
+/// would otherwise read a missing or truncated file.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "could not write the {kind} report {}: {source}; the results above are complete, fix the path or free space and run again",
+    path.display()
+)]
+pub struct ReportError {
+    pub kind: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// A reporter that writes one file at `RunFinished`, remembering whether that worked.
+struct FileSink {
+    kind: &'static str,
+    path: PathBuf,
+    write: fn(&Path, &crate::runner::RunOutcome) -> std::io::Result<()>,
+    result: Option<std::io::Result<()>>,
+}
+
+impl Reporter for FileSink {
+    fn event(&mut self, event: &Event<'_>) {
+        if let Event::RunFinished { outcome } = event {
+            self.result = Some((self.write)(&self.path, outcome));
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), ReportError> {
+        match self.result {
+            Some(Err(source)) => Err(ReportError {
+                kind: self.kind,
+                path: self.path,
+                source,
+            }),
+            // A run always ends with `RunFinished`; none means nothing was run to report.
+            Some(Ok(())) | None => Ok(()),
+        }
+    }
+}
+
+/// The JUnit XML reporter, writing `path` when the run ends.
+pub fn junit_file(path: &Path) -> Box<dyn Reporter> {
+    Box::new(FileSink {
+        kind: "JUnit",
+        path: path.to_path_buf(),
+        write: junit::write,
+        result: None,
+    })
+}
+
+/// The JSON reporter, writing `path` when the run ends.
+pub fn json_file(path: &Path) -> Box<dyn Reporter> {
+    Box::new(FileSink {
+        kind: "JSON",
+        path: path.to_path_buf(),
+        write: json::write,
+        result: None,
+    })
+}
 
 /// Create `path` and fill it with `write`, flushing explicitly: a `BufWriter` dropped
 /// unflushed swallows the error of its last write (`--json /dev/full` used to "succeed").
@@ -30,37 +105,4 @@ fn write_file(
                 Err(e)
             }
         })
-}
-
-/// The human-readable account of what differs in `files`, as shown on the terminal, in
-/// JUnit failure bodies and in `ptest diff` (without colour).
-pub fn describe_files(files: &[FileComparison]) -> String {
-    let mut out = String::new();
-    for f in files {
-        match &f.outcome {
-            FileOutcome::Same => {}
-            FileOutcome::Differs { diff } => {
-                out.push_str(diff);
-                if !diff.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            FileOutcome::Missing => {
-                out.push_str(&format!(
-                    "{}: blessed, but the new run did not produce it\n",
-                    f.name
-                ));
-            }
-            FileOutcome::Unexpected => {
-                out.push_str(&format!(
-                    "{}: produced by the new run, but not in the blessed reference\n",
-                    f.name
-                ));
-            }
-            FileOutcome::Invalid { reason } => {
-                out.push_str(&format!("{}: {reason}\n", f.name));
-            }
-        }
-    }
-    out
 }

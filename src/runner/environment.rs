@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use crate::suite::{RegressionDir, Script, ScriptKind};
 
-use super::result::Mode;
+use super::result::RunKind;
 
 /// The `ptest_utils` module existing suites import, shipped inside the binary.
 const PTEST_UTILS: &str = include_str!("../python/ptest_utils.py");
@@ -90,7 +90,7 @@ pub struct ScriptPaths<'a> {
     pub suite_dir: &'a Path,
     pub test: &'a str,
     pub test_dir: &'a Path,
-    pub mode: Mode,
+    pub mode: RunKind,
     pub exe: &'a Path,
     pub helper_dir: &'a Path,
     /// Where engine commands send notices for the terminal (`runner::notices`).
