@@ -535,11 +535,16 @@ fn plain_output_of_a_session() {
     insta::assert_snapshot!(transcript);
 }
 
-/// Run `ptest ARGS` on a pseudo-terminal (util-linux `script`); None if unavailable.
-fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> Option<(i32, String)> {
+/// Run `ptest ARGS` on a pseudo-terminal (util-linux `script`). A machine without it
+/// fails the test with the fix: a skipped check must not count as a pass.
+fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> (i32, String) {
     let script = ["/usr/bin/script", "/bin/script"]
         .into_iter()
-        .find(|p| std::path::Path::new(p).exists())?;
+        .find(|p| std::path::Path::new(p).exists())
+        .expect(
+            "this test needs util-linux's `script` (/usr/bin/script) for a pseudo-terminal: \
+             install bsdutils/util-linux (scripts/install-deps does)",
+        );
     let mut cmd = std::process::Command::new(script);
     cmd.args(["-qec", &format!("{} {args}", common::PTEST), "/dev/null"])
         .current_dir(&s.dir)
@@ -550,21 +555,20 @@ fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> Option<(i32, String
     if no_color {
         cmd.env("NO_COLOR", "1");
     }
-    let out = cmd.output().ok()?;
-    Some((
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("could not start {script}: {e}"));
+    (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
+    )
 }
 
 #[test]
 fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
     let s = echoing(echoing(TestSuite::new(), "a"), "b");
     s.ptest(&["bless"]).code(0);
-    let Some((code, out)) = on_terminal(&s, "test", false) else {
-        eprintln!("no `script` utility: skipped");
-        return;
-    };
+    let (code, out) = on_terminal(&s, "test", false);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2/2"), "no progress display:\n{out}");
     assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
@@ -573,14 +577,14 @@ fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
             .ends_with("ptest test: all 2 test(s) succeeded\x1b[0m"),
         "{out:?}"
     );
-    let (code, out) = on_terminal(&s, "test", true).unwrap();
+    let (code, out) = on_terminal(&s, "test", true);
     assert_eq!(code, 0, "{out}");
     assert!(
         !out.contains("\x1b[32m") && !out.contains("\x1b[31m"),
         "{out:?}"
     );
     set_value(&s, "a", "two\n");
-    let (code, _) = on_terminal(&s, "test", true).unwrap();
+    let (code, _) = on_terminal(&s, "test", true);
     assert_eq!(code, 100);
 }
 
