@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::Comparer;
+use crate::compare::{CompareError, Comparer};
 use crate::outcome;
 use crate::runner::{AfterAttempt, Status, TestResult, interrupt};
 use crate::suite::{RegressionDir, TestDef, reference};
@@ -92,6 +92,24 @@ pub fn blessable(dir: &Path) -> Result<usize, NotBlessable> {
     Ok(entries.len())
 }
 
+/// Why a bless of one test failed (the test then errors; the old reference is intact).
+#[derive(Debug, thiserror::Error)]
+pub enum BlessError {
+    #[error("not blessed: {0}")]
+    NotBlessable(#[from] NotBlessable),
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+    #[error(
+        "could not store the blessed reference in {}: {source} (the old reference is intact)",
+        path.display()
+    )]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// `ptest bless`'s step after each attempt: check the outputs, compare them with the old
 /// reference (to report what changed), and swap them in.
 pub struct Bless {
@@ -108,9 +126,9 @@ impl AfterAttempt for Bless {
                 result.status = status;
                 result.message = Some(message);
             }
-            Err(message) => {
+            Err(why) => {
                 result.status = Status::Errored;
-                result.message = Some(message);
+                result.message = Some(why.to_string());
                 result.files.clear();
             }
         }
@@ -123,16 +141,14 @@ impl Bless {
         test: &TestDef,
         comparer: &Comparer,
         result: &mut TestResult,
-    ) -> Result<(Status, String), String> {
+    ) -> Result<(Status, String), BlessError> {
         let tmpout = self.regdir.tmpout(&test.name);
         let blessed = self.regdir.blessed(&test.name);
         // Refuse to bless what could not be compared later (links, FIFOs …).
-        let count = blessable(&tmpout).map_err(|e| format!("not blessed: {e}"))?;
+        let count = blessable(&tmpout)?;
         let has_reference = tree::walk(&blessed).is_ok_and(|files| !files.is_empty());
         let changes = if has_reference {
-            let cmp = comparer
-                .compare_dirs(&blessed, &tmpout)
-                .map_err(|e| e.to_string())?;
+            let cmp = comparer.compare_dirs(&blessed, &tmpout)?;
             Some(outcome::records(&cmp.files))
         } else {
             None
@@ -140,11 +156,11 @@ impl Bless {
         if interrupt::requested() {
             return Ok((Status::Interrupted, "interrupted before blessing".into()));
         }
-        reference::promote(&self.regdir, &test.name, &tmpout).map_err(|e| {
-            format!(
-                "could not store the blessed reference in {}: {e} (the old reference is intact)",
-                blessed.display()
-            )
+        reference::promote(&self.regdir, &test.name, &tmpout).map_err(|source| {
+            BlessError::Store {
+                path: blessed.clone(),
+                source,
+            }
         })?;
         let message = match &changes {
             None => format!("blessed {count} new file(s)"),

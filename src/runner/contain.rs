@@ -75,12 +75,11 @@ impl RunContainment {
 
 /// `ptest __watchdog RUN`: waits for ptest to go away (EOF on stdin), then kills whatever
 /// the run's tests left behind.
-pub fn watchdog_main(run: &str) -> i32 {
+pub fn watchdog_main(run: &str) {
     let mut sink = [0u8; 64];
     let mut stdin = std::io::stdin().lock();
     while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
     sweep(format!("{TOKEN_ENV}={run}/").as_bytes());
-    0
 }
 
 /// Kills what one attempt left behind; returns how many processes that was.
@@ -217,6 +216,25 @@ mod tests {
         #[allow(clippy::zombie_processes)]
         let carrier = spawn(&token);
         let mut other = spawn(&format!("{token}0"));
+        // `spawn` returns once the child is inside execve, before the kernel has pointed
+        // /proc/PID/environ at the new environment (it reads empty until then): on a busy
+        // machine the sweep used to look in that window and find nothing.
+        for (pid, token) in [
+            (carrier.id(), token.clone()),
+            (other.id(), format!("{token}0")),
+        ] {
+            let needle = format!("{TOKEN_ENV}={token}\0");
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| memchr::memmem::find(&env, needle.as_bytes()).is_some())
+            {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "sleep {pid} never showed its environment"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         assert_eq!(sweep_attempt(&token), 1);
         // Killed and reaped (it was our child): no trace left.
         assert!(!Path::new(&format!("/proc/{}", carrier.id())).exists());

@@ -1,6 +1,6 @@
 //! One attempt of one test: run its script, then compare its outputs with the reference
 //! (`test`) or check that there are outputs (`bless`). It never writes references: blessing
-//! is a step after the attempt ([`super::AfterAttempt`], [`crate::bless`]).
+//! is a step after the attempt ([`super::AfterAttempt`], provided by `ptest bless`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

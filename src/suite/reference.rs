@@ -1,5 +1,5 @@
 //! Replacing a test's blessed reference atomically. It owns the swap and the recovery
-//! after a crash; what may be blessed is [`crate::bless`]'s to decide, never this module's.
+//! after a crash; what may be blessed is the bless module's to decide, never this module's.
 //!
 //! The new outputs are moved into a hidden staging folder beside `blessed/NAME`, then
 //! swapped in with one `renameat2(RENAME_EXCHANGE)`: at every instant `blessed/NAME` is
@@ -95,7 +95,7 @@ fn remove_if_exists(path: &Path) -> io::Result<()> {
 }
 
 /// Copy a folder's files (outputs are checked for links and FIFOs before they are
-/// promoted, see [`crate::bless::blessable`]); folders are made as the files need them.
+/// promoted, by the bless module); folders are made as the files need them.
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::create_dir(to)?;
     for (name, entry) in crate::tree::walk(from)? {
