@@ -276,6 +276,26 @@ fn diff_shows_the_last_runs_differences_again() {
 }
 
 #[test]
+fn diff_words_missing_and_unexpected_files_as_test_does() {
+    let s = TestSuite::new().sh(
+        "a",
+        "for f in $(cat \"$PTEST_SCRATCH/files\"); do echo x > \"$PTEST_TMPOUT_DIR/$f\"; done",
+    );
+    std::fs::write(s.scratch("files"), "kept.out gone.out\n").unwrap();
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("files"), "kept.out new.out\n").unwrap();
+    let lines = [
+        "gone.out: blessed, but the new run did not produce it",
+        "new.out: produced by the new run, but not in the blessed reference",
+    ];
+    s.ptest(&["test"]).code(100).says(&lines);
+    // Recomputed from tmpout/, then read back from state.json once tmpout/ is gone.
+    s.ptest(&["diff", "a"]).code(0).says(&lines);
+    std::fs::remove_dir_all(s.tmpout("a")).unwrap();
+    s.ptest(&["diff", "a"]).code(0).says(&lines);
+}
+
+#[test]
 fn clean_orphans_removes_only_references_of_tests_not_in_config_testing() {
     let s = echoing(echoing(echoing(TestSuite::new(), "a"), "gone"), "off");
     s.ptest(&["bless"]).code(0);

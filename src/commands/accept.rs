@@ -1,5 +1,7 @@
 //! `ptest accept`: promote the last `test` run's outputs to blessed without re-running
-//! (a replay takes minutes). Like `cargo insta accept`, accepting is a rename.
+//! (a replay takes minutes). Like `cargo insta accept`, accepting is a rename. What may be
+//! accepted is checked by [`crate::bless`], the swap done by `suite::reference`, as for
+//! `bless`.
 
 use crate::cli::GlobalArgs;
 use crate::exit_code;

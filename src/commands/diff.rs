@@ -1,6 +1,7 @@
 //! `ptest diff`: show again the differences the last run found. While the last `test`
 //! run's outputs are still in `tmpout/`, the diff is recomputed uncut; otherwise the
-//! (possibly cut) diff stored with the run is shown.
+//! (possibly cut) diff stored with the run is shown. Outcomes are worded by
+//! [`crate::outcome`], as `ptest test` words them.
 
 use std::io::IsTerminal;
 

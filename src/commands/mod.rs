@@ -1,5 +1,7 @@
 //! One module per command; each turns parsed arguments into calls on the library layers
-//! and returns an exit code from [`crate::exit_code`].
+//! and returns an exit code from [`crate::exit_code`]. Commands wire layers together and
+//! print what the layers return; they must not grow logic of their own (comparing,
+//! promoting, rendering outcomes).
 
 /// `println!` for command output that may go to a closed pipe (`ptest list | head`):
 /// a reader that stopped reading is not worth a panic.

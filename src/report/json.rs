@@ -1,4 +1,6 @@
-//! A JSON report: per test its name, status, duration, files compared and their diffs.
+//! A JSON report: per test its name, status, duration, files compared and their diffs,
+//! written from the `RunFinished` event by the sink in [`super`]. The file records are
+//! those `state.json` keeps ([`crate::outcome::FileRecord`]), never converted here.
 
 use std::path::Path;
 

@@ -1,4 +1,6 @@
-//! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it.
+//! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: written from the
+//! `RunFinished` event by the sink in [`super`]. File outcomes are worded by
+//! [`crate::outcome`], never here.
 
 use std::path::Path;
 

@@ -1,6 +1,7 @@
 //! The terminal reporter: a live progress bar on a terminal, one plain line per finished
 //! test otherwise (CI logs), diffs and log tails for failures, and a summary whose last
-//! line says whether everything succeeded.
+//! line says whether everything succeeded. A sink of runner events like the others; file
+//! outcomes are worded by [`crate::outcome`], only coloured here.
 
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -1,4 +1,4 @@
-//! What the runner reports about each test.
+//! What the runner reports about each test and about a whole run. Plain data: no I/O.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! The last run's results and every test's recent durations, kept in
 //! `.ptest/state.json` for `accept`, `diff`, `list`, `--failed` and slowest-first scheduling.
+//! It must not print: an unusable file is an error (or a warning) the command words.
 
 use std::collections::BTreeMap;
 use std::io::Write;

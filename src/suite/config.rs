@@ -325,7 +325,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parse a duration as written in config (`90s`, `20m`, `1h30m`), naming `origin` on error.
-/// (Loading a config file already checked it with its line: see [`check_values`].)
+/// (Loading a config file already checked it with its line: see `check_values`.)
 pub fn parse_duration(origin: &Path, key: &str, value: &str) -> Result<Duration, SuiteError> {
     duration_value(value).map_err(|why| SuiteError::Invalid {
         path: origin.to_path_buf(),

@@ -1,5 +1,5 @@
 //! The suite: `config.testing`, `ptest.toml`, the test folders and their scripts, and the
-//! regression directory they write into.
+//! regression directory they write into. It must not run scripts or judge outputs.
 
 pub mod config;
 pub mod config_testing;
