@@ -106,3 +106,50 @@ fn write_file(
             }
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{RunKind, RunOutcome};
+
+    fn finished(interrupted: bool) -> RunOutcome {
+        RunOutcome {
+            kind: RunKind::Bless,
+            results: Vec::new(),
+            elapsed: std::time::Duration::from_millis(1500),
+            interrupted,
+        }
+    }
+
+    #[test]
+    fn file_reporters_write_at_run_finished_from_the_event_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let mut json = json_file(&path);
+        json.event(&Event::RunStarted {
+            mode: RunKind::Bless,
+            total: 0,
+            jobs: 1,
+        });
+        assert!(!path.exists(), "written before the run finished");
+        let outcome = finished(true);
+        json.event(&Event::RunFinished { outcome: &outcome });
+        json.finish().unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(doc["mode"], "bless");
+        assert_eq!(doc["interrupted"], true);
+        assert_eq!(doc["duration_secs"], 1.5);
+    }
+
+    #[test]
+    fn a_report_that_cannot_be_written_is_an_error_naming_kind_and_path() {
+        let path = Path::new("/nonexistent-dir/junit.xml");
+        let mut junit = junit_file(path);
+        let outcome = finished(false);
+        junit.event(&Event::RunFinished { outcome: &outcome });
+        let err = junit.finish().unwrap_err();
+        assert_eq!((err.kind, err.path.as_path()), ("JUnit", path));
+        assert!(err.to_string().contains("could not write the JUnit report"));
+    }
+}

@@ -68,6 +68,13 @@ pub(super) fn attempt(
             result.message = Some(why.to_string());
         }
     }
+    result.duration = started.elapsed();
+    result
+}
+
+/// Complete an attempt's result once any step after it has run: note leaked processes
+/// and, for a broken script, keep the last lines of its log.
+pub(super) fn finish(result: &mut TestResult) {
     if result.leaked > 0 {
         let note = format!(
             "leaked {} process(es) that outlived the script (killed when it ended)",
@@ -80,13 +87,11 @@ pub(super) fn attempt(
     }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
-        result.log_tail = ptest_engine::process::tail(&log, LOG_TAIL_LINES)
+        result.log_tail = ptest_engine::process::tail(&result.log, LOG_TAIL_LINES)
             .iter()
             .map(|line| printable(line))
             .collect();
     }
-    result.duration = started.elapsed();
-    result
 }
 
 /// A script's log line made safe to print and to put in XML: colour and cursor sequences
@@ -118,9 +123,8 @@ pub enum AttemptError {
     Folder(#[from] RegDirError),
     #[error(transparent)]
     Script(#[from] ScriptError),
-    /// No usable Python interpreter (the message names the setting to change).
-    #[error("{0}")]
-    Interpreter(String),
+    #[error(transparent)]
+    Interpreter(#[from] super::environment::InterpreterError),
     #[error("{script} {how}")]
     ScriptFailed { script: String, how: String },
     #[error(
@@ -182,9 +186,7 @@ fn run_and_check(
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
     };
     let python = match script.kind {
-        crate::suite::ScriptKind::Python => {
-            Some(ctx.python(test).map_err(AttemptError::Interpreter)?)
-        }
+        crate::suite::ScriptKind::Python => Some(ctx.python(test)?),
         _ => None,
     };
     let (program, args) = command_line(script, python.as_deref());

@@ -50,10 +50,10 @@ pub trait AfterAttempt: Send + Sync {
 
 impl RunContext {
     /// The resolved Python interpreter for `test`.
-    fn python(&self, test: &TestDef) -> Result<PathBuf, String> {
+    fn python(&self, test: &TestDef) -> Result<PathBuf, environment::InterpreterError> {
         self.interpreters
             .lock()
-            .map_err(|_| "interpreter cache poisoned".to_string())?
+            .map_err(|_| environment::InterpreterError::Poisoned)?
             .resolve(test.settings.python.as_deref())
     }
 }
@@ -242,6 +242,7 @@ fn run_with_retries(
         if let Some(step) = &ctx.after_attempt {
             step.after(&job.test, &job.comparer, &mut result);
         }
+        execute::finish(&mut result);
         result.duration = started.elapsed();
         total += result.duration;
         result.attempts = attempt;
