@@ -1,4 +1,5 @@
 //! The one table of process exit codes. These are stable: CI wrappers depend on them.
+//! No other module may exit or return a literal code (tests/exit_codes.rs checks each).
 
 /// Everything that was asked for succeeded.
 pub const OK: i32 = 0;

@@ -1,4 +1,8 @@
+//! The `ptest` binary: parses the command line and hands it to [`ptest::commands`]. Every
+//! exit goes through [`ptest::exit_code`].
+
 use clap::Parser;
+use ptest::exit_code;
 
 fn main() {
     // The run's watchdog (see runner::contain): a hidden command, handled before parsing.
@@ -6,8 +10,20 @@ fn main() {
     if let [_, cmd, run] = &args[..]
         && cmd == ptest::runner::contain::WATCHDOG
     {
-        std::process::exit(ptest::runner::contain::watchdog_main(run));
+        ptest::runner::contain::watchdog_main(run);
+        std::process::exit(exit_code::OK);
     }
-    let cli = ptest::cli::Cli::parse();
+    let cli = match ptest::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // `--help` and `--version` are not errors.
+            std::process::exit(if e.use_stderr() {
+                exit_code::USAGE
+            } else {
+                exit_code::OK
+            });
+        }
+    };
     std::process::exit(ptest::commands::run(cli));
 }

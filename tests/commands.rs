@@ -276,6 +276,26 @@ fn diff_shows_the_last_runs_differences_again() {
 }
 
 #[test]
+fn diff_words_missing_and_unexpected_files_as_test_does() {
+    let s = TestSuite::new().sh(
+        "a",
+        "for f in $(cat \"$PTEST_SCRATCH/files\"); do echo x > \"$PTEST_TMPOUT_DIR/$f\"; done",
+    );
+    std::fs::write(s.scratch("files"), "kept.out gone.out\n").unwrap();
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("files"), "kept.out new.out\n").unwrap();
+    let lines = [
+        "gone.out: blessed, but the new run did not produce it",
+        "new.out: produced by the new run, but not in the blessed reference",
+    ];
+    s.ptest(&["test"]).code(100).says(&lines);
+    // Recomputed from tmpout/, then read back from state.json once tmpout/ is gone.
+    s.ptest(&["diff", "a"]).code(0).says(&lines);
+    std::fs::remove_dir_all(s.tmpout("a")).unwrap();
+    s.ptest(&["diff", "a"]).code(0).says(&lines);
+}
+
+#[test]
 fn clean_orphans_removes_only_references_of_tests_not_in_config_testing() {
     let s = echoing(echoing(echoing(TestSuite::new(), "a"), "gone"), "off");
     s.ptest(&["bless"]).code(0);
@@ -535,11 +555,16 @@ fn plain_output_of_a_session() {
     insta::assert_snapshot!(transcript);
 }
 
-/// Run `ptest ARGS` on a pseudo-terminal (util-linux `script`); None if unavailable.
-fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> Option<(i32, String)> {
+/// Run `ptest ARGS` on a pseudo-terminal (util-linux `script`). A machine without it
+/// fails the test with the fix: a skipped check must not count as a pass.
+fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> (i32, String) {
     let script = ["/usr/bin/script", "/bin/script"]
         .into_iter()
-        .find(|p| std::path::Path::new(p).exists())?;
+        .find(|p| std::path::Path::new(p).exists())
+        .expect(
+            "this test needs util-linux's `script` (/usr/bin/script) for a pseudo-terminal: \
+             install bsdutils/util-linux (scripts/install-deps does)",
+        );
     let mut cmd = std::process::Command::new(script);
     cmd.args(["-qec", &format!("{} {args}", common::PTEST), "/dev/null"])
         .current_dir(&s.dir)
@@ -550,21 +575,20 @@ fn on_terminal(s: &TestSuite, args: &str, no_color: bool) -> Option<(i32, String
     if no_color {
         cmd.env("NO_COLOR", "1");
     }
-    let out = cmd.output().ok()?;
-    Some((
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("could not start {script}: {e}"));
+    (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
+    )
 }
 
 #[test]
 fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
     let s = echoing(echoing(TestSuite::new(), "a"), "b");
     s.ptest(&["bless"]).code(0);
-    let Some((code, out)) = on_terminal(&s, "test", false) else {
-        eprintln!("no `script` utility: skipped");
-        return;
-    };
+    let (code, out) = on_terminal(&s, "test", false);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2/2"), "no progress display:\n{out}");
     assert!(out.contains("\x1b[32m"), "no colour on a terminal:\n{out}");
@@ -573,14 +597,14 @@ fn on_a_terminal_progress_is_live_and_colour_follows_no_color() {
             .ends_with("ptest test: all 2 test(s) succeeded\x1b[0m"),
         "{out:?}"
     );
-    let (code, out) = on_terminal(&s, "test", true).unwrap();
+    let (code, out) = on_terminal(&s, "test", true);
     assert_eq!(code, 0, "{out}");
     assert!(
         !out.contains("\x1b[32m") && !out.contains("\x1b[31m"),
         "{out:?}"
     );
     set_value(&s, "a", "two\n");
-    let (code, _) = on_terminal(&s, "test", true).unwrap();
+    let (code, _) = on_terminal(&s, "test", true);
     assert_eq!(code, 100);
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Run, TestSuite, no_panic, ok_test};
+use common::{Run, TestSuite, no_panic, ok_test, read};
 
 #[test]
 fn report_write_errors_exit_2_naming_the_report() {
@@ -224,6 +224,36 @@ fn a_damaged_state_file_is_an_error_for_failed_and_diff() {
     // A plain run only warns (the file is a cache) and then replaces it.
     s.ptest(&["test"]).code(0).says(&["warning", "state.json"]);
     s.ptest(&["test", "--failed"]).code(0);
+}
+
+#[test]
+fn a_state_file_of_an_older_ptest_is_named_with_the_fix_and_test_rewrites_it() {
+    let s = ok_test(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    // What ptest wrote before outcomes were typed: an invalid file's reason under "diff".
+    let old = r#"{"version": 1, "tests": {"a": {"durations": {"test": 0.1}, "last": {
+        "mode": "test", "status": "failed", "duration_secs": 0.1, "script_ok": true,
+        "message": "1 file(s) invalid", "log": "/x/test.log", "finished": 1,
+        "files": [{"name": "a.out", "mode": "exact", "outcome": "invalid", "diff": "is a FIFO"}]}}}}"#;
+    std::fs::write(s.reg.join(".ptest/state.json"), old).unwrap();
+    for args in [vec!["test", "--failed"], vec!["diff"], vec!["accept"]] {
+        let run = s.ptest(&args);
+        no_panic(&run);
+        run.code(2).says(&[
+            "state.json: written by an older ptest",
+            "run `ptest test` again to refresh it",
+        ]);
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.all());
+    }
+    // `test` (and `bless`) only warn, run, and write the current version.
+    s.ptest(&["test"])
+        .code(0)
+        .says(&["warning", "written by an older ptest"]);
+    s.ptest(&["diff"]).code(0).never_says("older ptest");
+    let state: serde_json::Value =
+        serde_json::from_str(&read(s.reg.join(".ptest/state.json"))).unwrap();
+    assert_eq!(state["version"], 2);
+    assert_eq!(state["tests"]["a"]["last"]["files"][0]["outcome"], "same");
 }
 
 #[test]

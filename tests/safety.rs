@@ -88,20 +88,35 @@ fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
 
     let mut current = 1;
     let mut seen = [0usize; 2];
-    for step in 0..=12u32 {
+    // Kills that left a staging folder or `.big.old` behind: they landed while the
+    // reference was being swapped, the moment this test is about.
+    let mut mid_promote = 0;
+    // Steps 0..=12 kill at 0 %, 10 %, … 120 % of the window; the steps after that kill as
+    // soon as a staging folder appears in blessed/ (promotion under way).
+    for step in 0..=20u32 {
         let next = 1 - current;
         set_gen(next);
         let _ = std::fs::remove_file(&marker);
         let child = s.spawn(&["bless"]);
         let pid = child.id();
         await_file(&marker, Duration::from_secs(20));
-        // Kill at 0 %, 10 %, … 120 % of the window.
-        std::thread::sleep(window * step / 10);
+        if step <= 12 {
+            std::thread::sleep(window * step / 10);
+        } else {
+            // Past the window the bless has ended (or the sweep missed it this time).
+            let deadline = Instant::now() + window * 2;
+            while leftovers(&s).is_empty() && Instant::now() < deadline {
+                std::hint::spin_loop();
+            }
+        }
         let _ = rustix::process::kill_process(
             rustix::process::Pid::from_raw(pid as i32).unwrap(),
             Signal::KILL,
         );
         let _ = finish(child, Duration::from_secs(10));
+        if !leftovers(&s).is_empty() {
+            mid_promote += 1;
+        }
         let g = whole_generation(&s.blessed("big"));
         assert!(g == current || g == next);
         seen[usize::from(g == next)] += 1;
@@ -114,8 +129,13 @@ fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
         assert_eq!(whole_generation(&s.blessed("big")), current);
     }
     eprintln!(
-        "window {window:?}; kills that left the old reference: {}, the new one: {}",
+        "window {window:?}; kills that left the old reference: {}, the new one: {}, mid-promotion: {mid_promote}",
         seen[0], seen[1]
+    );
+    assert!(
+        mid_promote > 0,
+        "no kill landed while the reference was being swapped (no staging folder or .big.old \
+         left behind in 21 kills); the sweep proved nothing about promotion"
     );
 }
 
@@ -283,15 +303,15 @@ fn sigterm_to_ptest_behaves_like_ctrl_c() {
 
 #[test]
 fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
-    // Script and grandchild ignore SIGTERM: the first Ctrl-C alone would take the 5 s
+    // Script and grandchild survive SIGTERM: the first Ctrl-C alone would take the 5 s
     // grace period; the second must not.
     let s = TestSuite::new().sh(
         "stubborn",
-        "trap '' TERM INT\n\
+        "trap 'echo x >> \"$PTEST_MISC_DIR/got-term\"' TERM\ntrap '' INT\n\
          sh -c 'trap \"\" TERM INT; while :; do sleep 0.05; done' &\n\
          echo $! > \"$PTEST_MISC_DIR/grandchild.pid\"\n\
          echo $$ > \"$PTEST_MISC_DIR/script.pid\"\n\
-         while :; do sleep 0.05; done",
+         while :; do sleep 0.05 || :; done",
     );
     // `test` needs an existing regression directory.
     s.ptest(&["init"]).code(0);
@@ -310,7 +330,8 @@ fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
     let grandchild = read_pid(misc.join("grandchild.pid"));
     let t0 = Instant::now();
     signal(child.id(), Signal::INT);
-    std::thread::sleep(Duration::from_millis(200));
+    // The script notes the SIGTERM the first Ctrl-C sends its group, and carries on.
+    await_file(misc.join("got-term"), Duration::from_secs(10));
     assert!(
         alive(script),
         "the script ignores SIGTERM; it should still run"

@@ -1,10 +1,12 @@
 //! `ptest accept`: promote the last `test` run's outputs to blessed without re-running
-//! (a replay takes minutes). Like `cargo insta accept`, accepting is a rename.
+//! (a replay takes minutes). Like `cargo insta accept`, accepting is a rename. What may be
+//! accepted is checked by [`crate::bless`], the swap done by `suite::reference`, as for
+//! `bless`.
 
 use crate::cli::GlobalArgs;
 use crate::exit_code;
 use crate::runner::state::State;
-use crate::runner::{Mode, Status};
+use crate::runner::{RunKind, Status};
 use crate::suite::reference;
 
 use super::{CommandError, load_suite, regression_dir};
@@ -15,7 +17,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
     reference::recover(&regdir).map_err(CommandError::io(&regdir.root))?;
-    let mut state = State::load(&regdir.state_dir()).map_err(CommandError::Usage)?;
+    let mut state = State::load(&regdir.state_dir())?;
     // No names: every test whose last run failed on a mismatch.
     let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
         suite
@@ -26,7 +28,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                     .get(&e.name)
                     .and_then(|t| t.last.as_ref())
                     .is_some_and(|l| {
-                        l.mode == Mode::Test && l.status == Status::Failed && !l.accepted
+                        l.mode == RunKind::Test && l.status == Status::Failed && !l.accepted
                     })
             })
             .map(|e| e.name.clone())
@@ -43,7 +45,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         let last = state.tests.get_mut(name).and_then(|t| t.last.as_mut());
         let why_not = match &last {
             None => Some("it has no recorded run: run `ptest test` first".to_string()),
-            Some(l) if l.mode != Mode::Test => Some(format!(
+            Some(l) if l.mode != RunKind::Test => Some(format!(
                 "it was last run by `ptest {}`, not `ptest test`",
                 l.mode.as_str()
             )),
@@ -60,7 +62,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             continue;
         }
         let tmpout = regdir.tmpout(name);
-        let count = match reference::check_outputs(&tmpout) {
+        let count = match crate::bless::blessable(&tmpout) {
             Ok(0) | Err(_) if !tmpout.is_dir() => {
                 eprintln!(
                     "ptest: not accepting {name}: {} is gone; re-run `ptest test {name}`",

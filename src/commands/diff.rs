@@ -1,15 +1,17 @@
 //! `ptest diff`: show again the differences the last run found. While the last `test`
 //! run's outputs are still in `tmpout/`, the diff is recomputed uncut; otherwise the
-//! (possibly cut) diff stored with the run is shown.
+//! (possibly cut) diff stored with the run is shown. Outcomes are worded by
+//! [`crate::outcome`], as `ptest test` words them.
 
 use std::io::IsTerminal;
 
 use crate::cli::GlobalArgs;
 use crate::compare::Comparer;
 use crate::exit_code;
+use crate::outcome::{self, FileRecord};
 use crate::report::terminal::Terminal;
-use crate::runner::Mode;
-use crate::runner::state::{FileRecord, State};
+use crate::runner::RunKind;
+use crate::runner::state::State;
 use crate::suite::Overrides;
 
 use super::{CommandError, load_suite, regression_dir, use_color};
@@ -18,7 +20,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
-    let state = State::load(&regdir.state_dir()).map_err(CommandError::Usage)?;
+    let state = State::load(&regdir.state_dir())?;
     let names: Vec<String> = if tests.is_empty() {
         state.failed()
     } else {
@@ -41,7 +43,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                 .unwrap_or_default()
         );
         let tmpout = regdir.tmpout(name);
-        let fresh = if last.mode == Mode::Test && !last.accepted && tmpout.is_dir() {
+        let fresh = if last.mode == RunKind::Test && !last.accepted && tmpout.is_dir() {
             let entry = suite.entry(name);
             match entry {
                 Some(entry) => {
@@ -50,7 +52,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                         .with_test_name(name)
                         .with_diff_lines(usize::MAX);
                     let cmp = comparer.compare_dirs(&regdir.blessed(name), &tmpout)?;
-                    Some(cmp.files.iter().map(FileRecord::from_comparison).collect())
+                    Some(outcome::records(&cmp.files))
                 }
                 None => None,
             }
@@ -58,21 +60,15 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             None
         };
         let files: Vec<FileRecord> = fresh.unwrap_or_else(|| last.files.clone());
-        for f in files.iter().filter(|f| f.outcome != "same") {
+        // The same words as `ptest test` (one renderer), uncut and without indentation.
+        for f in &files {
+            let text = outcome::describe(f);
+            if text.is_empty() {
+                continue;
+            }
             shown += 1;
-            match (&f.diff, f.outcome.as_str()) {
-                (Some(diff), _) => {
-                    for line in diff.lines() {
-                        say!("{}", term.colour_diff_line(line));
-                    }
-                }
-                (None, "missing") => {
-                    say!("{}: blessed, but the run did not produce it", f.name)
-                }
-                (None, "unexpected") => {
-                    say!("{}: produced, but not in the blessed reference", f.name)
-                }
-                (None, other) => say!("{}: {other}", f.name),
+            for line in text.lines() {
+                say!("{}", term.colour_diff_line(line));
             }
         }
     }

@@ -3,7 +3,7 @@
 use crate::cli::GlobalArgs;
 use crate::exit_code;
 use crate::runner::state::State;
-use crate::suite::{Overrides, reference};
+use crate::suite::Overrides;
 
 use super::{CommandError, load_suite, regression_dir};
 
@@ -13,7 +13,7 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
     let regdir = regression_dir(g).ok().filter(|r| r.root.is_dir());
     let state = regdir
         .as_ref()
-        .map(|r| State::load_or_warn(&r.state_dir()))
+        .map(|r| State::load_or_warn(&r.state_dir(), super::warn_state))
         .unwrap_or_default();
     say!(
         "{:<24} {:<9} {:<13} {:<10} last run",
@@ -31,7 +31,7 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
             (Err(_), Ok(_)) => "setup broken".to_string(),
         };
         let blessed = match &regdir {
-            Some(r) => match reference::check_outputs(&r.blessed(&entry.name)) {
+            Some(r) => match crate::bless::blessable(&r.blessed(&entry.name)) {
                 Ok(0) | Err(_) => "-".to_string(),
                 Ok(n) => format!("{n} file(s)"),
             },

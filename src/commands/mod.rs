@@ -1,5 +1,7 @@
 //! One module per command; each turns parsed arguments into calls on the library layers
-//! and returns an exit code from [`crate::exit_code`].
+//! and returns an exit code from [`crate::exit_code`]. Commands wire layers together and
+//! print what the layers return; they must not grow logic of their own (comparing,
+//! promoting, rendering outcomes).
 
 /// `println!` for command output that may go to a closed pipe (`ptest list | head`):
 /// a reader that stopped reading is not worth a panic.
@@ -23,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs};
 use crate::exit_code;
-use crate::runner::Mode;
+use crate::runner::RunKind;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{RegressionDir, Suite, SuiteError};
 
@@ -35,6 +37,8 @@ pub enum CommandError {
     Suite(#[from] SuiteError),
     #[error(transparent)]
     RegDir(#[from] RegDirError),
+    #[error(transparent)]
+    State(#[from] crate::runner::state::StateError),
     #[error(transparent)]
     Compare(#[from] crate::compare::CompareError),
     #[error(transparent)]
@@ -94,17 +98,19 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
     match cli.command {
         None => run::scripts(
             g,
-            Mode::Test,
+            RunKind::Test,
             &RunArgs {
                 failed: false,
                 tests: cli.tests.clone(),
             },
         ),
-        Some(Command::Test(args)) => run::scripts(g, Mode::Test, &with_names(args, &cli.tests)),
-        Some(Command::Bless(args)) => run::scripts(g, Mode::Bless, &with_names(args, &cli.tests)),
+        Some(Command::Test(args)) => run::scripts(g, RunKind::Test, &with_names(args, &cli.tests)),
+        Some(Command::Bless(args)) => {
+            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests))
+        }
         Some(Command::Setup { tests }) => run::scripts(
             g,
-            Mode::Setup,
+            RunKind::Setup,
             &RunArgs {
                 failed: false,
                 tests: join(tests, &cli.tests),
@@ -129,6 +135,12 @@ fn join(mut tests: Vec<String>, before: &[String]) -> Vec<String> {
 fn with_names(mut args: RunArgs, before: &[String]) -> RunArgs {
     args.tests = join(std::mem::take(&mut args.tests), before);
     args
+}
+
+/// A `state.json` that a command only uses as a hint and will rewrite: say why it is
+/// ignored, and go on.
+fn warn_state(e: &crate::runner::state::StateError) {
+    eprintln!("ptest: warning: {e}; ignoring it");
 }
 
 /// `--color`, honouring `NO_COLOR` for `auto`.

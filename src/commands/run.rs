@@ -4,24 +4,25 @@ use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
+use crate::bless;
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::compare::Comparer;
 use crate::exit_code;
-use crate::report::{json, junit, terminal::Terminal};
+use crate::report::{self, Reporter, terminal::Terminal};
 use crate::runner::environment::{Interpreters, install_python_helper};
 use crate::runner::state::State;
-use crate::runner::{self, Job, Mode, RunContext, Status};
+use crate::runner::{self, Job, RunContext, RunKind};
 use crate::suite::{Overrides, RegressionDir, Suite, TestDef, reference};
 
 use super::{CommandError, load_suite, regression_dir, use_color};
 
-pub fn scripts(g: &GlobalArgs, mode: Mode, args: &RunArgs) -> Result<i32, CommandError> {
+pub fn scripts(g: &GlobalArgs, mode: RunKind, args: &RunArgs) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let prepared = prepare(g, &suite, &args.tests)?;
     let regdir = regression_dir(g)?;
     // `setup` and `bless` may start a new directory; `test` compares with references, so
     // a missing directory is a mistyped path (it used to be created, every test erroring).
-    if mode != Mode::Test && !regdir.root.exists() {
+    if mode != RunKind::Test && !regdir.root.exists() {
         let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
         regdir.create_layout(&names, false)?;
     }
@@ -75,14 +76,14 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     if !images.is_empty() {
         ptest_engine::images::fetch(&ctx, &images)?;
     }
-    execute(g, &suite, &regdir, Mode::Setup, false, prepared)
+    execute(g, &suite, &regdir, RunKind::Setup, false, prepared)
 }
 
 fn execute(
     g: &GlobalArgs,
     suite: &Suite,
     regdir: &RegressionDir,
-    mode: Mode,
+    mode: RunKind,
     only_failed: bool,
     mut prepared: Vec<(TestDef, Comparer)>,
 ) -> Result<i32, CommandError> {
@@ -92,9 +93,9 @@ fn execute(
     }
     // `--failed` reads the last results: a damaged file must stop it, not select nothing.
     let mut state = if only_failed {
-        State::load(&regdir.state_dir()).map_err(CommandError::Usage)?
+        State::load(&regdir.state_dir())?
     } else {
-        State::load_or_warn(&regdir.state_dir())
+        State::load_or_warn(&regdir.state_dir(), super::warn_state)
     };
     if only_failed {
         let failed: HashSet<String> = state.failed().into_iter().collect();
@@ -123,65 +124,51 @@ fn execute(
         helper_dir,
         verbose: g.verbose,
         interpreters: Mutex::new(Interpreters::default()),
+        after_attempt: (mode == RunKind::Bless).then(|| {
+            Box::new(bless::Bless {
+                regdir: regdir.clone(),
+            }) as Box<dyn runner::AfterAttempt>
+        }),
     });
     let slots = g
         .jobs
         .or(suite.config.jobs.as_ref().map(|j| *j.get_ref()))
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let stdout_tty = std::io::stdout().is_terminal();
-    let mut terminal = Terminal::new(
+    let terminal = Terminal::new(
         use_color(g.color, stdout_tty),
         stdout_tty && std::io::stderr().is_terminal() && !g.verbose,
     );
-    let mut report_elapsed = std::time::Duration::ZERO;
-    let mut interrupted = false;
-    let results = runner::run(ctx, jobs, slots, &mut |event| {
-        if let runner::Event::RunFinished {
-            elapsed,
-            interrupted: i,
-            ..
-        } = event
-        {
-            report_elapsed = *elapsed;
-            interrupted = *i;
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(terminal)];
+    reporters.extend(g.junit.as_deref().map(report::junit_file));
+    reporters.extend(g.json.as_deref().map(report::json_file));
+    let outcome = runner::run(ctx, jobs, slots, &mut |event| {
+        for reporter in &mut reporters {
+            reporter.event(event);
         }
-        terminal.handle(event);
     });
-    state.record(&results);
+    state.record(&outcome.results);
     if let Err(e) = state.save(&regdir.state_dir()) {
         eprintln!(
             "ptest: warning: could not save results to {}: {e} (accept, diff and --failed will not see this run)",
             regdir.state_dir().display()
         );
     }
-    // Both reports are attempted; a report that could not be written makes the run a
-    // failure of its own (exit 2): CI would otherwise read a missing or truncated file.
+    // Every report is attempted; one that could not be written fails the run (exit 2).
     let mut report_failed = false;
-    let mut report_error = |kind: &str, path: &std::path::Path, e: std::io::Error| {
-        eprintln!(
-            "error: could not write the {kind} report {}: {e}; the results above are complete, fix the path or free space and run again",
-            path.display()
-        );
-        report_failed = true;
-    };
-    if let Some(path) = &g.junit
-        && let Err(e) = junit::write(path, &results, report_elapsed)
-    {
-        report_error("JUnit", path, e);
-    }
-    if let Some(path) = &g.json
-        && let Err(e) = json::write(path, &results, report_elapsed, interrupted)
-    {
-        report_error("JSON", path, e);
+    for reporter in reporters {
+        if let Err(e) = reporter.finish() {
+            eprintln!("error: {e}");
+            report_failed = true;
+        }
     }
     Ok(if report_failed {
         exit_code::USAGE
-    } else if interrupted {
+    } else if outcome.interrupted {
         exit_code::INTERRUPTED
-    } else if results.iter().all(|r| r.status.is_success()) {
+    } else if outcome.succeeded() {
         exit_code::OK
     } else {
-        debug_assert!(results.iter().any(|r| r.status != Status::Passed));
         exit_code::TESTS_FAILED
     })
 }

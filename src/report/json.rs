@@ -1,16 +1,17 @@
-//! A JSON report: per test its name, status, duration, files compared and their diffs.
+//! A JSON report: per test its name, status, duration, files compared and their diffs,
+//! written from the `RunFinished` event by the sink in [`super`]. The file records are
+//! those `state.json` keeps ([`crate::outcome::FileRecord`]), never converted here.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::runner::state::FileRecord;
-use crate::runner::{Mode, Status, TestResult};
+use crate::outcome::FileRecord;
+use crate::runner::{RunKind, RunOutcome, Status};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    mode: Mode,
+    mode: RunKind,
     duration_secs: f64,
     interrupted: bool,
     summary: Summary,
@@ -37,17 +38,14 @@ struct JsonTest<'a> {
     attempts: u32,
     message: Option<&'a str>,
     log: &'a Path,
-    files: Vec<FileRecord>,
+    files: &'a [FileRecord],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     log_tail: &'a [String],
 }
 
-pub fn write(
-    path: &Path,
-    results: &[TestResult],
-    elapsed: Duration,
-    interrupted: bool,
-) -> std::io::Result<()> {
+/// Write the run's report (called at `RunFinished`).
+pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
+    let results = &run.results;
     let mut summary = Summary {
         total: results.len(),
         ..Default::default()
@@ -65,9 +63,9 @@ pub fn write(
         *slot += 1;
     }
     let report = JsonReport {
-        mode: results.first().map_or(Mode::Test, |r| r.mode),
-        duration_secs: elapsed.as_secs_f64(),
-        interrupted,
+        mode: run.kind,
+        duration_secs: run.elapsed.as_secs_f64(),
+        interrupted: run.interrupted,
         summary,
         tests: results
             .iter()
@@ -78,7 +76,7 @@ pub fn write(
                 attempts: r.attempts,
                 message: r.message.as_deref(),
                 log: &r.log,
-                files: r.files.iter().map(FileRecord::from_comparison).collect(),
+                files: &r.files,
                 log_tail: &r.log_tail,
             })
             .collect(),

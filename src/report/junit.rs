@@ -1,20 +1,23 @@
-//! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it.
+//! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: written from the
+//! `RunFinished` event by the sink in [`super`]. File outcomes are worded by
+//! [`crate::outcome`], never here.
 
 use std::path::Path;
-use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
-use crate::runner::{Status, TestResult};
+use crate::outcome;
+use crate::runner::{RunOutcome, Status};
 
-/// Write `results` as one test suite named after the mode.
-pub fn write(path: &Path, results: &[TestResult], elapsed: Duration) -> std::io::Result<()> {
-    let mode = results.first().map_or("test", |r| r.mode.as_str());
+/// Write the run as one test suite named after its kind (called at `RunFinished`).
+pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
+    let (results, elapsed) = (&run.results, run.elapsed);
+    let mode = run.kind.as_str();
     let mut suite = TestSuite::new(format!("ptest {mode}"));
     for r in results {
         let details = format!(
             "{}{}",
-            super::describe_files(&r.files),
+            outcome::describe_all(&r.files),
             if r.log_tail.is_empty() {
                 String::new()
             } else {

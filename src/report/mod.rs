@@ -1,14 +1,89 @@
-//! Reporters: sinks of runner events. The terminal reporter prints as tests finish; the
-//! JUnit and JSON reporters write their file when the run ends.
+//! Reporters: sinks of runner events, nextest-style. Each implements [`Reporter`] and sees
+//! the same events; none is handed results any other way. The terminal reporter prints as
+//! tests finish; the JUnit and JSON reporters build their document from `RunFinished` and
+//! write it then. Reporters must not decide exit codes or touch the regression directory.
+//! File outcomes are put into words by [`crate::outcome`], the one renderer.
 
 pub mod json;
 pub mod junit;
 pub mod terminal;
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::compare::{FileComparison, FileOutcome};
+use crate::runner::Event;
+
+/// A sink of runner events.
+pub trait Reporter {
+    fn event(&mut self, event: &Event<'_>);
+
+    /// After the run: whether the reporter's output was written.
+    fn finish(self: Box<Self>) -> Result<(), ReportError> {
+        Ok(())
+    }
+}
+
+/// A report file that could not be written. The run then fails of its own (exit 2): CI
+/// would otherwise read a missing or truncated file.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "could not write the {kind} report {}: {source}; the results above are complete, fix the path or free space and run again",
+    path.display()
+)]
+pub struct ReportError {
+    pub kind: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// A reporter that writes one file at `RunFinished`, remembering whether that worked.
+struct FileSink {
+    kind: &'static str,
+    path: PathBuf,
+    write: fn(&Path, &crate::runner::RunOutcome) -> std::io::Result<()>,
+    result: Option<std::io::Result<()>>,
+}
+
+impl Reporter for FileSink {
+    fn event(&mut self, event: &Event<'_>) {
+        if let Event::RunFinished { outcome } = event {
+            self.result = Some((self.write)(&self.path, outcome));
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), ReportError> {
+        match self.result {
+            Some(Err(source)) => Err(ReportError {
+                kind: self.kind,
+                path: self.path,
+                source,
+            }),
+            // A run always ends with `RunFinished`; none means nothing was run to report.
+            Some(Ok(())) | None => Ok(()),
+        }
+    }
+}
+
+/// The JUnit XML reporter, writing `path` when the run ends.
+pub fn junit_file(path: &Path) -> Box<dyn Reporter> {
+    Box::new(FileSink {
+        kind: "JUnit",
+        path: path.to_path_buf(),
+        write: junit::write,
+        result: None,
+    })
+}
+
+/// The JSON reporter, writing `path` when the run ends.
+pub fn json_file(path: &Path) -> Box<dyn Reporter> {
+    Box::new(FileSink {
+        kind: "JSON",
+        path: path.to_path_buf(),
+        write: json::write,
+        result: None,
+    })
+}
 
 /// Create `path` and fill it with `write`, flushing explicitly: a `BufWriter` dropped
 /// unflushed swallows the error of its last write (`--json /dev/full` used to "succeed").
@@ -32,35 +107,49 @@ fn write_file(
         })
 }
 
-/// The human-readable account of what differs in `files`, as shown on the terminal, in
-/// JUnit failure bodies and in `ptest diff` (without colour).
-pub fn describe_files(files: &[FileComparison]) -> String {
-    let mut out = String::new();
-    for f in files {
-        match &f.outcome {
-            FileOutcome::Same => {}
-            FileOutcome::Differs { diff } => {
-                out.push_str(diff);
-                if !diff.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            FileOutcome::Missing => {
-                out.push_str(&format!(
-                    "{}: blessed, but the new run did not produce it\n",
-                    f.name
-                ));
-            }
-            FileOutcome::Unexpected => {
-                out.push_str(&format!(
-                    "{}: produced by the new run, but not in the blessed reference\n",
-                    f.name
-                ));
-            }
-            FileOutcome::Invalid { reason } => {
-                out.push_str(&format!("{}: {reason}\n", f.name));
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{RunKind, RunOutcome};
+
+    fn finished(interrupted: bool) -> RunOutcome {
+        RunOutcome {
+            kind: RunKind::Bless,
+            results: Vec::new(),
+            elapsed: std::time::Duration::from_millis(1500),
+            interrupted,
         }
     }
-    out
+
+    #[test]
+    fn file_reporters_write_at_run_finished_from_the_event_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let mut json = json_file(&path);
+        json.event(&Event::RunStarted {
+            mode: RunKind::Bless,
+            total: 0,
+            jobs: 1,
+        });
+        assert!(!path.exists(), "written before the run finished");
+        let outcome = finished(true);
+        json.event(&Event::RunFinished { outcome: &outcome });
+        json.finish().unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(doc["mode"], "bless");
+        assert_eq!(doc["interrupted"], true);
+        assert_eq!(doc["duration_secs"], 1.5);
+    }
+
+    #[test]
+    fn a_report_that_cannot_be_written_is_an_error_naming_kind_and_path() {
+        let path = Path::new("/nonexistent-dir/junit.xml");
+        let mut junit = junit_file(path);
+        let outcome = finished(false);
+        junit.event(&Event::RunFinished { outcome: &outcome });
+        let err = junit.finish().unwrap_err();
+        assert_eq!((err.kind, err.path.as_path()), ("JUnit", path));
+        assert!(err.to_string().contains("could not write the JUnit report"));
+    }
 }

@@ -1,6 +1,7 @@
 //! The terminal reporter: a live progress bar on a terminal, one plain line per finished
 //! test otherwise (CI logs), diffs and log tails for failures, and a summary whose last
-//! line says whether everything succeeded.
+//! line says whether everything succeeded. A sink of runner events like the others; file
+//! outcomes are worded by [`crate::outcome`], only coloured here.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -10,7 +11,10 @@ use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::compare::FileOutcome;
-use crate::runner::{Event, Mode, Status, TestResult};
+use crate::outcome;
+use crate::runner::{Event, RunKind, Status, TestResult};
+
+use super::Reporter;
 
 /// Diff lines printed per run, over all tests: each file's diff is cut on its own, but
 /// blessing 20,000 changed files still printed 140k lines. `ptest diff` shows the rest.
@@ -86,8 +90,10 @@ impl Terminal {
             bar.set_message(msg);
         }
     }
+}
 
-    pub fn handle(&mut self, event: &Event<'_>) {
+impl Reporter for Terminal {
+    fn event(&mut self, event: &Event<'_>) {
         match event {
             Event::RunStarted { mode, total, jobs } => {
                 self.total = *total;
@@ -95,9 +101,9 @@ impl Terminal {
                     bar.set_length(*total as u64);
                 }
                 let what = match mode {
-                    Mode::Setup => "setting up",
-                    Mode::Bless => "blessing",
-                    Mode::Test => "testing",
+                    RunKind::Setup => "setting up",
+                    RunKind::Bless => "blessing",
+                    RunKind::Test => "testing",
                 };
                 let bold = self.style(Style::new().bold());
                 self.print(&format!(
@@ -134,30 +140,28 @@ impl Terminal {
                 self.done += 1;
                 self.print(&self.finished_line(result));
                 // Failures show why; a bless shows what it changed in the reference.
-                let changed = result
-                    .files
-                    .iter()
-                    .any(|f| f.outcome != crate::compare::FileOutcome::Same);
-                if !result.status.is_success() || changed {
+                if !result.status.is_success() || outcome::any_change(&result.files) {
                     let details = self.details_within_budget(result);
                     self.print(&details);
                 }
                 self.update_bar();
             }
-            Event::RunFinished {
-                mode,
-                results,
-                elapsed,
-                interrupted,
-            } => {
+            Event::RunFinished { outcome } => {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
-                self.print(&self.summary(*mode, results, *elapsed, *interrupted));
+                self.print(&self.summary(
+                    outcome.kind,
+                    &outcome.results,
+                    outcome.elapsed,
+                    outcome.interrupted,
+                ));
             }
         }
     }
+}
 
+impl Terminal {
     fn status_style(&self, status: Status) -> Style {
         self.style(match status {
             Status::Passed => Style::new().green().bold(),
@@ -185,7 +189,7 @@ impl Terminal {
     /// [`MAX_RUN_DIFF_LINES`]) and the last lines of the script's log.
     fn details_within_budget(&mut self, r: &TestResult) -> String {
         let mut out = String::new();
-        let diff = super::describe_files(&r.files);
+        let diff = outcome::describe_all(&r.files);
         let mut held_back = 0;
         for line in diff.lines() {
             if self.diff_budget == 0 {
@@ -232,7 +236,7 @@ impl Terminal {
 
     fn summary(
         &self,
-        mode: Mode,
+        mode: RunKind,
         results: &[TestResult],
         elapsed: Duration,
         interrupted: bool,
@@ -284,7 +288,7 @@ impl Terminal {
             .copied()
             .filter(|r| r.status == Status::Failed)
             .collect();
-        if mode == Mode::Test && !failed.is_empty() {
+        if mode == RunKind::Test && !failed.is_empty() {
             let names = |rs: &[&TestResult]| {
                 rs.iter()
                     .map(|r| r.name.as_str())

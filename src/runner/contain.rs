@@ -75,12 +75,11 @@ impl RunContainment {
 
 /// `ptest __watchdog RUN`: waits for ptest to go away (EOF on stdin), then kills whatever
 /// the run's tests left behind.
-pub fn watchdog_main(run: &str) -> i32 {
+pub fn watchdog_main(run: &str) {
     let mut sink = [0u8; 64];
     let mut stdin = std::io::stdin().lock();
     while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
     sweep(format!("{TOKEN_ENV}={run}/").as_bytes());
-    0
 }
 
 /// Kills what one attempt left behind; returns how many processes that was.
@@ -90,13 +89,17 @@ pub fn sweep_attempt(token: &str) -> usize {
 }
 
 /// Kills every process whose environment has a variable starting with `needle`, until a
-/// scan finds none (they may fork while being killed). Returns how many were killed.
+/// scan finds none and no process is half-way through `execve` (they may fork while
+/// being killed). Returns how many were killed.
 fn sweep(needle: &[u8]) -> usize {
     let me = std::process::id() as i32;
     let mut killed = Vec::new();
     for _ in 0..100 {
-        let found = scan(needle, me);
-        if found.is_empty() {
+        let Scan {
+            found,
+            exec_pending,
+        } = scan(needle, me);
+        if found.is_empty() && !exec_pending {
             break;
         }
         for pid in found {
@@ -114,11 +117,21 @@ fn sweep(needle: &[u8]) -> usize {
     killed.len()
 }
 
+struct Scan {
+    /// Pids (other than ptest) whose environment carries the needle.
+    found: Vec<i32>,
+    /// Some process is inside `execve`: its environment cannot be read yet.
+    exec_pending: bool,
+}
+
 /// Pids (other than `me`) whose environment contains `needle`. A zombie has no readable
 /// environment and is not counted: it is already dead.
-fn scan(needle: &[u8], me: i32) -> Vec<i32> {
+fn scan(needle: &[u8], me: i32) -> Scan {
     let finder = memchr::memmem::Finder::new(needle);
-    let mut found = Vec::new();
+    let mut scan = Scan {
+        found: Vec::new(),
+        exec_pending: false,
+    };
     for (pid, entry) in processes() {
         if pid == me {
             continue;
@@ -129,10 +142,39 @@ fn scan(needle: &[u8], me: i32) -> Vec<i32> {
         // Match whole variables only: the needle starts a NUL-separated entry.
         let hit = finder.find_iter(&env).any(|at| at == 0 || env[at - 1] == 0);
         if hit {
-            found.push(pid);
+            scan.found.push(pid);
+        } else if env.is_empty() && in_execve(&entry) {
+            scan.exec_pending = true;
         }
     }
-    found
+    scan
+}
+
+/// Whether a process with an empty environment is in the middle of `execve`: the kernel
+/// lets the parent of a `vfork`/`posix_spawn` go on, and a scan see the process, before
+/// it points `/proc/PID/environ` and `cmdline` at the new image. A script's child that
+/// is exec'ing (`setsid daemon &` as the script exits) would otherwise escape the sweep.
+/// Kernel threads, exiting processes and zombies have empty environments too.
+fn in_execve(entry: &Path) -> bool {
+    /// `PF_EXITING | PF_KTHREAD` in the flags field of `/proc/PID/stat`: a process that is
+    /// exiting has dropped its memory, and so has an empty environment too.
+    const NOT_EXECING: u64 = 0x0000_0004 | 0x0020_0000;
+    if !std::fs::read(entry.join("cmdline")).is_ok_and(|c| c.is_empty()) {
+        return false;
+    }
+    let Ok(stat) = std::fs::read_to_string(entry.join("stat")) else {
+        return false;
+    };
+    // `PID (COMM) STATE PPID PGRP SESSION TTY TPGID FLAGS …`; COMM may hold `)`.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().take(7).collect();
+    let (Some(&state), Some(&flags)) = (fields.first(), fields.get(6)) else {
+        return false;
+    };
+    let other = flags.parse::<u64>().is_ok_and(|f| f & NOT_EXECING != 0);
+    !matches!(state, "Z" | "X") && !other
 }
 
 /// Every process's pid and `/proc/PID` folder (none if /proc cannot be read).
@@ -217,6 +259,8 @@ mod tests {
         #[allow(clippy::zombie_processes)]
         let carrier = spawn(&token);
         let mut other = spawn(&format!("{token}0"));
+        // At once: `spawn` returns while the child may still be inside execve, with an
+        // empty /proc/PID/environ (the flake this test had); the sweep must wait it out.
         assert_eq!(sweep_attempt(&token), 1);
         // Killed and reaped (it was our child): no trace left.
         assert!(!Path::new(&format!("/proc/{}", carrier.id())).exists());

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use crate::suite::{RegressionDir, Script, ScriptKind};
 
-use super::result::Mode;
+use super::result::RunKind;
 
 /// The `ptest_utils` module existing suites import, shipped inside the binary.
 const PTEST_UTILS: &str = include_str!("../python/ptest_utils.py");
@@ -29,13 +29,31 @@ pub fn install_python_helper(regdir: &RegressionDir) -> std::io::Result<PathBuf>
 /// that costs ~60 ms per start; its real executable is started directly instead.
 #[derive(Debug, Default)]
 pub struct Interpreters {
-    resolved: HashMap<PathBuf, Result<PathBuf, String>>,
+    resolved: HashMap<PathBuf, Result<PathBuf, InterpreterError>>,
+}
+
+/// A Python interpreter that cannot run the suite's scripts (the tests using it error).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InterpreterError {
+    #[error(
+        "Python interpreter {} cannot be started ({why}): install python3 or set `python = \"/path/to/python3\"` in ptest.toml (or --python)",
+        python.display()
+    )]
+    CannotStart { python: PathBuf, why: String },
+    #[error(
+        "Python interpreter {} failed to start ({status}); fix it or set `python = ...` in ptest.toml (or --python)",
+        python.display()
+    )]
+    Failed { python: PathBuf, status: String },
+    /// The cache of resolved interpreters was poisoned by a panicking thread.
+    #[error("interpreter cache poisoned")]
+    Poisoned,
 }
 
 pub const DEFAULT_PYTHON: &str = "python3";
 
 impl Interpreters {
-    pub fn resolve(&mut self, python: Option<&Path>) -> Result<PathBuf, String> {
+    pub fn resolve(&mut self, python: Option<&Path>) -> Result<PathBuf, InterpreterError> {
         let requested = python.unwrap_or(Path::new(DEFAULT_PYTHON)).to_path_buf();
         self.resolved
             .entry(requested.clone())
@@ -44,17 +62,15 @@ impl Interpreters {
     }
 }
 
-fn resolve_python(python: &Path) -> Result<PathBuf, String> {
+fn resolve_python(python: &Path) -> Result<PathBuf, InterpreterError> {
     let output = Command::new(python)
         .args(["-c", "import sys; sys.stdout.write(sys.executable)"])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
-        .map_err(|e| {
-            format!(
-                "Python interpreter {} cannot be started ({e}): install python3 or set `python = \"/path/to/python3\"` in ptest.toml (or --python)",
-                python.display()
-            )
+        .map_err(|e| InterpreterError::CannotStart {
+            python: python.to_path_buf(),
+            why: e.to_string(),
         })?;
     let exe = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     if output.status.success() && exe.is_absolute() && exe.is_file() {
@@ -63,11 +79,10 @@ fn resolve_python(python: &Path) -> Result<PathBuf, String> {
         // No usable sys.executable (embedded builds): start it as named.
         Ok(python.to_path_buf())
     } else {
-        Err(format!(
-            "Python interpreter {} failed to start ({}); fix it or set `python = ...` in ptest.toml (or --python)",
-            python.display(),
-            output.status
-        ))
+        Err(InterpreterError::Failed {
+            python: python.to_path_buf(),
+            status: output.status.to_string(),
+        })
     }
 }
 
@@ -90,7 +105,7 @@ pub struct ScriptPaths<'a> {
     pub suite_dir: &'a Path,
     pub test: &'a str,
     pub test_dir: &'a Path,
-    pub mode: Mode,
+    pub mode: RunKind,
     pub exe: &'a Path,
     pub helper_dir: &'a Path,
     /// Where engine commands send notices for the terminal (`runner::notices`).

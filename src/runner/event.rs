@@ -1,13 +1,13 @@
-//! Events the runner emits; reporters are sinks of these.
+//! Events the runner emits, in order: `RunStarted`, then per test `TestStarted`,
+//! `TestNotice`/`TestRetrying`, `TestFinished`, and last `RunFinished`. Every reporter
+//! (terminal, JUnit, JSON) is a sink of these and nothing else.
 
-use std::time::Duration;
-
-use super::result::{Mode, TestResult};
+use super::result::{RunKind, RunOutcome, TestResult};
 
 #[derive(Debug)]
 pub enum Event<'a> {
     RunStarted {
-        mode: Mode,
+        mode: RunKind,
         total: usize,
         jobs: usize,
     },
@@ -28,10 +28,9 @@ pub enum Event<'a> {
     TestFinished {
         result: &'a TestResult,
     },
+    /// The last event: every result (tests never started included), the elapsed time and
+    /// whether the run was interrupted. File reporters write their document here.
     RunFinished {
-        mode: Mode,
-        results: &'a [TestResult],
-        elapsed: Duration,
-        interrupted: bool,
+        outcome: &'a RunOutcome,
     },
 }

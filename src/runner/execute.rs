@@ -1,15 +1,20 @@
-//! One attempt of one test: run its script, then check or bless its outputs.
+//! One attempt of one test: run its script, then compare its outputs with the reference
+//! (`test`) or check that there are outputs (`bless`). It never writes references: blessing
+//! is a step after the attempt ([`super::AfterAttempt`], provided by `ptest bless`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::compare::{Comparer, FileComparison, FileOutcome};
-use crate::suite::{Script, TestDef, reference};
+use crate::compare::{CompareError, Comparer};
+use crate::outcome;
+use crate::suite::regdir::RegDirError;
+use crate::suite::{Script, ScriptError, TestDef};
+use crate::tree;
 
 use super::RunContext;
 use super::environment::{ScriptPaths, command_line, script_env};
 use super::process::{self, Exit, ScriptCommand};
-use super::result::{Mode, Status, TestResult};
+use super::result::{RunKind, Status, TestResult};
 
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
@@ -60,9 +65,16 @@ pub(super) fn attempt(
         }
         Err(why) => {
             result.status = Status::Errored;
-            result.message = Some(why);
+            result.message = Some(why.to_string());
         }
     }
+    result.duration = started.elapsed();
+    result
+}
+
+/// Complete an attempt's result once any step after it has run: note leaked processes
+/// and, for a broken script, keep the last lines of its log.
+pub(super) fn finish(result: &mut TestResult) {
     if result.leaked > 0 {
         let note = format!(
             "leaked {} process(es) that outlived the script (killed when it ended)",
@@ -75,13 +87,11 @@ pub(super) fn attempt(
     }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
-        result.log_tail = ptest_engine::process::tail(&log, LOG_TAIL_LINES)
+        result.log_tail = ptest_engine::process::tail(&result.log, LOG_TAIL_LINES)
             .iter()
             .map(|line| printable(line))
             .collect();
     }
-    result.duration = started.elapsed();
-    result
 }
 
 /// A script's log line made safe to print and to put in XML: colour and cursor sequences
@@ -105,8 +115,43 @@ fn printable(line: &str) -> String {
     out
 }
 
+/// Why an attempt errored (the script or the setup is broken, not the outputs). Each
+/// message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    #[error(transparent)]
+    Folder(#[from] RegDirError),
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    #[error(transparent)]
+    Interpreter(#[from] super::environment::InterpreterError),
+    #[error("{script} {how}")]
+    ScriptFailed { script: String, how: String },
+    #[error(
+        "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
+        path.display()
+    )]
+    OutputFolderReplaced { path: PathBuf, what: &'static str },
+    #[error(
+        "the test script produced no output in {}: write outputs there ($PTEST_TMPOUT_DIR, or tmpoutfile in Python)",
+        path.display()
+    )]
+    NoOutput { path: PathBuf },
+    #[error(
+        "no blessed reference in {}: run `ptest bless {test}` (or `ptest accept {test}` to keep this run's output)",
+        path.display()
+    )]
+    NoReference { path: PathBuf, test: String },
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+}
+
 /// Create the test's folders and pick the script. `Ok(None)`: nothing to run.
-fn prepare(ctx: &RunContext, test: &TestDef, log_dir: &Path) -> Result<Option<Script>, String> {
+fn prepare(
+    ctx: &RunContext,
+    test: &TestDef,
+    log_dir: &Path,
+) -> Result<Option<Script>, AttemptError> {
     let r = &ctx.regdir;
     for dir in [
         log_dir.to_path_buf(),
@@ -116,15 +161,16 @@ fn prepare(ctx: &RunContext, test: &TestDef, log_dir: &Path) -> Result<Option<Sc
         // directory was made by `setup` rather than `init`.
         r.root.join("blessed"),
     ] {
-        r.ensure_dir(&dir, false).map_err(|e| e.to_string())?;
+        r.ensure_dir(&dir, false)?;
     }
-    match ctx.mode {
-        Mode::Setup => test.setup.clone(),
-        Mode::Bless | Mode::Test => test.test.clone().map(Some),
-    }
+    Ok(match ctx.mode {
+        RunKind::Setup => test.setup.clone()?,
+        RunKind::Bless | RunKind::Test => Some(test.test.clone()?),
+    })
 }
 
-type Verdict = Result<(Status, Option<String>), String>;
+/// A finished attempt's status and message, or why it errored.
+type Verdict = Result<(Status, Option<String>), AttemptError>;
 
 fn run_and_check(
     ctx: &RunContext,
@@ -136,12 +182,8 @@ fn run_and_check(
     result: &mut TestResult,
 ) -> Verdict {
     let tmpout = match ctx.mode {
-        Mode::Setup => None,
-        Mode::Bless | Mode::Test => Some(
-            ctx.regdir
-                .clear_tmpout(&test.name)
-                .map_err(|e| e.to_string())?,
-        ),
+        RunKind::Setup => None,
+        RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
     };
     let python = match script.kind {
         crate::suite::ScriptKind::Python => Some(ctx.python(test)?),
@@ -188,152 +230,74 @@ fn run_and_check(
             ));
         }
         Exit::Interrupted => return Ok((Status::Interrupted, Some("interrupted".into()))),
-        other => return Err(format!("{script_name} {}", other.describe())),
+        other => {
+            return Err(AttemptError::ScriptFailed {
+                script: script_name,
+                how: other.describe(),
+            });
+        }
     }
     let Some(tmpout) = tmpout else {
         return Ok((Status::Passed, None));
     };
     still_a_folder(&tmpout)?;
-    check_outputs(ctx, test, comparer, &tmpout, result)
+    judge_outputs(ctx, test, comparer, &tmpout, result)
 }
 
 /// The output folder must still be the one ptest created: a script that replaced it with
 /// a link would otherwise get whatever the link points at compared, and blessed as
 /// `blessed/NAME` (a link to the outside). Checked after the run, when the script and
 /// everything it started are gone.
-fn still_a_folder(tmpout: &Path) -> Result<(), String> {
+fn still_a_folder(tmpout: &Path) -> Result<(), AttemptError> {
     let what = match std::fs::symlink_metadata(tmpout) {
         Ok(meta) if meta.is_dir() => return Ok(()),
         Ok(meta) if meta.file_type().is_symlink() => "replaced by a symbolic link",
         Ok(_) => "replaced by a file",
         Err(_) => "removed",
     };
-    Err(format!(
-        "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
-        tmpout.display()
-    ))
+    Err(AttemptError::OutputFolderReplaced {
+        path: tmpout.to_path_buf(),
+        what,
+    })
 }
 
-fn check_outputs(
+/// `test`: compare the outputs with the blessed reference. `bless`: outputs exist; the
+/// bless step after the attempt checks and promotes them.
+fn judge_outputs(
     ctx: &RunContext,
     test: &TestDef,
     comparer: &Comparer,
     tmpout: &Path,
     result: &mut TestResult,
 ) -> Verdict {
-    let produced = count_files(tmpout);
-    if produced == 0 {
-        return Err(format!(
-            "the test script produced no output in {}: write outputs there ($PTEST_TMPOUT_DIR, or tmpoutfile in Python)",
-            tmpout.display()
-        ));
+    if count_files(tmpout) == 0 {
+        return Err(AttemptError::NoOutput {
+            path: tmpout.to_path_buf(),
+        });
     }
-    let blessed = ctx.regdir.blessed(&test.name);
-    let has_reference = count_files(&blessed) > 0;
     match ctx.mode {
-        Mode::Test if !has_reference => Err(format!(
-            "no blessed reference in {}: run `ptest bless {}` (or `ptest accept {}` to keep this run's output)",
-            blessed.display(),
-            test.name,
-            test.name
-        )),
-        Mode::Test => {
-            let cmp = comparer
-                .compare_dirs(&blessed, tmpout)
-                .map_err(|e| e.to_string())?;
-            let ok = cmp.all_same();
-            result.files = cmp.files;
-            if ok {
+        RunKind::Test => {
+            let blessed = ctx.regdir.blessed(&test.name);
+            if count_files(&blessed) == 0 {
+                return Err(AttemptError::NoReference {
+                    path: blessed,
+                    test: test.name.clone(),
+                });
+            }
+            let cmp = comparer.compare_dirs(&blessed, tmpout)?;
+            result.files = outcome::records(&cmp.files);
+            if cmp.all_same() {
                 Ok((Status::Passed, None))
             } else {
-                Ok((Status::Failed, Some(summarise(&result.files))))
+                Ok((Status::Failed, Some(outcome::summarise(&result.files))))
             }
         }
-        Mode::Bless => {
-            // Refuse to bless what could not be compared later (links, FIFOs …).
-            let count =
-                reference::check_outputs(tmpout).map_err(|e| format!("not blessed: {e}"))?;
-            let changes = if has_reference {
-                let cmp = comparer
-                    .compare_dirs(&blessed, tmpout)
-                    .map_err(|e| e.to_string())?;
-                Some(cmp)
-            } else {
-                None
-            };
-            if super::interrupt::requested() {
-                return Ok((
-                    Status::Interrupted,
-                    Some("interrupted before blessing".into()),
-                ));
-            }
-            reference::promote(&ctx.regdir, &test.name, tmpout).map_err(|e| {
-                format!(
-                    "could not store the blessed reference in {}: {e} (the old reference is intact)",
-                    blessed.display()
-                )
-            })?;
-            let message = match &changes {
-                None => format!("blessed {count} new file(s)"),
-                Some(cmp) if cmp.all_same() => {
-                    format!("blessed {count} file(s), unchanged from the old reference")
-                }
-                Some(cmp) => format!(
-                    "blessed {count} file(s); vs the old reference: {}",
-                    summarise(&cmp.files)
-                ),
-            };
-            result.files = changes.map(|c| c.files).unwrap_or_default();
-            Ok((Status::Passed, Some(message)))
-        }
-        Mode::Setup => Ok((Status::Passed, None)),
+        RunKind::Bless | RunKind::Setup => Ok((Status::Passed, None)),
     }
 }
 
-/// "2 files differ, 1 missing, 1 unexpected" (bless: relative to the old reference).
-pub fn summarise(files: &[FileComparison]) -> String {
-    let count = |pred: fn(&FileOutcome) -> bool| files.iter().filter(|f| pred(&f.outcome)).count();
-    let parts = [
-        (
-            count(|o| matches!(o, FileOutcome::Differs { .. })),
-            "differ",
-        ),
-        (
-            count(|o| matches!(o, FileOutcome::Missing)),
-            "missing (blessed, not produced)",
-        ),
-        (
-            count(|o| matches!(o, FileOutcome::Unexpected)),
-            "not blessed (new)",
-        ),
-        (
-            count(|o| matches!(o, FileOutcome::Invalid { .. })),
-            "invalid",
-        ),
-    ];
-    let text: Vec<String> = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} file(s) {what}"))
-        .collect();
-    if text.is_empty() {
-        "all files match".into()
-    } else {
-        text.join(", ")
-    }
-}
-
-/// Entries under `dir` that are not folders (links and FIFOs count: the comparison
-/// reports them), so that empty subfolders are not taken for output.
+/// Files under `dir` (links and FIFOs count: the comparison reports them); empty
+/// subfolders are not output. An unreadable or missing folder has none.
 fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => count_files(&e.path()),
-            _ => 1,
-        })
-        .sum()
+    tree::walk(dir).map_or(0, |entries| entries.len())
 }

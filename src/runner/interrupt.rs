@@ -38,7 +38,7 @@ pub fn install() {
             signal_all(if second { Signal::KILL } else { Signal::TERM });
             if !second {
                 std::thread::spawn(|| {
-                    std::thread::sleep(super::process::KILL_GRACE);
+                    std::thread::sleep(ptest_engine::process::GRACE);
                     signal_all(Signal::KILL);
                 });
             }

@@ -1,6 +1,8 @@
 //! Scheduling and running tests: a pool of `-j` CPU slots, slowest tests first, tests
 //! that need several CPUs or the whole machine, retries, timeouts and Ctrl-C. The runner
-//! emits [`Event`]s; reporters turn them into output.
+//! emits [`Event`]s and returns a [`RunOutcome`]; reporters turn the events into output.
+//! It must not print, write references (bless is an [`AfterAttempt`] step the command
+//! provides) or decide exit codes.
 
 pub mod contain;
 pub mod environment;
@@ -18,8 +20,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub use event::Event;
-pub use execute::summarise;
-pub use result::{Mode, Status, TestResult};
+pub use result::{RunKind, RunOutcome, Status, TestResult};
 
 use crate::compare::Comparer;
 use crate::suite::{RegressionDir, TestDef};
@@ -27,7 +28,7 @@ use environment::Interpreters;
 
 /// What every test of a run shares.
 pub struct RunContext {
-    pub mode: Mode,
+    pub mode: RunKind,
     pub regdir: RegressionDir,
     /// The folder holding `config.testing`.
     pub suite_dir: PathBuf,
@@ -37,14 +38,22 @@ pub struct RunContext {
     pub helper_dir: PathBuf,
     pub verbose: bool,
     pub interpreters: Mutex<Interpreters>,
+    /// Run after every attempt, in its thread (`bless` promotes the outputs here).
+    pub after_attempt: Option<Box<dyn AfterAttempt>>,
+}
+
+/// A step after each attempt of a test, before the runner decides whether to retry: it
+/// may change the result (a bless that could not store the reference errors).
+pub trait AfterAttempt: Send + Sync {
+    fn after(&self, test: &TestDef, comparer: &Comparer, result: &mut TestResult);
 }
 
 impl RunContext {
     /// The resolved Python interpreter for `test`.
-    fn python(&self, test: &TestDef) -> Result<PathBuf, String> {
+    fn python(&self, test: &TestDef) -> Result<PathBuf, environment::InterpreterError> {
         self.interpreters
             .lock()
-            .map_err(|_| "interpreter cache poisoned".to_string())?
+            .map_err(|_| environment::InterpreterError::Poisoned)?
             .resolve(test.settings.python.as_deref())
     }
 }
@@ -81,14 +90,14 @@ enum Message {
     Finished(usize, TestResult),
 }
 
-/// Run `jobs` on `slots` CPUs, sending every event to `sink`. Returns one result per job,
-/// in the order given (tests never started because of Ctrl-C are `NotRun`).
+/// Run `jobs` on `slots` CPUs, sending every event to `sink`. The outcome has one result
+/// per job, in the order given (tests never started because of Ctrl-C are `NotRun`).
 pub fn run(
     ctx: Arc<RunContext>,
     jobs: Vec<Job>,
     slots: usize,
     sink: &mut dyn FnMut(&Event<'_>),
-) -> Vec<TestResult> {
+) -> RunOutcome {
     let started = Instant::now();
     let slots = slots.max(1);
     interrupt::install();
@@ -166,13 +175,14 @@ pub fn run(
         .zip(names)
         .map(|(r, name)| r.unwrap_or_else(|| not_run(&ctx, name)))
         .collect();
-    sink(&Event::RunFinished {
-        mode: ctx.mode,
-        results: &results,
+    let outcome = RunOutcome {
+        kind: ctx.mode,
+        results,
         elapsed: started.elapsed(),
         interrupted: interrupt::requested(),
-    });
-    results
+    };
+    sink(&Event::RunFinished { outcome: &outcome });
+    outcome
 }
 
 /// Slots a job occupies: its `threads` (capped at the pool), or all of them if exclusive.
@@ -222,12 +232,18 @@ fn run_with_retries(
     let mut attempt = 1;
     loop {
         let _ = tx.send(Message::Started(job.test.name.clone(), attempt));
+        let started = Instant::now();
         let mut result = execute::attempt(
             ctx,
             &job.test,
             &job.comparer,
             &services.for_attempt(&job.test.name, attempt),
         );
+        if let Some(step) = &ctx.after_attempt {
+            step.after(&job.test, &job.comparer, &mut result);
+        }
+        execute::finish(&mut result);
+        result.duration = started.elapsed();
         total += result.duration;
         result.attempts = attempt;
         result.duration = total;

@@ -1,27 +1,28 @@
-//! What the runner reports about each test.
+//! What the runner reports about each test and about a whole run. Plain data: no I/O.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::FileComparison;
+use crate::outcome::FileRecord;
 
-/// Which script a run executes and what it does with the outputs.
+/// Which script a run executes and what it does with the outputs (not to be confused with
+/// [`crate::compare::Mode`], how a file is compared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
+pub enum RunKind {
     Setup,
     Bless,
     Test,
 }
 
-impl Mode {
+impl RunKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Mode::Setup => "setup",
-            Mode::Bless => "bless",
-            Mode::Test => "test",
+            RunKind::Setup => "setup",
+            RunKind::Bless => "bless",
+            RunKind::Test => "test",
         }
     }
 }
@@ -79,7 +80,7 @@ impl Status {
 #[derive(Debug, Clone)]
 pub struct TestResult {
     pub name: String,
-    pub mode: Mode,
+    pub mode: RunKind,
     pub status: Status,
     pub duration: Duration,
     pub attempts: u32,
@@ -88,10 +89,27 @@ pub struct TestResult {
     /// Why the test errored or what happened, in one line.
     pub message: Option<String>,
     /// Per-file comparison (test: against blessed; bless: old reference against new).
-    pub files: Vec<FileComparison>,
+    pub files: Vec<FileRecord>,
     pub log: PathBuf,
     /// Last lines of the log, kept for failures.
     pub log_tail: Vec<String>,
     /// Processes that outlived the script (killed when it ended), as nextest's leak report.
     pub leaked: usize,
+}
+
+/// What [`super::run`] returns (and [`super::Event::RunFinished`] carries): one result per
+/// job in the order given, the wall-clock time, and whether Ctrl-C/SIGTERM stopped it.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub kind: RunKind,
+    pub results: Vec<TestResult>,
+    pub elapsed: Duration,
+    pub interrupted: bool,
+}
+
+impl RunOutcome {
+    /// Whether every test passed (or passed on a retry) and nothing was interrupted.
+    pub fn succeeded(&self) -> bool {
+        !self.interrupted && self.results.iter().all(|r| r.status.is_success())
+    }
 }

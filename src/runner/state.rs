@@ -1,5 +1,6 @@
 //! The last run's results and every test's recent durations, kept in
 //! `.ptest/state.json` for `accept`, `diff`, `list`, `--failed` and slowest-first scheduling.
+//! It must not print: an unusable file is an error (or a warning) the command words.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -8,11 +9,43 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::result::{Mode, Status, TestResult};
-use crate::compare::{FileComparison, FileOutcome};
+use super::result::{RunKind, Status, TestResult};
+use crate::outcome::FileRecord;
 
 const FILE: &str = "state.json";
-const VERSION: u32 = 1;
+/// 2: file outcomes are typed (`{"outcome": "invalid", "reason": …}`); 1 kept `diff` for
+/// every outcome's text.
+const VERSION: u32 = 2;
+
+/// Why `state.json` could not be used. Each names the file and says how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{}: damaged ({source}); delete it (it only caches the last results and durations) and run `ptest test` again",
+        path.display()
+    )]
+    Damaged {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(
+        "{}: written by an older ptest (state version {found}, this one reads {VERSION}); run `ptest test` again to refresh it",
+        path.display()
+    )]
+    Older { path: PathBuf, found: u32 },
+    #[error(
+        "{}: written by a newer ptest (state version {found}, this one reads {VERSION}); use that ptest, or delete the file and run `ptest test` again",
+        path.display()
+    )]
+    Newer { path: PathBuf, found: u32 },
+}
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
@@ -32,7 +65,7 @@ pub struct TestState {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LastRun {
-    pub mode: Mode,
+    pub mode: RunKind,
     pub status: Status,
     pub duration_secs: f64,
     pub script_ok: bool,
@@ -46,66 +79,40 @@ pub struct LastRun {
     pub accepted: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FileRecord {
-    pub name: String,
-    pub mode: String,
-    /// same | differs | missing | unexpected | invalid
-    pub outcome: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-}
-
-impl FileRecord {
-    pub fn from_comparison(f: &FileComparison) -> FileRecord {
-        let (outcome, diff) = match &f.outcome {
-            FileOutcome::Same => ("same", None),
-            FileOutcome::Differs { diff } => ("differs", Some(diff.clone())),
-            FileOutcome::Missing => ("missing", None),
-            FileOutcome::Unexpected => ("unexpected", None),
-            FileOutcome::Invalid { reason } => ("invalid", Some(reason.clone())),
-        };
-        FileRecord {
-            name: f.name.clone(),
-            mode: f.mode.to_string(),
-            outcome: outcome.to_string(),
-            diff,
-        }
-    }
-}
-
 impl State {
     /// Load the state; a missing file (no run yet) is an empty state. A file that cannot
-    /// be read or parsed is an error naming it: `--failed`, `diff` and `accept` must not
-    /// read "nothing failed" into a damaged file.
-    pub fn load(state_dir: &Path) -> Result<State, String> {
+    /// be read or parsed, or one of another version, is an error naming it: `--failed`,
+    /// `diff` and `accept` must not read "nothing failed" into a damaged file.
+    pub fn load(state_dir: &Path) -> Result<State, StateError> {
         let path = state_dir.join(FILE);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(source) => return Err(StateError::Io { path, source }),
         };
-        let state: State = serde_json::from_slice(&bytes).map_err(|e| {
-            format!(
-                "{}: damaged ({e}); delete it (it only caches the last results and durations) and run `ptest test` again",
-                path.display()
-            )
-        })?;
-        if state.version != VERSION {
-            return Err(format!(
-                "{}: written by another ptest version ({}, this one reads {VERSION}); delete it and run `ptest test` again",
-                path.display(),
-                state.version
-            ));
+        // The version first: an older file's records may not parse as this version's.
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: u32,
         }
-        Ok(state)
+        let found = match serde_json::from_slice::<Versioned>(&bytes) {
+            Ok(v) => v.version,
+            Err(source) => return Err(StateError::Damaged { path, source }),
+        };
+        match found.cmp(&VERSION) {
+            std::cmp::Ordering::Less => return Err(StateError::Older { path, found }),
+            std::cmp::Ordering::Greater => return Err(StateError::Newer { path, found }),
+            std::cmp::Ordering::Equal => {}
+        }
+        serde_json::from_slice(&bytes).map_err(|source| StateError::Damaged { path, source })
     }
 
     /// [`Self::load`] for commands that only use the state as a hint (durations for
-    /// scheduling, `list`): a damaged file is reported and treated as empty.
-    pub fn load_or_warn(state_dir: &Path) -> State {
+    /// scheduling, `list`) and rewrite it: an unusable file is passed to `warn` (the
+    /// command prints it; the runner prints nothing) and treated as empty.
+    pub fn load_or_warn(state_dir: &Path, warn: impl FnOnce(&StateError)) -> State {
         State::load(state_dir).unwrap_or_else(|e| {
-            eprintln!("ptest: warning: {e}; ignoring it");
+            warn(&e);
             State::default()
         })
     }
@@ -120,7 +127,7 @@ impl State {
         Ok(())
     }
 
-    pub fn expected(&self, test: &str, mode: Mode) -> Option<Duration> {
+    pub fn expected(&self, test: &str, mode: RunKind) -> Option<Duration> {
         self.tests
             .get(test)?
             .durations
@@ -143,7 +150,7 @@ impl State {
                     .durations
                     .insert(r.mode.as_str().into(), r.duration.as_secs_f64());
             }
-            if r.mode == Mode::Setup {
+            if r.mode == RunKind::Setup {
                 continue;
             }
             entry.last = Some(LastRun {
@@ -152,7 +159,7 @@ impl State {
                 duration_secs: r.duration.as_secs_f64(),
                 script_ok: r.script_ok,
                 message: r.message.clone(),
-                files: r.files.iter().map(FileRecord::from_comparison).collect(),
+                files: r.files.clone(),
                 log: r.log.clone(),
                 finished: now,
                 accepted: false,

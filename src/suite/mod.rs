@@ -1,5 +1,5 @@
 //! The suite: `config.testing`, `ptest.toml`, the test folders and their scripts, and the
-//! regression directory they write into.
+//! regression directory they write into. It must not run scripts or judge outputs.
 
 pub mod config;
 pub mod config_testing;
@@ -14,7 +14,7 @@ use std::time::Duration;
 pub use config::{Config, Scope};
 pub use config_testing::Entry;
 pub use regdir::RegressionDir;
-pub use script::{Script, ScriptKind};
+pub use script::{Script, ScriptError, ScriptKind};
 
 use crate::compare::CompareLayer;
 
@@ -94,11 +94,10 @@ pub struct Settings {
 pub struct TestDef {
     pub name: String,
     pub dir: PathBuf,
-    pub enabled: bool,
     /// The setup script, none ("nothing to set up"), or why the one there cannot run.
-    pub setup: Result<Option<Script>, String>,
+    pub setup: Result<Option<Script>, ScriptError>,
     /// The test script, or why there is none usable (the test then errors; others still run).
-    pub test: Result<Script, String>,
+    pub test: Result<Script, ScriptError>,
     pub settings: Settings,
 }
 
@@ -208,28 +207,23 @@ impl Suite {
         let (setup, test) = if dir.is_dir() {
             let setup = Script::find(&dir, &entry.name, "setup");
             let test = Script::find(&dir, &entry.name, "test").and_then(|found| {
-                found.ok_or_else(|| {
-                    format!(
-                        "no test script in {}: add {name}-test.py (or {name}-test.sh)",
-                        dir.display(),
-                        name = entry.name
-                    )
+                found.ok_or_else(|| ScriptError::NoTestScript {
+                    dir: dir.clone(),
+                    name: entry.name.clone(),
                 })
             });
             (setup, test)
         } else {
-            let why = format!(
-                "test folder {} is missing: create it with {}-test.py, or disable the test in {}",
-                dir.display(),
-                entry.name,
-                self.config_testing.display()
-            );
+            let why = ScriptError::NoFolder {
+                dir: dir.clone(),
+                name: entry.name.clone(),
+                config_testing: self.config_testing.clone(),
+            };
             (Err(why.clone()), Err(why))
         };
         Ok(TestDef {
             name: entry.name.clone(),
             dir,
-            enabled: entry.enabled,
             setup,
             test,
             settings,

@@ -1,4 +1,5 @@
-//! Replacing a test's blessed reference atomically.
+//! Replacing a test's blessed reference atomically. It owns the swap and the recovery
+//! after a crash; what may be blessed is the bless module's to decide, never this module's.
 //!
 //! The new outputs are moved into a hidden staging folder beside `blessed/NAME`, then
 //! swapped in with one `renameat2(RENAME_EXCHANGE)`: at every instant `blessed/NAME` is
@@ -84,58 +85,6 @@ pub fn recover(regdir: &RegressionDir) -> io::Result<Vec<String>> {
     Ok(restored)
 }
 
-/// Check that `dir` holds only regular files and folders with UTF-8 names, so it can be
-/// blessed and compared later. Returns the number of files.
-pub fn check_outputs(dir: &Path) -> Result<usize, String> {
-    let mut files = 0;
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        let path = entry.path();
-        if entry.file_name().to_str().is_none() {
-            return Err(format!(
-                "{}: file name is not valid UTF-8; rename it",
-                path.display()
-            ));
-        }
-        let meta =
-            std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let kind = meta.file_type();
-        // Owner permissions, not access(2): root reads anything, but a reference only
-        // root can read fails every later run of an ordinary user.
-        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
-        let unreadable = |what: &str| {
-            Err(format!(
-                "{} is not readable (mode {:03o}); make it readable ({what}) before blessing",
-                path.display(),
-                mode & 0o777
-            ))
-        };
-        if kind.is_dir() {
-            if mode & 0o500 != 0o500 {
-                return unreadable("chmod u+rx");
-            }
-            files += check_outputs(&path)?;
-        } else if kind.is_file() {
-            if mode & 0o400 == 0 {
-                return unreadable("chmod u+r");
-            }
-            files += 1;
-        } else {
-            let what = if kind.is_symlink() {
-                "a symbolic link"
-            } else {
-                "not a regular file (FIFO, socket or device)"
-            };
-            return Err(format!(
-                "{} is {what}; outputs must be regular files: write the content instead",
-                path.display()
-            ));
-        }
-    }
-    Ok(files)
-}
-
 fn remove_if_exists(path: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
@@ -145,18 +94,19 @@ fn remove_if_exists(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Copy a folder of regular files and folders (outputs are checked for links and FIFOs
-/// before they are promoted).
+/// Copy a folder's files (outputs are checked for links and FIFOs before they are
+/// promoted, by the bless module); folders are made as the files need them.
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::create_dir(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), &dest)?;
+    for (name, entry) in crate::tree::walk(from)? {
+        if let crate::tree::Entry::Invalid(reason) = entry {
+            return Err(io::Error::other(format!("{name} {reason}")));
         }
+        let dest = to.join(&name);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from.join(&name), &dest)?;
     }
     Ok(())
 }

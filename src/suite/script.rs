@@ -15,6 +15,31 @@ pub enum ScriptKind {
     Executable,
 }
 
+/// Why a test has no script that can run. The test then errors with this message; the
+/// other tests still run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptError {
+    #[error("{} is not a regular file", path.display())]
+    NotAFile { path: PathBuf },
+    #[error(
+        "{} is not executable and has no known extension: `chmod +x` it or name it {base}.py / {base}.sh",
+        path.display()
+    )]
+    NotExecutable { path: PathBuf, base: String },
+    #[error("no test script in {}: add {name}-test.py (or {name}-test.sh)", dir.display())]
+    NoTestScript { dir: PathBuf, name: String },
+    #[error(
+        "test folder {} is missing: create it with {name}-test.py, or disable the test in {}",
+        dir.display(),
+        config_testing.display()
+    )]
+    NoFolder {
+        dir: PathBuf,
+        name: String,
+        config_testing: PathBuf,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
     pub path: PathBuf,
@@ -24,7 +49,7 @@ pub struct Script {
 impl Script {
     /// Look for `NAME-ROLE.py`, `NAME-ROLE.sh`, then `NAME-ROLE` in `dir`.
     /// `Ok(None)`: no such script. `Err`: one exists but cannot be run, with the fix.
-    pub fn find(dir: &Path, name: &str, role: &str) -> Result<Option<Script>, String> {
+    pub fn find(dir: &Path, name: &str, role: &str) -> Result<Option<Script>, ScriptError> {
         let base = format!("{name}-{role}");
         for (suffix, kind) in [
             (".py", ScriptKind::Python),
@@ -36,13 +61,10 @@ impl Script {
                 continue;
             };
             if !meta.is_file() {
-                return Err(format!("{} is not a regular file", path.display()));
+                return Err(ScriptError::NotAFile { path });
             }
             if kind == ScriptKind::Executable && meta.permissions().mode() & 0o111 == 0 {
-                return Err(format!(
-                    "{} is not executable and has no known extension: `chmod +x` it or name it {base}.py / {base}.sh",
-                    path.display()
-                ));
+                return Err(ScriptError::NotExecutable { path, base });
             }
             return Ok(Some(Script { path, kind }));
         }

@@ -1,0 +1,178 @@
+//! Blessing: making a run's outputs a test's reference. A step after the runner, shared by
+//! `ptest bless` (as the runner's [`AfterAttempt`] step, for each attempt whose script exited 0
+//! and produced outputs) and `ptest accept` (for the last `test` run's outputs).
+//!
+//! It owns the checks on what may become a reference ([`blessable`]) and the words a bless
+//! reports; the atomic swap itself is [`crate::suite::reference`]'s. It must not run
+//! scripts or print: it fills in the result the runner hands it.
+
+use std::path::{Path, PathBuf};
+
+use crate::compare::{CompareError, Comparer};
+use crate::outcome;
+use crate::runner::{AfterAttempt, Status, TestResult, interrupt};
+use crate::suite::{RegressionDir, TestDef, reference};
+use crate::tree;
+
+/// Why a folder of outputs cannot become a reference. The message names the file and the
+/// fix.
+#[derive(Debug, thiserror::Error)]
+pub enum NotBlessable {
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A link, FIFO, socket, device, non-UTF-8 name or unreadable folder.
+    #[error("{} {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+    /// Only root could read it: every later run of an ordinary user would fail.
+    #[error(
+        "{} is not readable (mode {mode:03o}); make it readable ({fix}) before blessing",
+        path.display()
+    )]
+    Mode {
+        path: PathBuf,
+        mode: u32,
+        fix: &'static str,
+    },
+}
+
+/// Check that `dir` holds only regular files in readable folders, with UTF-8 names, so it
+/// can be blessed and compared later. Returns the number of files.
+pub fn blessable(dir: &Path) -> Result<usize, NotBlessable> {
+    let entries = tree::walk(dir).map_err(|source| NotBlessable::Unreadable {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    // Owner permissions, not access(2): root reads anything, but a reference only root
+    // can read fails every later run of an ordinary user.
+    let mode_of = |path: &Path| {
+        std::fs::symlink_metadata(path)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+            .map_err(|source| NotBlessable::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            })
+    };
+    let mut folders_checked = std::collections::BTreeSet::new();
+    for (name, entry) in &entries {
+        let path = dir.join(name);
+        if let tree::Entry::Invalid(reason) = entry {
+            return Err(NotBlessable::Invalid {
+                path,
+                reason: reason.clone(),
+            });
+        }
+        // The folders on the way to the file, outermost first.
+        for (end, _) in name.match_indices('/') {
+            let folder = &name[..end];
+            if folders_checked.insert(folder.to_string()) {
+                let at = dir.join(folder);
+                let mode = mode_of(&at)?;
+                if mode & 0o500 != 0o500 {
+                    return Err(NotBlessable::Mode {
+                        path: at,
+                        mode,
+                        fix: "chmod u+rx",
+                    });
+                }
+            }
+        }
+        let mode = mode_of(&path)?;
+        if mode & 0o400 == 0 {
+            return Err(NotBlessable::Mode {
+                path,
+                mode,
+                fix: "chmod u+r",
+            });
+        }
+    }
+    Ok(entries.len())
+}
+
+/// Why a bless of one test failed (the test then errors; the old reference is intact).
+#[derive(Debug, thiserror::Error)]
+pub enum BlessError {
+    #[error("not blessed: {0}")]
+    NotBlessable(#[from] NotBlessable),
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+    #[error(
+        "could not store the blessed reference in {}: {source} (the old reference is intact)",
+        path.display()
+    )]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `ptest bless`'s step after each attempt: check the outputs, compare them with the old
+/// reference (to report what changed), and swap them in.
+pub struct Bless {
+    pub regdir: RegressionDir,
+}
+
+impl AfterAttempt for Bless {
+    fn after(&self, test: &TestDef, comparer: &Comparer, result: &mut TestResult) {
+        if result.status != Status::Passed {
+            return;
+        }
+        match self.bless(test, comparer, result) {
+            Ok((status, message)) => {
+                result.status = status;
+                result.message = Some(message);
+            }
+            Err(why) => {
+                result.status = Status::Errored;
+                result.message = Some(why.to_string());
+                result.files.clear();
+            }
+        }
+    }
+}
+
+impl Bless {
+    fn bless(
+        &self,
+        test: &TestDef,
+        comparer: &Comparer,
+        result: &mut TestResult,
+    ) -> Result<(Status, String), BlessError> {
+        let tmpout = self.regdir.tmpout(&test.name);
+        let blessed = self.regdir.blessed(&test.name);
+        // Refuse to bless what could not be compared later (links, FIFOs …).
+        let count = blessable(&tmpout)?;
+        let has_reference = tree::walk(&blessed).is_ok_and(|files| !files.is_empty());
+        let changes = if has_reference {
+            let cmp = comparer.compare_dirs(&blessed, &tmpout)?;
+            Some(outcome::records(&cmp.files))
+        } else {
+            None
+        };
+        if interrupt::requested() {
+            return Ok((Status::Interrupted, "interrupted before blessing".into()));
+        }
+        reference::promote(&self.regdir, &test.name, &tmpout).map_err(|source| {
+            BlessError::Store {
+                path: blessed.clone(),
+                source,
+            }
+        })?;
+        let message = match &changes {
+            None => format!("blessed {count} new file(s)"),
+            Some(files) if !outcome::any_change(files) => {
+                format!("blessed {count} file(s), unchanged from the old reference")
+            }
+            Some(files) => format!(
+                "blessed {count} file(s); vs the old reference: {}",
+                outcome::summarise(files)
+            ),
+        };
+        result.files = changes.unwrap_or_default();
+        Ok((Status::Passed, message))
+    }
+}
