@@ -176,3 +176,32 @@ impl Bless {
         Ok((Status::Passed, message))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn blessable_counts_files_and_refuses_links_and_unreadable_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("sub/deeper")).unwrap();
+        std::fs::write(d.join("a.out"), "a").unwrap();
+        std::fs::write(d.join("sub/deeper/b.out"), "b").unwrap();
+        assert_eq!(blessable(d).unwrap(), 2);
+
+        // Root reads a folder without `r`; an ordinary user cannot. Either way: refused.
+        std::fs::set_permissions(d.join("sub"), std::fs::Permissions::from_mode(0o300)).unwrap();
+        let err = blessable(d).unwrap_err().to_string();
+        std::fs::set_permissions(d.join("sub"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(err.contains(&d.join("sub").display().to_string()), "{err}");
+
+        std::os::unix::fs::symlink("/etc/passwd", d.join("link.out")).unwrap();
+        let err = blessable(d).unwrap_err().to_string();
+        assert!(
+            err.contains("link.out") && err.contains("symbolic link"),
+            "{err}"
+        );
+    }
+}
