@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub mod plog;
 mod engine;
+pub mod plog;
 pub use engine::{EngineCommand, ImagesCommand};
 
 #[derive(Debug, Parser)]
