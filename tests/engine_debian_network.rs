@@ -45,5 +45,6 @@ fn debian_network_qemu_busybox_builds_into_an_empty_cache() {
     );
     let t = text(&out);
     assert!(out.status.success(), "{t}");
+    assert!(t.contains("copying its parts from the cache"), "{t}");
     assert!(t.contains("present and verified"), "{t}");
 }

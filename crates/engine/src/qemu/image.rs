@@ -28,13 +28,23 @@ pub fn ensure_image(
     if let Some(files) = debian::cached(&dir)? {
         return Ok(files);
     }
-    ctx.observer.note(&format!(
-        "building image {name} from Debian packages into {}",
-        dir.display()
-    ));
     let packages = Packages::resolve(KERNEL_META, BUSYBOX_PKG, &*ctx.observer)?;
-    let cache = crate::cache::root()?.join("images/debian");
-    let parts = debian::build(&cache.join(packages.key()), &packages)?;
+    let parts_dir = crate::cache::root()?
+        .join("images/debian")
+        .join(packages.key());
+    if matches!(debian::cached(&parts_dir), Ok(Some(_))) {
+        ctx.observer.note(&format!(
+            "image {name}: copying its parts from the cache {} into {}",
+            parts_dir.display(),
+            dir.display()
+        ));
+    } else {
+        ctx.observer.note(&format!(
+            "building image {name} from Debian packages into {}",
+            dir.display()
+        ));
+    }
+    let parts = debian::build(&parts_dir, &packages)?;
     copy_parts(&parts.dir, &dir)?;
     let files = debian::cached(&dir)?.ok_or_else(|| {
         EngineError::Image(format!("cannot put the built image into {}", dir.display()))
