@@ -8,8 +8,8 @@ pub const DIFFERENT: i32 = 1;
 /// Bad command line, bad configuration (`config.testing`, `ptest.toml`, `test.toml`) or
 /// an environment ptest cannot work in (no regression directory, directory locked, …).
 pub const USAGE: i32 = 2;
-/// `ptest replay`: the replay failed, stalled, timed out or did not reach the recording's
-/// end (1 stays `plog diff`'s).
+/// `ptest replay` / `ptest record`: the replay failed, stalled, timed out or did not reach
+/// the recording's end, or a recording hit its `record-timeout` (1 stays `plog diff`'s).
 pub const ENGINE_FAILED: i32 = 3;
 /// Some test failed, errored or timed out (the code ptest.py used, kept for CI wrappers).
 pub const TESTS_FAILED: i32 = 100;

@@ -1,4 +1,5 @@
-//! Numbers for people: one size formatter for every report and listing.
+//! Text and numbers for people: the one size formatter of every report and listing, and
+//! the one flattener of multi-line library errors into one-line messages.
 
 /// `12 B`, `2.0 KiB`, `3.5 MiB`, `1.2 GiB`.
 pub fn size(n: u64) -> String {

@@ -30,7 +30,8 @@ use crate::suite::regdir::RegDirError;
 use crate::suite::{RegressionDir, Suite, SuiteError};
 
 /// Errors that stop a command before or outside running tests: bad configuration or an
-/// environment ptest cannot work in. They exit with [`exit_code::USAGE`], failed replays with [`exit_code::ENGINE_FAILED`].
+/// environment ptest cannot work in exit with [`exit_code::USAGE`]; failed or timed-out
+/// replays and recordings with [`exit_code::ENGINE_FAILED`] (see [`CommandError::exit_code`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error(transparent)]
