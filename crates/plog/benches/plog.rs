@@ -154,6 +154,7 @@ fn main() {
         x[x.len() / 2]
     };
     let mut wall = vec![0.0; whats.len()];
+    let mut cpus = vec![0.0; whats.len()];
     for (k, what) in whats.iter().enumerate() {
         let (secs, rss, cpu) = (
             median(&runs[k], 0),
@@ -161,6 +162,7 @@ fn main() {
             median(&runs[k], 2),
         );
         wall[k] = secs;
+        cpus[k] = cpu;
         let code = &codes[k];
         let label = match *what {
             "jsonl" | "json" | "text" => format!("ptest plog dump --format {what}"),
@@ -182,8 +184,9 @@ fn main() {
         );
     }
     println!(
-        "diff / dump --format jsonl wall time: {:.2} (medians of {reps})",
-        wall[6] / wall[0]
+        "diff / dump --format jsonl: {:.2} in wall time, {:.2} in CPU time (medians of {reps})",
+        wall[6] / wall[0],
+        cpus[6] / cpus[0]
     );
     let py_n = env_num("PLOG_BENCH_PY_ENTRIES", 50_000);
     for backend in ["python", "upb"] {
