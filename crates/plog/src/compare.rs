@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::decode::Decoder;
 use crate::diff::{DiffReport, EntryLine, diff};
 use crate::error::PlogError;
-use crate::lines::entry_lines;
+use crate::lines::{entry_lines, render_line};
 use crate::reader::ReadOptions;
 use crate::schema::Schema;
 
@@ -106,19 +106,28 @@ fn diff_logs(
     filter: Option<&dyn Fn(&str) -> String>,
 ) -> Result<DiffReport, PlogError> {
     let decoder = Arc::new(Decoder::new(Schema::resolve(schema)?));
-    let la = entry_lines(a, &decoder, read)?;
-    let lb = entry_lines(b, &decoder, read)?;
+    // Only a filtered compare needs every entry's text; a plain diff renders just the
+    // entries whose raw bytes differ.
+    let eager = filter.is_some();
+    let la = entry_lines(a, &decoder, read, eager)?;
+    let lb = entry_lines(b, &decoder, read, eager)?;
     let mut report = DiffReport::new(max_lines, names.0, names.1);
     match filter {
-        None => diff(la, lb, &mut report)?,
+        None => {
+            // Text is only rendered for entries whose bytes differ; which side they
+            // come from matters only for an (internal) error message.
+            let render = |e: &EntryLine| render_line(a, &decoder, e);
+            diff(la, lb, &mut report, &render)?
+        }
         Some(f) => {
             let filt = |r: Result<EntryLine, PlogError>| {
                 r.map(|mut e| {
-                    e.text = f(&e.text);
+                    e.text = e.text.map(|t| f(&t));
                     e
                 })
             };
-            diff(la.map(filt), lb.map(filt), &mut report)?;
+            let render = |e: &EntryLine| render_line(a, &decoder, e).map(|t| f(&t));
+            diff(la.map(filt), lb.map(filt), &mut report, &render)?;
         }
     }
     Ok(report)

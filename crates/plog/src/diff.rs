@@ -1,9 +1,36 @@
 //! Entry-level diff of two decoded logs. Entries are aligned by position and `instr`
 //! (a merge on instruction count: at differing counts the side with the smaller one
 //! has an extra entry); paired entries are compared field by field on their text form.
-//! Works on rendered lines only: knows nothing of files, chunks or protobuf.
+//! Entries with identical raw bytes are equal without rendering, so a diff of two
+//! mostly equal logs renders only the entries that differ. Knows nothing of files,
+//! chunks or protobuf: text comes from the entry or from the caller's renderer.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// An entry's raw bytes, shared with the rest of its chunk.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    data: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl RawEntry {
+    pub fn new(data: Arc<Vec<u8>>, range: Range<usize>) -> Self {
+        RawEntry { data, range }
+    }
+    pub fn bytes(&self) -> &[u8] {
+        self.data.get(self.range.clone()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for RawEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawEntry({} bytes)", self.range.len())
+    }
+}
 
 /// One entry reduced to what the diff needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +39,31 @@ pub struct EntryLine {
     pub index: u64,
     pub instr: u64,
     pub pc: u64,
-    /// The `path=value` text line (after the caller's filters).
-    pub text: String,
+    /// The `path=value` text line (after the caller's filters); `None` until the
+    /// caller's renderer is asked for it.
+    pub text: Option<String>,
+    /// The raw entry: equal bytes mean equal text.
+    pub raw: Option<RawEntry>,
+}
+
+/// The caller's renderer: the text line of an entry whose `text` is `None`.
+pub type RenderFn<'a, E> = &'a dyn Fn(&EntryLine) -> Result<String, E>;
+
+fn text_of<'a, E>(e: &'a EntryLine, render: RenderFn<'_, E>) -> Result<Cow<'a, str>, E> {
+    match &e.text {
+        Some(t) => Ok(Cow::Borrowed(t)),
+        None => render(e).map(Cow::Owned),
+    }
+}
+
+/// Same text, from the raw bytes when both have them and they match.
+fn same<E>(x: &EntryLine, y: &EntryLine, render: RenderFn<'_, E>) -> Result<bool, E> {
+    if let (Some(p), Some(q)) = (&x.raw, &y.raw)
+        && p.bytes() == q.bytes()
+    {
+        return Ok(true);
+    }
+    Ok(text_of(x, render)? == text_of(y, render)?)
 }
 
 /// Collects the report of a diff.
@@ -114,6 +164,7 @@ pub fn diff<E>(
     a: impl Iterator<Item = Result<EntryLine, E>>,
     b: impl Iterator<Item = Result<EntryLine, E>>,
     report: &mut DiffReport,
+    render: RenderFn<'_, E>,
 ) -> Result<(), E> {
     let mut a = Side {
         it: a,
@@ -128,37 +179,48 @@ pub fn diff<E>(
         match (x, y) {
             (None, None) => return Ok(()),
             (Some(x), Some(y)) if x.instr == y.instr => {
-                if x.text != y.text {
-                    if a.peek(1)?
-                        .is_some_and(|n| n.instr == x.instr && n.text == y.text)
-                    {
-                        one_side(&mut a.buf, report, true);
+                if !same(&x, &y, render)? {
+                    let extra_a = match a.peek(1)? {
+                        Some(n) if n.instr == x.instr => same(n, &y, render)?,
+                        _ => false,
+                    };
+                    if extra_a {
+                        one_side(&mut a.buf, report, true, render)?;
                         continue;
                     }
-                    if b.peek(1)?
-                        .is_some_and(|n| n.instr == y.instr && n.text == x.text)
-                    {
-                        one_side(&mut b.buf, report, false);
+                    let extra_b = match b.peek(1)? {
+                        Some(n) if n.instr == y.instr => same(n, &x, render)?,
+                        _ => false,
+                    };
+                    if extra_b {
+                        one_side(&mut b.buf, report, false, render)?;
                         continue;
                     }
                     report.changed += 1;
-                    let line = format!("{}: {}", label(&x, None), field_changes(&x.text, &y.text));
-                    report.push(line);
+                    let changes = field_changes(&text_of(&x, render)?, &text_of(&y, render)?);
+                    report.push(format!("{}: {changes}", label(&x, None)));
                 }
                 a.buf.pop_front();
                 b.buf.pop_front();
                 report.entries_a += 1;
                 report.entries_b += 1;
             }
-            (Some(x), Some(y)) if x.instr < y.instr => one_side(&mut a.buf, report, true),
-            (Some(_), None) => one_side(&mut a.buf, report, true),
-            _ => one_side(&mut b.buf, report, false),
+            (Some(x), Some(y)) if x.instr < y.instr => one_side(&mut a.buf, report, true, render)?,
+            (Some(_), None) => one_side(&mut a.buf, report, true, render)?,
+            _ => one_side(&mut b.buf, report, false, render)?,
         }
     }
 }
 
-fn one_side(buf: &mut std::collections::VecDeque<EntryLine>, report: &mut DiffReport, is_a: bool) {
-    let Some(e) = buf.pop_front() else { return };
+fn one_side<E>(
+    buf: &mut std::collections::VecDeque<EntryLine>,
+    report: &mut DiffReport,
+    is_a: bool,
+    render: RenderFn<'_, E>,
+) -> Result<(), E> {
+    let Some(e) = buf.pop_front() else {
+        return Ok(());
+    };
     let name = if is_a {
         report.names.0.clone()
     } else {
@@ -171,12 +233,16 @@ fn one_side(buf: &mut std::collections::VecDeque<EntryLine>, report: &mut DiffRe
         report.entries_b += 1;
         report.only_b += 1;
     }
-    let line = format!(
-        "{}: only in {name}: {}",
-        label(&e, Some(&name)),
-        clip(&e.text, 200)
-    );
-    report.push(line);
+    // Rendering a line that would not be shown is wasted work.
+    if report.lines.len() < report.max_lines {
+        let line = format!(
+            "{}: only in {name}: {}",
+            label(&e, Some(&name)),
+            clip(&text_of(&e, render)?, 200)
+        );
+        report.push(line);
+    }
+    Ok(())
 }
 
 fn label(e: &EntryLine, side: Option<&str>) -> String {
@@ -279,7 +345,8 @@ mod tests {
             index,
             instr,
             pc: 0x10,
-            text: text.into(),
+            text: Some(text.into()),
+            raw: None,
         })
     }
 
@@ -303,7 +370,7 @@ mod tests {
         let a = vec![e(0, 1, "a"), e(1, 2, "b"), e(2, 3, "c")];
         let b = vec![e(0, 1, "a"), e(1, 3, "c"), e(2, 4, "d")];
         let mut r = DiffReport::new(10, "A", "B");
-        diff(a.into_iter(), b.into_iter(), &mut r).unwrap();
+        diff(a.into_iter(), b.into_iter(), &mut r, &|_| Ok(String::new())).unwrap();
         assert_eq!((r.changed, r.only_a, r.only_b), (0, 1, 1));
         assert!(
             r.lines[0].starts_with("entry 1 of A (instr 2, pc 0x10): only in A"),

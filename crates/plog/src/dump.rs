@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::decode::Decoder;
 use crate::error::PlogError;
 use crate::lines::for_each_decoded;
-use crate::reader::{ReadOptions, map_chunks, open_layout};
+use crate::reader::{ReadOptions, in_parts, map_chunks, open_layout, worker_threads};
 use crate::render::{self, JsonStyle};
 use crate::schema::Schema;
 
@@ -42,29 +42,39 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
     let format = opts.format;
     let layout = open_layout(file, &opts.read)?;
     let p = file.to_path_buf();
+    let parts = worker_threads(&opts.read);
+    // Each chunk is rendered in parts on `parts` threads; the parts come back in entry
+    // order and are written one after another, like chunks.
     let stream = map_chunks(file, &layout, &opts.read, move |chunk| {
-        let mut s = String::with_capacity(chunk.data.len() * 3);
-        let mut n = 0usize;
-        for_each_decoded(&p, &d, chunk, |_, m| {
-            match format {
-                Format::Json => {
-                    if n > 0 {
-                        s.push_str(",\n");
+        in_parts(chunk, parts, |range| {
+            let bytes = if range.is_empty() {
+                0
+            } else {
+                chunk.entries[range.end - 1].end - chunk.entries[range.start].start
+            };
+            let mut s = String::with_capacity(bytes * 3);
+            let mut n = 0usize;
+            for_each_decoded(&p, &d, chunk, range, |_, m| {
+                match format {
+                    Format::Json => {
+                        if n > 0 {
+                            s.push_str(",\n");
+                        }
+                        render::json(&mut s, d.schema(), m, JsonStyle::Pretty);
                     }
-                    render::json(&mut s, d.schema(), m, JsonStyle::Pretty);
+                    Format::Jsonl => {
+                        render::json(&mut s, d.schema(), m, JsonStyle::Compact);
+                        s.push('\n');
+                    }
+                    Format::Text => {
+                        render::text(&mut s, d.schema(), m);
+                        s.push('\n');
+                    }
                 }
-                Format::Jsonl => {
-                    render::json(&mut s, d.schema(), m, JsonStyle::Compact);
-                    s.push('\n');
-                }
-                Format::Text => {
-                    render::text(&mut s, d.schema(), m);
-                    s.push('\n');
-                }
-            }
-            n += 1;
-        })?;
-        Ok((n, s))
+                n += 1;
+            })?;
+            Ok((n, s))
+        })
     });
     let wr = PlogError::Output;
     if format == Format::Json {
@@ -72,12 +82,13 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
     }
     let mut total = 0usize;
     for chunk in stream {
-        let (n, s) = chunk?;
-        if format == Format::Json && total > 0 && n > 0 {
-            out.write_all(b",\n").map_err(wr)?;
+        for (n, s) in chunk? {
+            if format == Format::Json && total > 0 && n > 0 {
+                out.write_all(b",\n").map_err(wr)?;
+            }
+            out.write_all(s.as_bytes()).map_err(wr)?;
+            total += n;
         }
-        out.write_all(s.as_bytes()).map_err(wr)?;
-        total += n;
     }
     if format == Format::Json {
         out.write_all(b"\n]\n").map_err(wr)?;

@@ -19,7 +19,7 @@
 //! Private modules by concern, each using only modules named before it (no cycles;
 //! `error` is used by all): `layout` (header, directory, content sniffing), `recover`
 //! (scanning for zlib streams), `pipeline` (parallel, ordered, bounded chunk
-//! decompression), `reader` (entry splitting, per-chunk map), `wire` (protobuf wire
+//! decompression), `reader` (entry splitting, per-chunk map, a chunk's entries split across threads), `wire` (protobuf wire
 //! primitives), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
 //! decoding), `render` (JSON and text renderings of an entry), `diff` (entry-level

@@ -3,15 +3,16 @@
 //! nothing.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::decode::{Decoder, Msg};
-use crate::diff::EntryLine;
+use crate::diff::{EntryLine, RawEntry};
 use crate::error::PlogError;
 use crate::layout::Layout;
 use crate::pipeline::ChunkStream;
-use crate::reader::{RawChunk, ReadOptions, map_chunks, open_layout};
+use crate::reader::{RawChunk, ReadOptions, in_parts, map_chunks, open_layout};
 use crate::render;
 use crate::wire::{DecodeError, pc_instr};
 
@@ -26,14 +27,16 @@ pub fn entry_error(path: &Path, chunk: &RawChunk, i: usize, e: DecodeError) -> P
     }
 }
 
-/// Decodes every entry of a chunk and hands it to `f` with its index in the chunk.
+/// Decodes the entries `range` of a chunk and hands each to `f` with its index in the
+/// chunk.
 pub fn for_each_decoded(
     path: &Path,
     decoder: &Decoder,
     chunk: &RawChunk,
+    range: Range<usize>,
     mut f: impl FnMut(usize, &Msg<'_>),
 ) -> Result<(), PlogError> {
-    for i in 0..chunk.entries.len() {
+    for i in range {
         let m = decoder
             .decode(chunk.entry(i))
             .map_err(|e| entry_error(path, chunk, i, e))?;
@@ -63,12 +66,16 @@ impl<T> Iterator for Flatten<T> {
     }
 }
 
-/// The text lines (with `instr`/`pc`) of every entry of `path`, for diffing. With
-/// `threads == 0` it uses half the cores, as a diff runs two of these.
+/// The entries of `path` (with `instr`/`pc` and raw bytes), for diffing. With `eager`
+/// the text lines are rendered on the worker threads (a filtered compare needs every
+/// one); without, entries are only checked to decode and [`render_line`] renders the
+/// few a diff needs. With `threads == 0` it uses half the cores, as a diff runs two of
+/// these.
 pub fn entry_lines(
     path: &Path,
     decoder: &Arc<Decoder>,
     opts: &ReadOptions,
+    eager: bool,
 ) -> Result<Numbered<Flatten<EntryLine>>, PlogError> {
     let layout = open_layout(path, opts)?;
     // A diff reads two logs at once: split the cores between them.
@@ -77,7 +84,7 @@ pub fn entry_lines(
         opts.threads = (crate::pipeline::default_threads() / 2).max(1);
     }
     Ok(Numbered {
-        inner: lines_of(path, &layout, decoder, &opts),
+        inner: lines_of(path, &layout, decoder, &opts, eager),
         next: 0,
     })
 }
@@ -87,28 +94,59 @@ fn lines_of(
     layout: &Layout,
     decoder: &Arc<Decoder>,
     opts: &ReadOptions,
+    eager: bool,
 ) -> Flatten<EntryLine> {
     let d = Arc::clone(decoder);
     let p = path.to_path_buf();
+    let parts = opts.threads;
     let stream = map_chunks(path, layout, opts, move |chunk| {
-        let mut out = Vec::with_capacity(chunk.entries.len());
-        for_each_decoded(&p, &d, chunk, |i, m| {
-            let (pc, instr) = pc_instr(chunk.entry(i));
-            let mut text = String::new();
-            render::text(&mut text, d.schema(), m);
-            out.push(EntryLine {
-                index: 0,
-                instr: instr.unwrap_or(0),
-                pc: pc.unwrap_or(0),
-                text,
-            });
+        let parts = in_parts(chunk, parts, |range| {
+            let mut out = Vec::with_capacity(range.len());
+            for_each_decoded(&p, &d, chunk, range, |i, m| {
+                let (pc, instr) = pc_instr(chunk.entry(i));
+                let text = eager.then(|| {
+                    let mut text = String::new();
+                    render::text(&mut text, d.schema(), m);
+                    text
+                });
+                out.push(EntryLine {
+                    index: 0,
+                    instr: instr.unwrap_or(0),
+                    pc: pc.unwrap_or(0),
+                    text,
+                    raw: Some(RawEntry::new(
+                        Arc::clone(&chunk.data),
+                        chunk.entries[i].clone(),
+                    )),
+                });
+            })?;
+            Ok(out)
         })?;
-        Ok(out)
+        Ok(parts.into_iter().flatten().collect())
     });
     Flatten {
         stream,
         buf: VecDeque::new(),
     }
+}
+
+/// The text line of an entry from [`entry_lines`] without `eager`: decoded again
+/// (it decoded on the worker, so an error here would be an internal one).
+pub fn render_line(path: &Path, decoder: &Decoder, e: &EntryLine) -> Result<String, PlogError> {
+    if let Some(t) = &e.text {
+        return Ok(t.clone());
+    }
+    let bytes = e.raw.as_ref().map_or(&[][..], |r| r.bytes());
+    let m = decoder.decode(bytes).map_err(|err| PlogError::Entry {
+        path: path.display().to_string(),
+        chunk: 0,
+        entry: e.index,
+        offset: err.offset as u64,
+        msg: format!("bad protobuf: {}", err.msg),
+    })?;
+    let mut text = String::new();
+    render::text(&mut text, decoder.schema(), &m);
+    Ok(text)
 }
 
 /// Assigns global entry indices.
