@@ -61,6 +61,9 @@ pub struct EngineSettings {
     pub memory: Option<u32>,
     /// The QEMU binary (default `qemu-system-ARCH` on `PATH`).
     pub qemu: Option<String>,
+    /// Hash the recording, kernel and initramfs and ask the emulator its version on every
+    /// replay, instead of trusting an unchanged file identity (see `stamp`). Default false.
+    pub verify: Option<bool>,
 }
 
 impl EngineSettings {
@@ -82,6 +85,7 @@ impl EngineSettings {
             shift: over.shift.or(self.shift),
             memory: over.memory.or(self.memory),
             qemu: over.qemu.clone().or_else(|| self.qemu.clone()),
+            verify: over.verify.or(self.verify),
         }
     }
 

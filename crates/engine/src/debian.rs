@@ -67,6 +67,14 @@ impl ImageFiles {
 
 /// The cached image in `dir` if it is complete and its files still match `image.json`.
 pub fn cached(dir: &Path) -> Result<Option<ImageFiles>, EngineError> {
+    cached_hashed(dir, &sha256_file)
+}
+
+/// [`cached`], hashing with `hash` (e.g. one that remembers unchanged files' hashes).
+pub fn cached_hashed(
+    dir: &Path,
+    hash: &dyn Fn(&Path) -> Result<String, EngineError>,
+) -> Result<Option<ImageFiles>, EngineError> {
     let info_path = dir.join("image.json");
     let Ok(text) = std::fs::read_to_string(&info_path) else {
         return Ok(None);
@@ -83,7 +91,7 @@ pub fn cached(dir: &Path) -> Result<Option<ImageFiles>, EngineError> {
         (&files.kernel, &files.info.kernel_sha256),
         (&files.busybox, &files.info.busybox_sha256),
     ] {
-        if !path.exists() || &sha256_file(path)? != want {
+        if !path.exists() || &hash(path)? != want {
             return Err(EngineError::Image(format!(
                 "{} does not match the hash recorded in {}; delete {} and run `ptest images fetch` again",
                 path.display(),

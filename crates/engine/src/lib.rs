@@ -54,6 +54,7 @@ mod quote;
 mod recording;
 mod request;
 mod spec;
+mod stamp;
 
 pub use context::{Context, EngineSettings};
 pub use dispatch::{record, recordings, replay};

@@ -25,7 +25,8 @@ pub fn ensure_image(
         )));
     }
     let dir = spec.local_path(&ctx.qcow_dir(), name);
-    if let Some(files) = debian::cached(&dir)? {
+    // Every replay passes here: hashes of unchanged files are remembered (`stamp`).
+    if let Some(files) = debian::cached_hashed(&dir, &|p| crate::stamp::sha256(ctx, p))? {
         return Ok(files);
     }
     let packages = Packages::resolve(KERNEL_META, BUSYBOX_PKG, &*ctx.observer)?;

@@ -13,7 +13,7 @@ use crate::metadata::{self, Metadata};
 use crate::recording::ReplayFiles;
 use crate::request::{RecordRequest, ReplayRequest};
 use crate::spec::ImageSpec;
-use crate::{Context, EngineError, catalog};
+use crate::{Context, EngineError, catalog, stamp};
 
 mod image;
 mod machine;
@@ -83,13 +83,28 @@ impl Driver for Qemu {
     }
 }
 
-/// The QEMU binary and its version line.
+/// The QEMU binary and its version line. The version is asked once per binary file (a
+/// start of QEMU costs 50–200 ms): remembered while the file that `bin` resolves to is
+/// unchanged (`stamp`).
 pub fn emulator(ctx: &Context, arch: &str) -> Result<Emulator, EngineError> {
     let bin = ctx
         .settings
         .qemu
         .clone()
         .unwrap_or_else(|| format!("qemu-system-{arch}"));
+    let version = match stamp::which(&bin).and_then(|p| std::fs::canonicalize(p).ok()) {
+        Some(file) => stamp::remembered(ctx, &file, "qemu-version", |_| ask_version(&bin))?,
+        None => ask_version(&bin)?,
+    };
+    Ok(Emulator {
+        program: bin,
+        version,
+    })
+}
+
+/// `bin --version`'s first line, checked to be QEMU's.
+fn ask_version(bin: &str) -> Result<String, EngineError> {
+    let bin = bin.to_string();
     let out = Command::new(&bin)
         .arg("--version")
         .stdin(Stdio::null())
@@ -121,10 +136,7 @@ pub fn emulator(ctx: &Context, arch: &str) -> Result<Emulator, EngineError> {
             ),
         });
     }
-    Ok(Emulator {
-        program: bin,
-        version,
-    })
+    Ok(version)
 }
 
 /// The built QEMU image `name` (built now if missing).
@@ -173,9 +185,9 @@ pub fn current_metadata(
         image: image_name.to_string(),
         emulator_version: emu.version.clone(),
         machine: machine_line(memory, shift),
-        kernel_sha256: crate::hash::sha256_file(&img.kernel)?,
-        initramfs_sha256: crate::hash::sha256_file(&files.initramfs)?,
-        replay_sha256: crate::hash::sha256_file(&files.rr)?,
+        kernel_sha256: stamp::sha256(ctx, &img.kernel)?,
+        initramfs_sha256: stamp::sha256(ctx, &files.initramfs)?,
+        replay_sha256: stamp::sha256(ctx, &files.rr)?,
         replay_size: std::fs::metadata(&files.rr).map(|m| m.len()).unwrap_or(0),
         ..recorded.clone()
     };

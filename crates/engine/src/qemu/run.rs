@@ -11,6 +11,9 @@ use crate::process::Group;
 use crate::qmp::Qmp;
 use crate::quote::shell_quote;
 
+/// How often the instruction count is polled (progress and the stall watchdog).
+const POLL: Duration = Duration::from_millis(200);
+
 /// How a QEMU run ended.
 #[derive(Debug)]
 pub enum Ending {
@@ -115,7 +118,16 @@ fn watch(
             group.kill_tree();
             return Ending::Stalled(icount);
         }
-        std::thread::sleep(Duration::from_millis(200));
+        // Woken early by QMP events, so the guest's power-off is seen when it happens
+        // (a plain sleep here cost half a poll interval per replay on average).
+        match qmp.as_mut() {
+            Some(q) => {
+                if q.wait_event(POLL).is_none() {
+                    qmp = None;
+                }
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
     }
 }
 
