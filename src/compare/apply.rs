@@ -32,6 +32,12 @@ impl<'a> Filters<'a> {
             scratch.clear();
             let mut last = 0;
             let mut any = false;
+            if let Some(fast) = f.fast.filter(|_| out.is_ascii()) {
+                if fast.replace_ascii(out, &f.replace, scratch) {
+                    std::mem::swap(out, scratch);
+                }
+                continue;
+            }
             if f.expand {
                 for caps in f.regex.captures_iter(out) {
                     let Some(m) = caps.get(0) else { continue };
@@ -51,6 +57,50 @@ impl<'a> Filters<'a> {
             if any {
                 scratch.extend_from_slice(&out[last..]);
                 std::mem::swap(out, scratch);
+            }
+        }
+    }
+
+    /// Whether equal concatenations of filtered lines mean equal lines: no replacement
+    /// brings a `\n` of its own (group references cannot: lines have none).
+    pub(crate) fn keep_line_breaks(&self) -> bool {
+        self.list.iter().all(|f| !f.replace.contains(&b'\n'))
+    }
+
+    /// Every line of `block` (complete lines, each with its `\n` but maybe the last) in
+    /// compared form for `exact`, concatenated into `out` (replacing its contents). When
+    /// every filter has a hand-written matcher and the block is ASCII, the matchers run on
+    /// the whole block at once, which gives the same bytes (see `literal`).
+    pub(crate) fn apply_block(&self, block: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+        out.clear();
+        if self.list.iter().all(|f| f.fast.is_some()) && block.is_ascii() {
+            // The first filter reads the block itself: no copy unless nothing matched.
+            let mut src = block;
+            let mut held = false;
+            for f in self.list {
+                let Some(fast) = f.fast else { continue };
+                scratch.clear();
+                if fast.replace_ascii(src, &f.replace, scratch) {
+                    std::mem::swap(out, scratch);
+                    held = true;
+                    src = out;
+                }
+            }
+            if !held {
+                out.extend_from_slice(block);
+            }
+            return;
+        }
+        let mut line_out = Vec::new();
+        for line in block.split_inclusive(|&b| b == b'\n') {
+            let (body, nl) = match line.strip_suffix(b"\n") {
+                Some(b) => (b, true),
+                None => (line, false),
+            };
+            self.apply_into(body, &mut line_out, scratch);
+            out.extend_from_slice(&line_out);
+            if nl {
+                out.push(b'\n');
             }
         }
     }

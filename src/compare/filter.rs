@@ -26,6 +26,7 @@ use globset::{Glob, GlobMatcher};
 use regex::bytes::Regex;
 
 use super::error::CompareError;
+use super::literal::Fast;
 use super::preset;
 use super::spec::FilterSpec;
 use crate::human::one_line;
@@ -37,6 +38,8 @@ pub(crate) struct Filter {
     pub(super) replace: Vec<u8>,
     /// The replacement refers to groups (has a `$`).
     pub(super) expand: bool,
+    /// A hand-written matcher giving the same matches (for presets' slow regexes).
+    pub(super) fast: Option<Fast>,
     /// `None`: applies to every file.
     files: Option<GlobMatcher>,
 }
@@ -110,9 +113,11 @@ pub(crate) fn compile(
             ))
         })?;
         check_replacement(&re, &replace).map_err(invalid)?;
+        let expand = replace.contains('$');
         out.push(Filter {
+            fast: Fast::for_regex(&regex).filter(|_| !expand),
             regex: re,
-            expand: replace.contains('$'),
+            expand,
             replace: replace.into_bytes(),
             files: files.clone(),
         });
@@ -278,6 +283,19 @@ mod tests {
         for (i, name) in names.iter().enumerate() {
             compile("x", i, &spec(Some(name), None, "", None)).unwrap();
         }
+    }
+
+    #[test]
+    fn host_pointers_preset_gets_the_fast_matcher() {
+        let f = compile("x", 1, &spec(Some("host-pointers"), None, "", None)).unwrap();
+        assert_eq!(f[0].fast, Some(Fast::HostPointers));
+        let f = compile(
+            "x",
+            1,
+            &spec(None, Some(super::super::literal::HOST_POINTERS), "$$", None),
+        )
+        .unwrap();
+        assert_eq!(f[0].fast, None, "expanding replacements keep the regex");
     }
 
     #[test]

@@ -23,6 +23,7 @@
 
 mod apply;
 mod binary;
+mod block;
 mod budget;
 mod compile;
 mod diff;
@@ -31,6 +32,7 @@ mod error;
 mod file;
 mod filter;
 mod lines;
+mod literal;
 mod mode;
 mod outcome;
 mod plog;

@@ -9,9 +9,11 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 
 use super::binary::Side;
+use super::block::skip_equal_blocks;
+use super::mode::Mode;
 use super::render::FirstDiff;
 use super::transform::Transform;
 
@@ -91,11 +93,23 @@ pub(super) fn first_line_difference(
 ) -> Result<Option<FirstDiff>, (Side, io::Error)> {
     a.rewind().map_err(|e| (Side::Blessed, e))?;
     b.rewind().map_err(|e| (Side::New, e))?;
+    let mut from = (1, VecDeque::new());
+    if tf.mode == Mode::Exact && tf.filters.keep_line_breaks() {
+        let Some(resume) = skip_equal_blocks(&mut *a, &mut *b, tf.filters)? else {
+            return Ok(None);
+        };
+        a.seek(SeekFrom::Start(resume.offsets.0))
+            .map_err(|e| (Side::Blessed, e))?;
+        b.seek(SeekFrom::Start(resume.offsets.1))
+            .map_err(|e| (Side::New, e))?;
+        from = (resume.line, resume.context);
+    }
     first_line_difference_in(
         BufReader::with_capacity(1 << 20, a),
         BufReader::with_capacity(1 << 20, b),
         tf,
         LINE_PIECE,
+        from,
     )
 }
 
@@ -104,11 +118,10 @@ fn first_line_difference_in(
     mut rb: impl BufRead,
     tf: Transform<'_>,
     cap: usize,
+    (mut line, mut context): (u64, VecDeque<Vec<u8>>),
 ) -> Result<Option<FirstDiff>, (Side, io::Error)> {
     let (mut raw_a, mut raw_b) = (Vec::new(), Vec::new());
     let (mut la, mut lb, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
-    let mut context: VecDeque<Vec<u8>> = VecDeque::new();
-    let mut line = 1u64;
     loop {
         raw_a.clear();
         raw_b.clear();
@@ -156,7 +169,6 @@ fn first_line_difference_in(
 #[cfg(test)]
 mod tests {
     use super::super::apply::Filters;
-    use super::super::mode::Mode;
     use super::*;
 
     fn transform(mode: Mode) -> Transform<'static> {
@@ -182,15 +194,22 @@ mod tests {
             &b"1\nabcdefghiJ\nlast\n"[..],
             tf,
             4,
+            (1, VecDeque::new()),
         )
         .unwrap()
         .unwrap();
         assert_eq!(f.line, 2);
         assert_eq!(f.blessed.as_deref(), Some(&b"ij\n"[..]));
         assert!(
-            first_line_difference_in(&b"abcdefghij"[..], &b"abcdefghij"[..], tf, 4)
-                .unwrap()
-                .is_none()
+            first_line_difference_in(
+                &b"abcdefghij"[..],
+                &b"abcdefghij"[..],
+                tf,
+                4,
+                (1, VecDeque::new())
+            )
+            .unwrap()
+            .is_none()
         );
     }
 
@@ -239,5 +258,81 @@ mod tests {
         let (_d, mut fa, mut fb) = files(b"x\ny\ny\n", b"x\nx\ny\n");
         let da = line_digest(&mut fa, tf, &keys).unwrap();
         assert_ne!(da, line_digest(&mut fb, tf, &keys).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::super::apply::Filters;
+    use super::super::filter::{Filter, compile};
+    use super::super::spec::FilterSpec;
+    use super::*;
+
+    fn host_pointers() -> Vec<Filter> {
+        let spec = FilterSpec {
+            preset: Some("host-pointers".into()),
+            regex: None,
+            replace: String::new(),
+            files: None,
+        };
+        compile("x", 1, &spec).unwrap()
+    }
+
+    /// Lines with a host pointer salted by `salt`; line `changed` (if any) altered.
+    fn text(lines: usize, salt: u32, changed: Option<usize>, non_ascii: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..lines {
+            let mark = if non_ascii && i % 1000 == 7 { "é" } else { "" };
+            let tail = if Some(i) == changed { "X" } else { "" };
+            let ptr = (i as u32).wrapping_mul(2_654_435_761) ^ salt;
+            out.extend_from_slice(
+                format!("{i:07} pc=0x{i:08x} buf=0x7ffd{ptr:08x}{mark} ok{tail}\n").as_bytes(),
+            );
+        }
+        out
+    }
+
+    /// The block path (several 1 MiB blocks) reports what the line-by-line streamer
+    /// reports from the start: same line, context and lines; equal files stay equal.
+    #[test]
+    fn block_path_matches_line_by_line() {
+        let filters = host_pointers();
+        let refs: Vec<&Filter> = filters.iter().collect();
+        let tf = Transform {
+            mode: Mode::Exact,
+            filters: Filters::new(&refs),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        for (changed, non_ascii, trailing) in [
+            (None, false, true),
+            (Some(70_001), false, true),
+            (Some(3), true, true),
+            (Some(45_000), true, false),
+            (None, false, false),
+        ] {
+            let a = text(80_000, 0, None, non_ascii);
+            let mut b = text(80_000, 0x5a5a, changed, non_ascii);
+            if !trailing {
+                b.pop();
+            }
+            std::fs::write(dir.path().join("a"), &a).unwrap();
+            std::fs::write(dir.path().join("b"), &b).unwrap();
+            let mut fa = File::open(dir.path().join("a")).unwrap();
+            let mut fb = File::open(dir.path().join("b")).unwrap();
+            let fast = first_line_difference(&mut fa, &mut fb, tf).unwrap();
+            let slow =
+                first_line_difference_in(&a[..], &b[..], tf, LINE_PIECE, (1, VecDeque::new()))
+                    .unwrap();
+            let show = |f: &Option<FirstDiff>| {
+                f.as_ref()
+                    .map(|f| (f.line, f.context.clone(), f.blessed.clone(), f.new.clone()))
+            };
+            assert_eq!(
+                show(&fast),
+                show(&slow),
+                "{changed:?} {non_ascii} {trailing}"
+            );
+            assert_eq!(fast.is_some(), changed.is_some() || !trailing);
+        }
     }
 }

@@ -1,0 +1,143 @@
+//! The block streamer: the fast path of `stream`'s first-difference search for `exact`
+//! files. Both files are read in blocks of whole lines, cut to the same number of lines;
+//! a block pair with equal bytes is equal, otherwise both blocks are filtered whole
+//! ([`Filters::apply_block`]) and compared as one buffer each. Since no filtered line
+//! gains a `\n`, equal buffers mean equal lines, so only line splitting (one `memchr`
+//! pass), never a per-line call, is paid on the way to the first difference.
+//!
+//! At the first block pair that differs (or a line longer than a block) it stops and
+//! says where: the line-by-line streamer takes over from there, so reports are its own.
+//! Memory: two blocks and two filtered blocks.
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+use super::apply::Filters;
+use super::binary::Side;
+
+/// Bytes read per side per block.
+const BLOCK: usize = 1 << 20;
+
+/// Where the line-by-line streamer must take over: both files' offsets at the start of
+/// the same line, its number, and up to three raw lines of the blessed file before it.
+pub(super) struct Resume {
+    pub offsets: (u64, u64),
+    pub line: u64,
+    pub context: VecDeque<Vec<u8>>,
+}
+
+/// One file read in blocks: `buf[start..end]` is not consumed yet; `pos` is its offset.
+struct Reader<R> {
+    r: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    pos: u64,
+    eof: bool,
+}
+
+impl<R: Read> Reader<R> {
+    fn new(r: R) -> Self {
+        Reader {
+            r,
+            buf: vec![0; BLOCK],
+            start: 0,
+            end: 0,
+            pos: 0,
+            eof: false,
+        }
+    }
+
+    /// Move what is left to the front and read until the buffer is full or at EOF.
+    fn fill(&mut self) -> io::Result<()> {
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+        while !self.eof && self.end < self.buf.len() {
+            match self.r.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn unread(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        self.pos += n as u64;
+    }
+}
+
+/// Length of the first `n` lines of `hay` (or of all of it, if it has fewer).
+fn lines_len(hay: &[u8], n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    memchr::memchr_iter(b'\n', hay)
+        .nth(n - 1)
+        .map_or(hay.len(), |i| i + 1)
+}
+
+/// Complete lines in `hay` (a last line without `\n` counts at EOF).
+fn complete_lines(hay: &[u8], eof: bool) -> usize {
+    let n = memchr::memchr_iter(b'\n', hay).count();
+    n + usize::from(eof && !hay.is_empty() && !hay.ends_with(b"\n"))
+}
+
+/// Skip the leading block pairs that are equal in `exact`'s compared form: `None` when
+/// the files are equal, else where the line-by-line streamer must resume.
+pub(super) fn skip_equal_blocks(
+    a: impl Read,
+    b: impl Read,
+    filters: Filters<'_>,
+) -> Result<Option<Resume>, (Side, io::Error)> {
+    let (mut ra, mut rb) = (Reader::new(a), Reader::new(b));
+    let (mut fa, mut fb, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+    let mut context: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut line = 1u64;
+    loop {
+        ra.fill().map_err(|e| (Side::Blessed, e))?;
+        rb.fill().map_err(|e| (Side::New, e))?;
+        let (ha, hb) = (ra.unread(), rb.unread());
+        if ha.is_empty() && hb.is_empty() {
+            return Ok(None);
+        }
+        let n = complete_lines(ha, ra.eof).min(complete_lines(hb, rb.eof));
+        let (ba, bb) = (&ha[..lines_len(ha, n)], &hb[..lines_len(hb, n)]);
+        let same = n > 0
+            && (ba == bb || {
+                filters.apply_block(ba, &mut fa, &mut scratch);
+                filters.apply_block(bb, &mut fb, &mut scratch);
+                fa == fb
+            });
+        if !same {
+            return Ok(Some(Resume {
+                offsets: (ra.pos, rb.pos),
+                line,
+                context,
+            }));
+        }
+        // The last three lines, in case the next block pair is where they differ.
+        let last: Vec<&[u8]> = ba.split_inclusive(|&b| b == b'\n').rev().take(3).collect();
+        for l in last.into_iter().rev() {
+            let mut kept = if context.len() == 3 {
+                context.pop_front().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            kept.clear();
+            kept.extend_from_slice(l);
+            context.push_back(kept);
+        }
+        line += memchr::memchr_iter(b'\n', ba).count() as u64;
+        let (la, lb) = (ba.len(), bb.len());
+        ra.consume(la);
+        rb.consume(lb);
+    }
+}
