@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::suite::partition::Partition;
+
 mod engine;
 pub mod plog;
 pub use engine::{EngineCommand, ImagesCommand};
@@ -70,6 +72,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Write a self-contained HTML report here.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Python interpreter for `.py` scripts (default: config, else `python3`).
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,
@@ -93,10 +99,7 @@ pub enum Command {
         tests: Vec<String>,
     },
     /// Run setup scripts (make recordings).
-    Setup {
-        #[arg(value_name = "TEST")]
-        tests: Vec<String>,
-    },
+    Setup(RunArgs),
     /// Run test scripts and store their outputs as the blessed reference.
     Bless(RunArgs),
     /// Run test scripts and compare their outputs with the blessed reference.
@@ -122,6 +125,29 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Review the last run's differences interactively: accept, reject or skip each.
+    Review {
+        #[arg(value_name = "TEST")]
+        tests: Vec<String>,
+    },
+    /// Combine or render reports (JSON reports of shards into one; HTML).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Export or import stored test durations (for `--partition duration:K/N` on fresh machines).
+    Durations {
+        #[command(subcommand)]
+        command: DurationsCommand,
+    },
+    /// Pack what tests need to replay elsewhere (recordings, metadata, optionally images).
+    Archive(ArchiveArgs),
+    /// Unpack an archive from `ptest archive` into the regression directory, verifying hashes.
+    Unarchive {
+        /// The archive file.
+        #[arg(value_name = "ARCHIVE")]
+        archive: PathBuf,
+    },
     /// Read, dump and diff pandalogs.
     Plog {
         #[command(subcommand)]
@@ -131,11 +157,62 @@ pub enum Command {
     Engine(EngineCommand),
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
     /// Only tests that did not pass in the last run.
     #[arg(long)]
     pub failed: bool,
+    /// Run one shard of the selected tests: `count:K/N`, `hash:K/N` or `duration:K/N`.
+    #[arg(long, value_name = "STRATEGY:K/N")]
+    pub partition: Option<Partition>,
+    #[arg(value_name = "TEST")]
+    pub tests: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON reports of several shards into one run's reports.
+    Merge {
+        /// The shards' JSON reports (from `--json`).
+        #[arg(value_name = "REPORT", required = true)]
+        inputs: Vec<PathBuf>,
+    },
+    /// Render a JSON report (a run's or a merged one) as one self-contained HTML file.
+    Html {
+        /// The JSON report.
+        #[arg(value_name = "REPORT")]
+        input: PathBuf,
+        /// Where to write the HTML.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DurationsCommand {
+    /// Write the stored durations to a file (to keep in the suite's repository).
+    Export {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Read durations from a file exported on another machine into the regression directory.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ArchiveArgs {
+    /// The archive to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Pack only this shard's tests.
+    #[arg(long, value_name = "STRATEGY:K/N")]
+    pub partition: Option<Partition>,
+    /// Also pack the guest images the tests use.
+    #[arg(long)]
+    pub images: bool,
     #[arg(value_name = "TEST")]
     pub tests: Vec<String>,
 }

@@ -13,11 +13,15 @@ macro_rules! say {
 }
 
 mod accept;
+mod archive;
 mod clean;
 mod diff;
+mod durations;
 mod engine;
 mod list;
 mod plog;
+mod report;
+mod review;
 mod run;
 
 use std::io::IsTerminal;
@@ -101,27 +105,27 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
             g,
             RunKind::Test,
             &RunArgs {
-                failed: false,
                 tests: cli.tests.clone(),
+                ..RunArgs::default()
             },
         ),
         Some(Command::Test(args)) => run::scripts(g, RunKind::Test, &with_names(args, &cli.tests)),
         Some(Command::Bless(args)) => {
             run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests))
         }
-        Some(Command::Setup { tests }) => run::scripts(
-            g,
-            RunKind::Setup,
-            &RunArgs {
-                failed: false,
-                tests: join(tests, &cli.tests),
-            },
-        ),
+        Some(Command::Setup(args)) => {
+            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests))
+        }
         Some(Command::Init { force, tests }) => run::init(g, force, &join(tests, &cli.tests)),
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
         Some(Command::List) => list::run(g),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
         Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
+        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests)),
+        Some(Command::Report { command }) => report::run(g, command),
+        Some(Command::Durations { command }) => durations::run(g, command),
+        Some(Command::Archive(args)) => archive::pack(g, &args),
+        Some(Command::Unarchive { archive }) => archive::unpack(g, &archive),
         Some(Command::Plog { command }) => plog::run(command),
         Some(Command::Engine(command)) => engine::run(g, command),
     }

@@ -28,7 +28,7 @@ pub fn scripts(g: &GlobalArgs, mode: RunKind, args: &RunArgs) -> Result<i32, Com
     }
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
-    execute(g, &suite, &regdir, mode, args.failed, prepared)
+    execute(g, &suite, &regdir, mode, args, prepared)
 }
 
 /// The selected tests with their settings and compiled comparison rules. Every test's
@@ -76,7 +76,14 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     if !images.is_empty() {
         ptest_engine::images::fetch(&ctx, &images)?;
     }
-    execute(g, &suite, &regdir, RunKind::Setup, false, prepared)
+    execute(
+        g,
+        &suite,
+        &regdir,
+        RunKind::Setup,
+        &RunArgs::default(),
+        prepared,
+    )
 }
 
 fn execute(
@@ -84,9 +91,10 @@ fn execute(
     suite: &Suite,
     regdir: &RegressionDir,
     mode: RunKind,
-    only_failed: bool,
+    args: &RunArgs,
     mut prepared: Vec<(TestDef, Comparer)>,
 ) -> Result<i32, CommandError> {
+    let only_failed = args.failed;
     let restored = reference::recover(regdir).map_err(CommandError::io(&regdir.root))?;
     for name in restored {
         eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
@@ -97,6 +105,22 @@ fn execute(
     } else {
         State::load_or_warn(&regdir.state_dir(), super::warn_state)
     };
+    // The shard is cut from the whole selection, before `--failed`: every shard must see
+    // the same list to deal the same way.
+    if let Some(partition) = &args.partition {
+        let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
+        let duration_of = |name: &str| state.expected(name, mode).map(|d| d.as_secs_f64());
+        let keep: HashSet<usize> = partition.select(&names, &duration_of).into_iter().collect();
+        let mut index = 0;
+        prepared.retain(|_| {
+            index += 1;
+            keep.contains(&(index - 1))
+        });
+        if prepared.is_empty() {
+            say!("ptest: shard {partition} has no tests; nothing to do");
+            return Ok(exit_code::OK);
+        }
+    }
     if only_failed {
         let failed: HashSet<String> = state.failed().into_iter().collect();
         prepared.retain(|(test, _)| failed.contains(&test.name));

@@ -1,87 +1,174 @@
-//! A JSON report: per test its name, status, duration, files compared and their diffs,
-//! written from the `RunFinished` event by the sink in [`super`]. The file records are
-//! those `state.json` keeps ([`crate::outcome::FileRecord`]), never converted here.
+//! The JSON report, ptest's one machine-readable record of a run: per test its name,
+//! status, timing, files compared and their diffs. The JSON sink in [`super`] writes it at
+//! `RunFinished`; `ptest report merge` reads shards' reports back and `ptest report html`
+//! renders one, so it is an owned model that round-trips (serialize, deserialize). The file
+//! records are those `state.json` keeps ([`crate::outcome::FileRecord`]), never converted.
+//!
+//! Compatibility: fields are only ever added (with `#[serde(default)]`); a change that
+//! readers of older reports cannot follow bumps [`FORMAT`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::outcome::FileRecord;
-use crate::runner::{RunKind, RunOutcome, Status};
+use crate::runner::{RunKind, RunOutcome, Status, TestResult};
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    mode: RunKind,
-    duration_secs: f64,
-    interrupted: bool,
-    summary: Summary,
-    tests: Vec<JsonTest<'a>>,
+/// The report format this ptest writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// One run (or several shards' runs merged) as the JSON report holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// [`FORMAT`]; reports from before it was recorded read as 1.
+    #[serde(default = "first_format")]
+    pub format: u32,
+    pub mode: RunKind,
+    /// Wall-clock seconds of the run (of a merge: the longest shard).
+    pub duration_secs: f64,
+    pub interrupted: bool,
+    pub summary: Summary,
+    pub tests: Vec<TestReport>,
 }
 
-#[derive(Serialize, Default)]
-struct Summary {
-    total: usize,
-    passed: usize,
-    flaky: usize,
-    failed: usize,
-    errored: usize,
-    timed_out: usize,
-    interrupted: usize,
-    not_run: usize,
+fn first_format() -> u32 {
+    1
 }
 
-#[derive(Serialize)]
-struct JsonTest<'a> {
-    name: &'a str,
-    status: Status,
-    duration_secs: f64,
-    attempts: u32,
-    message: Option<&'a str>,
-    log: &'a Path,
-    files: &'a [FileRecord],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    log_tail: &'a [String],
+/// Tests per status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub flaky: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub timed_out: usize,
+    pub interrupted: usize,
+    pub not_run: usize,
+}
+
+impl Summary {
+    /// Counts of `statuses`.
+    pub fn count(statuses: impl IntoIterator<Item = Status>) -> Summary {
+        let mut summary = Summary::default();
+        for status in statuses {
+            summary.total += 1;
+            *match status {
+                Status::Passed => &mut summary.passed,
+                Status::Flaky => &mut summary.flaky,
+                Status::Failed => &mut summary.failed,
+                Status::Errored => &mut summary.errored,
+                Status::TimedOut => &mut summary.timed_out,
+                Status::Interrupted => &mut summary.interrupted,
+                Status::NotRun => &mut summary.not_run,
+            } += 1;
+        }
+        summary
+    }
+}
+
+/// One test of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestReport {
+    pub name: String,
+    pub status: Status,
+    pub duration_secs: f64,
+    /// When its first attempt started, in seconds from the start of its run.
+    #[serde(default)]
+    pub started_secs: f64,
+    pub attempts: u32,
+    pub message: Option<String>,
+    pub log: PathBuf,
+    pub files: Vec<FileRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_tail: Vec<String>,
+}
+
+impl From<&TestResult> for TestReport {
+    fn from(r: &TestResult) -> TestReport {
+        TestReport {
+            name: r.name.clone(),
+            status: r.status,
+            duration_secs: r.duration.as_secs_f64(),
+            started_secs: r.started.as_secs_f64(),
+            attempts: r.attempts,
+            message: r.message.clone(),
+            log: r.log.clone(),
+            files: r.files.clone(),
+            log_tail: r.log_tail.clone(),
+        }
+    }
+}
+
+impl From<&RunOutcome> for RunReport {
+    fn from(run: &RunOutcome) -> RunReport {
+        RunReport {
+            format: FORMAT,
+            mode: run.kind,
+            duration_secs: run.elapsed.as_secs_f64(),
+            interrupted: run.interrupted,
+            summary: Summary::count(run.results.iter().map(|r| r.status)),
+            tests: run.results.iter().map(TestReport::from).collect(),
+        }
+    }
+}
+
+/// A JSON report that could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{}: not a ptest JSON report ({source}); pass files written by `ptest test --json FILE`",
+        path.display()
+    )]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(
+        "{}: report format {found} is newer than this ptest reads ({FORMAT}); use the ptest that wrote it",
+        path.display()
+    )]
+    Newer { path: PathBuf, found: u32 },
+}
+
+impl RunReport {
+    /// Read a report written by [`write`] (by this or an older ptest).
+    pub fn read(path: &Path) -> Result<RunReport, ReadError> {
+        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let report: RunReport =
+            serde_json::from_slice(&bytes).map_err(|source| ReadError::Invalid {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if report.format > FORMAT {
+            return Err(ReadError::Newer {
+                path: path.to_path_buf(),
+                found: report.format,
+            });
+        }
+        Ok(report)
+    }
+
+    /// Write it to `path`, as the JSON sink does.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        super::write_file(path, |out| {
+            serde_json::to_writer_pretty(out, self).map_err(std::io::Error::other)
+        })
+    }
 }
 
 /// Write the run's report (called at `RunFinished`).
 pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
-    let results = &run.results;
-    let mut summary = Summary {
-        total: results.len(),
-        ..Default::default()
-    };
-    for r in results {
-        let slot = match r.status {
-            Status::Passed => &mut summary.passed,
-            Status::Flaky => &mut summary.flaky,
-            Status::Failed => &mut summary.failed,
-            Status::Errored => &mut summary.errored,
-            Status::TimedOut => &mut summary.timed_out,
-            Status::Interrupted => &mut summary.interrupted,
-            Status::NotRun => &mut summary.not_run,
-        };
-        *slot += 1;
-    }
-    let report = JsonReport {
-        mode: run.kind,
-        duration_secs: run.elapsed.as_secs_f64(),
-        interrupted: run.interrupted,
-        summary,
-        tests: results
-            .iter()
-            .map(|r| JsonTest {
-                name: &r.name,
-                status: r.status,
-                duration_secs: r.duration.as_secs_f64(),
-                attempts: r.attempts,
-                message: r.message.as_deref(),
-                log: &r.log,
-                files: &r.files,
-                log_tail: &r.log_tail,
-            })
-            .collect(),
-    };
-    super::write_file(path, |out| {
-        serde_json::to_writer_pretty(out, &report).map_err(std::io::Error::other)
-    })
+    RunReport::from(run).write(path)
 }

@@ -40,6 +40,7 @@ pub(super) fn attempt(
         mode: ctx.mode,
         status: Status::Errored,
         duration: Default::default(),
+        started: Default::default(),
         attempts: 1,
         script_ok: false,
         message: None,

@@ -136,8 +136,10 @@ pub fn run(
             let ctx = ctx.clone();
             let tx = tx.clone();
             let services = services.clone();
+            let offset = started.elapsed();
             std::thread::spawn(move || {
-                let result = run_with_retries(&ctx, &job, &tx, &services);
+                let mut result = run_with_retries(&ctx, &job, &tx, &services);
+                result.started = offset;
                 let _ = tx.send(Message::Finished(index, result));
             });
         }
@@ -273,6 +275,7 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         mode: ctx.mode,
         status: Status::NotRun,
         duration: Duration::ZERO,
+        started: Duration::ZERO,
         attempts: 0,
         script_ok: false,
         message: Some("not started: the run was interrupted".into()),

@@ -83,6 +83,8 @@ pub struct TestResult {
     pub mode: RunKind,
     pub status: Status,
     pub duration: Duration,
+    /// When its first attempt started, from the start of the run (timelines, merged reports).
+    pub started: Duration,
     pub attempts: u32,
     /// Whether the script itself exited 0 (what `accept` requires).
     pub script_ok: bool,
