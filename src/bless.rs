@@ -92,6 +92,24 @@ pub fn blessable(dir: &Path) -> Result<usize, NotBlessable> {
     Ok(entries.len())
 }
 
+/// Why the last run of `name` cannot be accepted (by `ptest accept` or `ptest review`),
+/// worded for "not accepting NAME: …"; `None` when it can.
+pub fn not_acceptable(name: &str, last: Option<&crate::runner::state::LastRun>) -> Option<String> {
+    match last {
+        None => Some("it has no recorded run: run `ptest test` first".to_string()),
+        Some(l) if l.mode != crate::runner::RunKind::Test => Some(format!(
+            "it was last run by `ptest {}`, not `ptest test`",
+            l.mode.as_str()
+        )),
+        Some(l) if l.accepted => Some("it was already accepted".to_string()),
+        Some(l) if !l.script_ok => Some(format!(
+            "its test script did not exit 0 ({}); fix it and re-run `ptest test {name}`",
+            l.message.as_deref().unwrap_or("failed")
+        )),
+        Some(_) => None,
+    }
+}
+
 /// Why a bless of one test failed (the test then errors; the old reference is intact).
 #[derive(Debug, thiserror::Error)]
 pub enum BlessError {

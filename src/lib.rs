@@ -18,6 +18,7 @@ pub mod exit_code;
 pub mod human;
 pub mod outcome;
 pub mod report;
+pub mod review;
 pub mod runner;
 pub mod suite;
 pub mod tree;

@@ -43,19 +43,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let mut refused = 0;
     for name in &names {
         let last = state.tests.get_mut(name).and_then(|t| t.last.as_mut());
-        let why_not = match &last {
-            None => Some("it has no recorded run: run `ptest test` first".to_string()),
-            Some(l) if l.mode != RunKind::Test => Some(format!(
-                "it was last run by `ptest {}`, not `ptest test`",
-                l.mode.as_str()
-            )),
-            Some(l) if l.accepted => Some("it was already accepted".to_string()),
-            Some(l) if !l.script_ok => Some(format!(
-                "its test script did not exit 0 ({}); fix it and re-run `ptest test {name}`",
-                l.message.as_deref().unwrap_or("failed")
-            )),
-            Some(_) => None,
-        };
+        let why_not = crate::bless::not_acceptable(name, last.as_deref());
         if let Some(why) = why_not {
             eprintln!("ptest: not accepting {name}: {why}");
             refused += 1;

@@ -1,11 +1,90 @@
-//! `ptest review`: the last run's differences, decided one by one.
+//! `ptest review`: the last run's differences, decided one file at a time in the terminal,
+//! as `cargo insta review` does. Thin: [`crate::review`] plans, asks and applies; this
+//! wires it to the regression directory and words the outcome. Decisions apply at the end
+//! (also after `q`); Ctrl-C applies none. The regression directory stays locked for the
+//! whole review, so no run changes `tmpout/` under it.
+
+use std::io::IsTerminal;
 
 use crate::cli::GlobalArgs;
+use crate::exit_code;
+use crate::review::{self, PlanError, TestApplied, ui::Ended};
+use crate::runner::interrupt;
+use crate::runner::state::State;
+use crate::suite::reference;
 
-use super::CommandError;
+use super::{CommandError, load_suite, regression_dir, use_color};
 
-pub fn run(_g: &GlobalArgs, _tests: &[String]) -> Result<i32, CommandError> {
-    Err(CommandError::Usage(
-        "`ptest review` is not built yet".into(),
-    ))
+pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CommandError::Usage(
+            "`ptest review` needs a terminal (stdin and stdout); without one, read the differences with `ptest diff TEST` and accept them with `ptest accept TEST`".into(),
+        ));
+    }
+    let suite = load_suite(g)?;
+    let regdir = regression_dir(g)?;
+    regdir.require_existing()?;
+    let _lock = regdir.lock()?;
+    reference::recover(&regdir).map_err(CommandError::io(&regdir.root))?;
+    let mut state = State::load(&regdir.state_dir())?;
+    let plan = review::plan(&suite, &regdir, &state, tests).map_err(|e| match e {
+        PlanError::Suite(e) => CommandError::Suite(e),
+        PlanError::Compare(e) => CommandError::Compare(e),
+    })?;
+    for (name, why) in &plan.refused {
+        eprintln!("ptest: not reviewing {name}: {why}");
+    }
+    let refused = if plan.refused.is_empty() {
+        exit_code::OK
+    } else {
+        exit_code::USAGE
+    };
+    if plan.tests.is_empty() {
+        if plan.refused.is_empty() {
+            say!("ptest: nothing to review: no test failed on a mismatch in the last run");
+        }
+        return Ok(refused);
+    }
+    // Ctrl-C is a key in raw mode; this catches it (and SIGTERM, a hang-up) between keys.
+    interrupt::install();
+    let term = console::Term::stdout();
+    let color = use_color(g.color, true);
+    let (session, ended) = review::ui::run(&term, color, &plan)
+        .map_err(CommandError::io(std::path::Path::new("the terminal")))?;
+    let _ = term.clear_screen();
+    if ended == Ended::Aborted {
+        say!("ptest: review aborted: no decision applied, every reference is as it was");
+        return Ok(exit_code::INTERRUPTED);
+    }
+    let applied = review::apply(&regdir, &plan, &session, &mut state);
+    state
+        .save(&regdir.state_dir())
+        .map_err(CommandError::io(&regdir.state_dir()))?;
+    let mut failed = false;
+    for (name, what) in &applied {
+        match what {
+            TestApplied::Accepted { files } => {
+                say!("ptest: accepted {name}: {files} file(s) are now the blessed reference")
+            }
+            TestApplied::Partly { taken, left } => say!(
+                "ptest: accepted {} of {name}; {left} file(s) still differ (`ptest review {name}` or `ptest accept {name}`)",
+                taken.join(", ")
+            ),
+            TestApplied::Kept { rejected, skipped } => say!(
+                "ptest: kept the reference of {name} ({rejected} rejected, {skipped} skipped); its new outputs stay in {}",
+                regdir.tmpout(name).display()
+            ),
+            TestApplied::Interrupted => {
+                failed = true;
+                eprintln!("ptest: not applied to {name}: interrupted; its reference is as it was")
+            }
+            TestApplied::Failed(why) => {
+                failed = true;
+                eprintln!(
+                    "ptest: could not apply the decisions on {name}: {why} (its reference is as it was)"
+                )
+            }
+        }
+    }
+    Ok(if failed { exit_code::USAGE } else { refused })
 }

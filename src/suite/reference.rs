@@ -28,7 +28,6 @@ fn old_copy(regdir: &RegressionDir, test: &str) -> PathBuf {
 /// Make the contents of `source` (a folder of outputs) the blessed reference of `test`.
 /// `source` is moved, not copied, when it is on the same filesystem.
 pub fn promote(regdir: &RegressionDir, test: &str, source: &Path) -> io::Result<()> {
-    let target = regdir.blessed(test);
     let stage = staging(regdir, test);
     remove_if_exists(&stage)?;
     if let Err(e) = std::fs::rename(source, &stage) {
@@ -37,21 +36,113 @@ pub fn promote(regdir: &RegressionDir, test: &str, source: &Path) -> io::Result<
         }
         copy_tree(source, &stage)?;
     }
+    swap_in(regdir, test, &stage)
+}
+
+/// Swap the staged folder `stage` in as `blessed/TEST` (the second half of [`promote`]).
+fn swap_in(regdir: &RegressionDir, test: &str, stage: &Path) -> io::Result<()> {
+    let target = regdir.blessed(test);
     // A reference is a directory; an empty leftover from `init` is replaced like any other.
     if std::fs::symlink_metadata(&target).is_err() {
-        return std::fs::rename(&stage, &target);
+        return std::fs::rename(stage, &target);
     }
-    match renameat_with(CWD, &stage, CWD, &target, RenameFlags::EXCHANGE) {
-        Ok(()) => remove_if_exists(&stage),
+    match renameat_with(CWD, stage, CWD, &target, RenameFlags::EXCHANGE) {
+        Ok(()) => remove_if_exists(stage),
         Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {
             let old = old_copy(regdir, test);
             remove_if_exists(&old)?;
             std::fs::rename(&target, &old)?;
-            std::fs::rename(&stage, &target)?;
+            std::fs::rename(stage, &target)?;
             remove_if_exists(&old)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Take only `files` (relative names) of `source` into `test`'s blessed reference; the
+/// other blessed files stay. A named file `source` lacks is removed from the reference.
+/// The new reference is built in the staging folder (blessed files hard-linked, chosen
+/// files copied, so `source` keeps them) and swapped in whole, as by [`promote`]: a crash
+/// leaves the old reference or the new one, never a mix. Names must be plain relative
+/// paths, and nothing on the way to a file may be a link: nothing outside the regression
+/// directory is read or written.
+pub fn promote_files(
+    regdir: &RegressionDir,
+    test: &str,
+    source: &Path,
+    files: &[&str],
+) -> io::Result<()> {
+    let target = regdir.blessed(test);
+    for name in files {
+        let plain = Path::new(name)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || name.is_empty() {
+            return Err(io::Error::other(format!(
+                "{name:?} is not a plain relative file name"
+            )));
+        }
+        // A linked folder on the way would take the file from elsewhere.
+        let mut at = source.to_path_buf();
+        for part in Path::new(name)
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+        {
+            at.push(part);
+            if !std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir()) {
+                return Err(io::Error::other(format!(
+                    "{} is not a folder (links are never followed)",
+                    at.display()
+                )));
+            }
+        }
+    }
+    let stage = staging(regdir, test);
+    remove_if_exists(&stage)?;
+    std::fs::create_dir(&stage)?;
+    let built = (|| {
+        for (name, entry) in crate::tree::walk(&target)? {
+            if let crate::tree::Entry::Invalid(reason) = entry {
+                return Err(io::Error::other(format!("{name} {reason}")));
+            }
+            if !files.contains(&name.as_str()) {
+                place(&target.join(&name), &stage.join(&name), true)?;
+            }
+        }
+        for name in files {
+            let from = source.join(name);
+            match std::fs::symlink_metadata(&from) {
+                Ok(m) if m.is_file() => place(&from, &stage.join(name), false)?,
+                Ok(_) => {
+                    return Err(io::Error::other(format!(
+                        "{} is not a regular file",
+                        from.display()
+                    )));
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = built {
+        let _ = remove_if_exists(&stage);
+        return Err(e);
+    }
+    swap_in(regdir, test, &stage)
+}
+
+/// Put `from` at `to` (parents made): a hard link when `link` (a blessed file, never
+/// written in place), else a copy (a pending output the next run may overwrite).
+fn place(from: &Path, to: &Path, link: bool) -> io::Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    if link && std::fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(from, to).map(|_| ())
 }
 
 /// Undo what an interrupted [`promote`] left behind: restore `.NAME.old` where `NAME` is
@@ -141,6 +232,44 @@ mod tests {
             "new"
         );
         assert_eq!(regdir.blessed_tests().unwrap(), ["t"]);
+    }
+
+    #[test]
+    fn promote_files_takes_only_the_chosen_files_and_keeps_the_source() {
+        let (_tmp, regdir) = regdir();
+        let blessed = regdir.blessed("t");
+        write(&blessed, "keep.out", "old keep");
+        write(&blessed, "take.out", "old take");
+        write(&blessed, "gone.out", "old gone");
+        let out = regdir.tmpout("t");
+        write(&out, "keep.out", "new keep");
+        write(&out, "take.out", "new take");
+        write(&out.join("sub"), "added.out", "new added");
+        promote_files(
+            &regdir,
+            "t",
+            &out,
+            &["take.out", "sub/added.out", "gone.out"],
+        )
+        .unwrap();
+        let read = |n: &str| std::fs::read_to_string(blessed.join(n)).unwrap();
+        assert_eq!(read("keep.out"), "old keep");
+        assert_eq!(read("take.out"), "new take");
+        assert_eq!(read("sub/added.out"), "new added");
+        assert!(!blessed.join("gone.out").exists());
+        assert_eq!(
+            std::fs::read_to_string(out.join("take.out")).unwrap(),
+            "new take"
+        );
+        // Nothing left beside the reference.
+        assert_eq!(regdir.blessed_tests().unwrap(), ["t"]);
+
+        for bad in ["../x", "/etc/passwd", ""] {
+            assert!(promote_files(&regdir, "t", &out, &[bad]).is_err(), "{bad}");
+        }
+        std::os::unix::fs::symlink("/etc", out.join("link")).unwrap();
+        assert!(promote_files(&regdir, "t", &out, &["link/passwd"]).is_err());
+        assert_eq!(read("keep.out"), "old keep");
     }
 
     #[test]
