@@ -31,16 +31,26 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         PlanError::Suite(e) => CommandError::Suite(e),
         PlanError::Compare(e) => CommandError::Compare(e),
     })?;
-    for (name, why) in &plan.refused {
-        eprintln!("ptest: not reviewing {name}: {why}");
-    }
-    let refused = if plan.refused.is_empty() {
+    // As `ptest accept`: a test asked for by name that cannot be accepted is an error; the
+    // ones found by themselves are only listed.
+    let named = !tests.is_empty() && !tests.iter().any(|t| t == "all");
+    let refused = if plan.refused.is_empty() || !named {
         exit_code::OK
     } else {
         exit_code::USAGE
     };
+    // Said last, so the review's screens do not clear it away.
+    let say_refused = || {
+        for (name, why) in &plan.settled {
+            say!("ptest: nothing to review in {name}: {why}");
+        }
+        for (name, why) in &plan.refused {
+            eprintln!("ptest: not reviewing {name}: {why}");
+        }
+    };
     if plan.tests.is_empty() {
-        if plan.refused.is_empty() {
+        say_refused();
+        if plan.refused.is_empty() && plan.settled.is_empty() {
             say!("ptest: nothing to review: no test failed on a mismatch in the last run");
         }
         return Ok(refused);
@@ -53,6 +63,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         .map_err(CommandError::io(std::path::Path::new("the terminal")))?;
     let _ = term.clear_screen();
     if ended == Ended::Aborted {
+        say_refused();
         say!("ptest: review aborted: no decision applied, every reference is as it was");
         return Ok(exit_code::INTERRUPTED);
     }
@@ -86,5 +97,6 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             }
         }
     }
+    say_refused();
     Ok(if failed { exit_code::USAGE } else { refused })
 }

@@ -9,8 +9,8 @@ use globset::Glob;
 
 use crate::compare::{CompareError, CompareLayer, Comparer, FileOutcome};
 use crate::outcome::{self, FileRecord};
+use crate::runner::RunKind;
 use crate::runner::state::State;
-use crate::runner::{RunKind, Status};
 use crate::suite::{Overrides, RegressionDir, Suite, SuiteError};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,8 @@ pub struct Plan {
     pub tests: Vec<TestReview>,
     /// Tests that cannot be reviewed, and why (worded for "not reviewing NAME: …").
     pub refused: Vec<(String, String)>,
+    /// Tests with nothing to decide, and why (worded for "nothing to review in NAME: …").
+    pub settled: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -65,7 +67,7 @@ pub fn plan(
             .enabled()
             .filter(|e| {
                 last(&e.name).is_some_and(|l| {
-                    l.mode == RunKind::Test && l.status == Status::Failed && !l.accepted
+                    l.mode == RunKind::Test && !l.status.is_success() && !l.accepted
                 })
             })
             .map(|e| e.name.clone())
@@ -75,6 +77,15 @@ pub fn plan(
     };
     let mut plan = Plan::default();
     for name in names {
+        if let Some(l) = last(&name).filter(|l| l.mode == RunKind::Test && l.status.is_success()) {
+            let why = match l.status {
+                crate::runner::Status::Flaky => "it passed on a retry in the last run",
+                _ => "it passed in the last run",
+            };
+            let why = why.to_string();
+            plan.settled.push((name, why));
+            continue;
+        }
         if let Some(why) = crate::bless::not_acceptable(&name, last(&name)) {
             plan.refused.push((name, why));
             continue;
@@ -120,7 +131,7 @@ pub fn plan(
             let why = format!(
                 "its outputs now match the blessed reference; re-run `ptest test {name}` to record that"
             );
-            plan.refused.push((name, why));
+            plan.settled.push((name, why));
             continue;
         }
         plan.tests.push(TestReview {

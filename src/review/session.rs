@@ -119,6 +119,7 @@ mod tests {
                 })
                 .collect(),
             refused: Vec::new(),
+            settled: Vec::new(),
         }
     }
 
