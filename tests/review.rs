@@ -237,10 +237,7 @@ fn keys_accept_a_file_a_test_reject_skip_and_quit_and_the_references_end_as_chos
     // 7 differing files: one.out; two: extra.out, two.out; three: more.out, three.out;
     // four.out; five.out (sorted by name within a test).
     let first = t.decide(1, 7, "one", "one.out", "?");
-    assert!(
-        first.contains("-old") && first.contains("+new") && first.contains("filters: none"),
-        "{first}"
-    );
+    insta::assert_snapshot!("first_screen", first.trim_end());
     t.wait_for(&[
         "ptest review: keys",
         "accept the whole test",
@@ -295,6 +292,51 @@ fn keys_accept_a_file_a_test_reject_skip_and_quit_and_the_references_end_as_chos
 }
 
 #[test]
+fn accepting_a_new_file_and_a_missing_one_adds_and_removes_them_alone() {
+    // Blessed: moved.out and gone.out; now: moved.out changed, gone.out not made,
+    // added.out new.
+    let s = TestSuite::new().sh(
+        "moved",
+        "if [ -e \"$PTEST_SCRATCH/new\" ]; then\n\
+           echo new > \"$PTEST_OUTFILE\"; echo added > \"$PTEST_TMPOUT_DIR/added.out\"\n\
+         else\n\
+           echo old > \"$PTEST_OUTFILE\"; echo gone > \"$PTEST_TMPOUT_DIR/gone.out\"\n\
+         fi",
+    );
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("new"), "").expect("marker");
+    s.ptest(&["test"]).code(100);
+    let before = files(&s.blessed("moved"));
+    let t = Tmux::start(&s, "", false);
+    let screen = t.decide(1, 3, "moved", "added.out", "a");
+    assert!(
+        screen.contains("added.out: produced by the new run, but not in the blessed reference"),
+        "{screen}"
+    );
+    let screen = t.decide(2, 3, "moved", "gone.out", "a");
+    assert!(
+        screen.contains("gone.out: blessed, but the new run did not produce it"),
+        "{screen}"
+    );
+    t.decide(3, 3, "moved", "moved.out", "r");
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    let after = files(&s.blessed("moved"));
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        ["added.out", "moved.out"],
+        "{after:?}"
+    );
+    assert_eq!(after["added.out"], b"added\n");
+    assert_eq!(after["moved.out"], before["moved.out"]);
+    assert!(leftovers(&s).is_empty(), "{:?}", leftovers(&s));
+    let run = s.ptest(&["test"]);
+    run.code(100)
+        .says(&["1 file(s) differ"])
+        .never_says("added.out");
+}
+
+#[test]
 fn ctrl_c_mid_review_applies_nothing() {
     let s = tampered(&[("one", &[]), ("two", &["extra.out"])]);
     let names = ["one", "two"];
@@ -329,7 +371,8 @@ fn ctrl_c_mid_review_applies_nothing() {
 
 #[test]
 fn a_long_diff_is_paged_and_named_tests_are_reviewed_alone() {
-    let s = tampered(&[("one", &[]), ("two", &[])]);
+    let s = tampered(&[("one", &[]), ("two", &[])])
+        .ptest_toml("[[filters]]\nregex = 'pid=[0-9]+'\nreplace = 'pid=N'\nfiles = 'two.out'\n");
     // 100 changed lines: more than one 40-row screen.
     let long: String = (0..100).map(|i| format!("changed {i}\n")).collect();
     set_value(&s, "two", &long);
@@ -338,6 +381,11 @@ fn a_long_diff_is_paged_and_named_tests_are_reviewed_alone() {
     let first = t.wait_for(&["file 1/1 · test two ", "m for more", "? help >"]);
     assert!(
         first.contains("+changed 0") && !first.contains("+changed 99"),
+        "{first}"
+    );
+    // The header names the compare mode and the filters that applied to this file.
+    assert!(
+        first.contains("two.out · compare mode exact · filters: /pid=[0-9]+/ → \"pid=N\""),
         "{first}"
     );
     // Page on with `m` until the end of the diff shows (each press shows the next lines).
