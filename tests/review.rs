@@ -60,22 +60,19 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// A tmux server of its own (a unique socket, no user config) running one `ptest review`
-/// in a 120x40 window; killed on drop, also when the test fails.
+/// A tmux server of its own (its socket in the test's temp dir, no user config) running
+/// one `ptest review` in a 120x40 window; killed on drop, also when the test fails.
 struct Tmux {
-    socket: String,
+    socket: PathBuf,
 }
 
 impl Tmux {
     /// Start `ptest ARGS` in the suite, then print `review-exit=CODE` and keep the pane.
     fn start(s: &TestSuite, args: &str, color: bool) -> Tmux {
         static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let socket = format!(
-            "ptest-review-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::SeqCst)
-        );
-        let script = s.scratch(&format!("{socket}.sh"));
+        let n = SEQ.fetch_add(1, Ordering::SeqCst);
+        let socket = s.scratch(&format!("tmux-{n}.sock"));
+        let script = s.scratch(&format!("tmux-{n}.sh"));
         let color_env = if color {
             "unset NO_COLOR"
         } else {
@@ -110,7 +107,7 @@ impl Tmux {
 
     fn tmux(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &self.socket]).args(args);
+        cmd.arg("-S").arg(&self.socket).args(args);
         cmd
     }
 
