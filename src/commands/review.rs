@@ -55,13 +55,18 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         }
         return Ok(refused);
     }
-    // Ctrl-C is a key in raw mode; this catches it (and SIGTERM, a hang-up) between keys.
-    interrupt::install();
+    // While keys are read, Ctrl-C is a key (raw mode) and any other signal ends ptest at
+    // once: nothing was applied yet.
     let term = console::Term::stdout();
     let color = use_color(g.color, true);
-    let (session, ended) = review::ui::run(&term, color, &plan)
-        .map_err(CommandError::io(std::path::Path::new("the terminal")))?;
+    let (session, ended) = review::ui::run(&term, color, &plan).map_err(|e| {
+        CommandError::Usage(format!(
+            "lost the terminal during the review ({e}); no decision was applied, every reference is as it was"
+        ))
+    })?;
     let _ = term.clear_screen();
+    // From here a signal stops between tests (each one is swapped whole).
+    interrupt::install();
     if ended == Ended::Aborted {
         say_refused();
         say!("ptest: review aborted: no decision applied, every reference is as it was");

@@ -4,7 +4,7 @@
 //! the decisions as atomic swaps ([`apply`]).
 //!
 //! Decisions take effect at the end of the review (also after `q`); Ctrl-C, a hang-up or
-//! SIGTERM discards them all. Each test is then swapped whole (`suite::reference`), so a
+//! SIGTERM while keys are read discards them all. Each test is then swapped whole (`suite::reference`), so a
 //! test is never left half-promoted. It must not decide what may be accepted (that is
 //! [`crate::bless`]'s) nor parse the command line.
 

@@ -9,7 +9,6 @@ use console::{Key, Style, Term};
 
 use crate::outcome;
 use crate::report::terminal::Terminal;
-use crate::runner::interrupt;
 
 use super::plan::Plan;
 use super::session::{Action, Session};
@@ -126,7 +125,7 @@ pub fn run(term: &Term, color: bool, plan: &Plan) -> io::Result<(Session, Ended)
             term.write_str(&screen)?;
             term.flush()?;
             let key = term.read_key_raw()?;
-            if interrupt::requested() || key == Key::CtrlC {
+            if key == Key::CtrlC {
                 return Ok((session, Ended::Aborted));
             }
             let action = match key {
@@ -175,5 +174,5 @@ fn help(term: &Term) -> io::Result<bool> {
     text += "Press any key to go back. ";
     term.write_str(&text)?;
     let key = term.read_key_raw()?;
-    Ok(key != Key::CtrlC && !interrupt::requested())
+    Ok(key != Key::CtrlC)
 }
