@@ -366,6 +366,64 @@ fn ctrl_c_mid_review_applies_nothing() {
     assert_eq!(names.map(|n| run.status_of(n)), ["FAIL", "FAIL"]);
 }
 
+/// The pid of the ptest holding the regression directory's lock (it writes it there).
+fn lock_holder(s: &TestSuite) -> i32 {
+    let text = std::fs::read_to_string(s.reg.join(".ptest/lock")).expect("lock file");
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no pid in the lock file: {text:?}"))
+}
+
+/// Wait until process `pid` is gone (or a zombie).
+#[track_caller]
+fn await_exit(pid: i32) {
+    let start = Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The state follows the parenthesised command name.
+        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+        if stat.is_empty() || state.starts_with('Z') {
+            return;
+        }
+        assert!(start.elapsed() < SCREEN_LIMIT, "process {pid} did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_or_a_lost_terminal_mid_review_applies_nothing() {
+    let s = tampered(&[("one", &[]), ("two", &[])]);
+    let names = ["one", "two"];
+    let before = blessed_of(&s, &names);
+
+    let t = Tmux::start(&s, "", false);
+    t.decide(1, 2, "one", "one.out", "a");
+    t.wait_for(&["file 2/2 · test two ", "? help >"]);
+    let pid = lock_holder(&s);
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let (code, screen) = t.exit();
+    assert_eq!(code, 128 + 15, "{screen}");
+    assert_eq!(blessed_of(&s, &names), before);
+    drop(t);
+
+    // A closed terminal (an SSH connection gone): the server and its pane go away.
+    let t = Tmux::start(&s, "", false);
+    t.decide(1, 2, "one", "one.out", "a");
+    t.wait_for(&["file 2/2 · test two ", "? help >"]);
+    let pid = lock_holder(&s);
+    drop(t);
+    await_exit(pid);
+    assert_eq!(blessed_of(&s, &names), before);
+    assert!(leftovers(&s).is_empty(), "{:?}", leftovers(&s));
+    let run = s.ptest(&["test"]);
+    run.code(100);
+    assert_eq!(names.map(|n| run.status_of(n)), ["FAIL", "FAIL"]);
+}
+
 #[test]
 fn a_long_diff_is_paged_and_named_tests_are_reviewed_alone() {
     let s = tampered(&[("one", &[]), ("two", &[])])
