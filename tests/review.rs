@@ -82,7 +82,7 @@ impl Tmux {
             &script,
             format!(
                 "cd '{}'\nexport PANDA_REGRESSION_DIR='{}' PTEST_SCRATCH='{}'\n{color_env}\n\
-                 unset PTEST_SUITE_DIR PTEST_TEST CLICOLOR_FORCE\n\
+                 unset PTEST_SUITE_DIR PTEST_TEST CLICOLOR_FORCE PYTHONPATH PANDA_BUILD\n\
                  '{PTEST}' review {args}\necho \"review-exit=$?\"\nexec sleep 3600\n",
                 s.dir.display(),
                 s.reg.display(),

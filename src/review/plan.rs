@@ -165,3 +165,43 @@ pub fn filters_for(layers: &[CompareLayer], file: &str) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::FilterSpec;
+
+    #[test]
+    fn filters_for_names_the_filters_whose_glob_takes_the_file() {
+        let spec = |preset: Option<&str>, regex: Option<&str>, files: Option<&str>| FilterSpec {
+            preset: preset.map(str::to_string),
+            regex: regex.map(str::to_string),
+            replace: "N".into(),
+            files: files.map(str::to_string),
+        };
+        let layers = [
+            CompareLayer {
+                origin: "ptest.toml".into(),
+                filters: vec![
+                    spec(Some("timestamps"), None, None),
+                    spec(None, Some("pid=[0-9]+"), Some("*.log")),
+                ],
+                compare: Default::default(),
+            },
+            CompareLayer {
+                origin: "t/test.toml".into(),
+                filters: vec![spec(None, Some("0x[0-9a-f]+"), Some("trace/**"))],
+                compare: Default::default(),
+            },
+        ];
+        assert_eq!(
+            filters_for(&layers, "sub/a.log"),
+            ["preset timestamps", "/pid=[0-9]+/ → \"N\""]
+        );
+        assert_eq!(
+            filters_for(&layers, "trace/x.out"),
+            ["preset timestamps", "/0x[0-9a-f]+/ → \"N\""]
+        );
+        assert_eq!(filters_for(&layers[1..], "a.out"), Vec::<String>::new());
+    }
+}
