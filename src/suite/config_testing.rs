@@ -202,18 +202,12 @@ mod tests {
     }
 
     #[test]
-    fn parsing_is_linear() {
-        // 200k lines took minutes with the quadratic duplicate check; now well under a second
-        // even in a debug build.
+    fn parses_200k_lines() {
+        // 200k lines took minutes with the old quadratic duplicate check; a return of it
+        // shows as this test running for minutes (no test asserts a time: issue 10).
         let text: String = (0..100_000).map(|i| format!("t{i}\n#d{i}\n")).collect();
-        let start = std::time::Instant::now();
         let parsed = parse(Path::new("c"), &text).unwrap();
         assert_eq!(parsed.entries.len(), 200_000);
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(5),
-            "{:?}",
-            start.elapsed()
-        );
     }
 
     #[test]
