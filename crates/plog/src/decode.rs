@@ -79,6 +79,11 @@ impl Decoder {
         &self.schema
     }
 
+    /// Decoding without a schema (unknown fields are kept and shown).
+    pub fn is_generic(&self) -> bool {
+        self.keep_unknown
+    }
+
     /// Decodes one `LogEntry`.
     pub fn decode<'a>(&self, buf: &'a [u8]) -> Result<Msg<'a>, DecodeError> {
         self.message(Some(self.schema.root), buf, 0, 0)

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::decode::Decoder;
+use crate::direct::{self, Plan};
 use crate::error::PlogError;
-use crate::lines::for_each_decoded;
+use crate::lines::entry_error;
 use crate::reader::{ReadOptions, in_parts, map_chunks, open_layout, worker_threads};
 use crate::render::{self, JsonStyle};
 use crate::schema::Schema;
@@ -39,7 +40,10 @@ pub struct DumpOptions<'a> {
 /// is [`PlogError::Output`] (a closed pipe included: the caller decides it is no error).
 pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<u64, PlogError> {
     let d = Arc::new(Decoder::new(Schema::resolve(opts.schema)?));
+    // The fast path renders JSON from the wire bytes; generic decoding (unknown fields
+    // shown) and the text form go through the decoded tree.
     let format = opts.format;
+    let plan = (!d.is_generic() && format != Format::Text).then(|| Arc::new(Plan::new(d.schema())));
     let layout = open_layout(file, &opts.read)?;
     let p = file.to_path_buf();
     let parts = worker_threads(&opts.read);
@@ -53,26 +57,30 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
                 chunk.entries[range.end - 1].end - chunk.entries[range.start].start
             };
             let mut s = String::with_capacity(bytes * 3);
-            let mut n = 0usize;
-            for_each_decoded(&p, &d, chunk, range, |_, m| {
-                match format {
-                    Format::Json => {
-                        if n > 0 {
-                            s.push_str(",\n");
-                        }
-                        render::json(&mut s, d.schema(), m, JsonStyle::Pretty);
-                    }
-                    Format::Jsonl => {
-                        render::json(&mut s, d.schema(), m, JsonStyle::Compact);
-                        s.push('\n');
-                    }
-                    Format::Text => {
-                        render::text(&mut s, d.schema(), m);
-                        s.push('\n');
+            let n = range.len();
+            for i in range {
+                let entry = chunk.entry(i);
+                if format == Format::Json && !s.is_empty() {
+                    s.push_str(",\n");
+                }
+                let style = match format {
+                    Format::Json => JsonStyle::Pretty,
+                    _ => JsonStyle::Compact,
+                };
+                let fast = plan.as_deref().is_some_and(|plan| {
+                    direct::json(&mut s, d.schema(), plan, entry, style).is_ok()
+                });
+                if !fast {
+                    let m = d.decode(entry).map_err(|e| entry_error(&p, chunk, i, e))?;
+                    match format {
+                        Format::Text => render::text(&mut s, d.schema(), &m),
+                        _ => render::json(&mut s, d.schema(), &m, style),
                     }
                 }
-                n += 1;
-            })?;
+                if format != Format::Json {
+                    s.push('\n');
+                }
+            }
             Ok((n, s))
         })
     });

@@ -3,12 +3,12 @@
 //! nothing.
 
 use std::collections::VecDeque;
-use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::decode::{Decoder, Msg};
+use crate::decode::Decoder;
 use crate::diff::{EntryLine, RawEntry};
+use crate::direct;
 use crate::error::PlogError;
 use crate::layout::Layout;
 use crate::pipeline::ChunkStream;
@@ -25,24 +25,6 @@ pub fn entry_error(path: &Path, chunk: &RawChunk, i: usize, e: DecodeError) -> P
         offset: (chunk.entries[i].start + e.offset) as u64,
         msg: format!("bad protobuf: {}", e.msg),
     }
-}
-
-/// Decodes the entries `range` of a chunk and hands each to `f` with its index in the
-/// chunk.
-pub fn for_each_decoded(
-    path: &Path,
-    decoder: &Decoder,
-    chunk: &RawChunk,
-    range: Range<usize>,
-    mut f: impl FnMut(usize, &Msg<'_>),
-) -> Result<(), PlogError> {
-    for i in range {
-        let m = decoder
-            .decode(chunk.entry(i))
-            .map_err(|e| entry_error(path, chunk, i, e))?;
-        f(i, &m);
-    }
-    Ok(())
 }
 
 /// Flattens per-chunk vectors into one ordered stream, numbering entries globally.
@@ -102,13 +84,23 @@ fn lines_of(
     let stream = map_chunks(path, layout, opts, move |chunk| {
         let parts = in_parts(chunk, parts, |range| {
             let mut out = Vec::with_capacity(range.len());
-            for_each_decoded(&p, &d, chunk, range, |i, m| {
-                let (pc, instr) = pc_instr(chunk.entry(i));
-                let text = eager.then(|| {
+            let schema = d.schema();
+            for i in range {
+                let bytes = chunk.entry(i);
+                // A corrupt entry is an error even when only bytes are compared: check
+                // that it decodes (fast walk; the decoder names the error).
+                let text = if eager {
+                    let m = d.decode(bytes).map_err(|e| entry_error(&p, chunk, i, e))?;
                     let mut text = String::new();
-                    render::text(&mut text, d.schema(), m);
-                    text
-                });
+                    render::text(&mut text, schema, &m);
+                    Some(text)
+                } else {
+                    if !direct::decodes(schema, Some(schema.root), bytes, 0) {
+                        d.decode(bytes).map_err(|e| entry_error(&p, chunk, i, e))?;
+                    }
+                    None
+                };
+                let (pc, instr) = pc_instr(bytes);
                 out.push(EntryLine {
                     index: 0,
                     instr: instr.unwrap_or(0),
@@ -119,7 +111,7 @@ fn lines_of(
                         chunk.entries[i].clone(),
                     )),
                 });
-            })?;
+            }
             Ok(out)
         })?;
         Ok(parts.into_iter().flatten().collect())
