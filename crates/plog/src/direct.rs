@@ -38,6 +38,8 @@ pub struct Plan {
     dense: Vec<Vec<Option<String>>>,
     /// Per enum: quoted names of the values outside the dense range.
     sparse: Vec<HashMap<i32, String>>,
+    /// Per message and field: `"key":` and `"key": ` (one copy instead of two).
+    keys: [Vec<Vec<String>>; 2],
 }
 
 impl Plan {
@@ -60,7 +62,16 @@ impl Plan {
             dense.push(d);
             sparse.push(s);
         }
-        Plan { dense, sparse }
+        let keys = [":", ": "].map(|sep| {
+            let key = |f: &crate::schema::Field| format!("{}{sep}", f.json_key);
+            let fields = |m: &crate::schema::Message| m.fields.iter().map(key).collect();
+            schema.messages.iter().map(fields).collect()
+        });
+        Plan {
+            dense,
+            sparse,
+            keys,
+        }
     }
 
     fn enum_name(&self, e: usize, n: i32) -> Option<&str> {
@@ -85,6 +96,7 @@ pub fn json(
         schema,
         plan,
         style,
+        keys: &plan.keys[usize::from(style == JsonStyle::Pretty)],
     };
     let r = w.message(out, schema.root, buf, 0, 0);
     if r.is_err() {
@@ -97,6 +109,7 @@ struct Walk<'s> {
     schema: &'s Schema,
     plan: &'s Plan,
     style: JsonStyle,
+    keys: &'s [Vec<String>],
 }
 
 impl Walk<'_> {
@@ -121,10 +134,7 @@ impl Walk<'_> {
             return Err(Bail);
         }
         let desc = self.schema.messages.get(mi).ok_or(Bail)?;
-        let sep = match self.style {
-            JsonStyle::Pretty => ": ",
-            JsonStyle::Compact => ":",
-        };
+        let keys = self.keys.get(mi).ok_or(Bail)?;
         let mut r = Cursor {
             buf,
             pos: 0,
@@ -162,8 +172,7 @@ impl Walk<'_> {
                     out.push(',');
                 }
                 self.newline(out, level + 1);
-                out.push_str(&f.json_key);
-                out.push_str(sep);
+                out.push_str(keys.get(fi).ok_or(Bail)?);
                 last = number;
                 if f.repeated {
                     out.push('[');

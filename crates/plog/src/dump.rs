@@ -62,7 +62,11 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
             } else {
                 chunk.entries[range.end - 1].end - chunk.entries[range.start].start
             };
-            let mut s = free.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+            let mut s = free
+                .lock()
+                .ok()
+                .and_then(|mut p| p.pop())
+                .unwrap_or_default();
             s.clear();
             s.reserve(bytes * 3);
             let n = range.len();
