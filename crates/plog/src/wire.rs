@@ -60,6 +60,18 @@ impl<'a> Cursor<'a> {
     }
 
     fn varint_long(&mut self) -> Result<u64, DecodeError> {
+        // With ten bytes in hand the loop needs no bounds checks and unrolls.
+        if let Some(w) = self.buf.get(self.pos..self.pos + 10) {
+            let mut v: u64 = 0;
+            for (i, &b) in w.iter().enumerate() {
+                v |= u64::from(b & 0x7f) << (7 * i);
+                if b < 0x80 {
+                    self.pos += i + 1;
+                    return Ok(v);
+                }
+            }
+            return Err(self.err("varint longer than 10 bytes".into()));
+        }
         let mut v: u64 = 0;
         for i in 0..10 {
             let Some(&b) = self.buf.get(self.pos + i) else {
