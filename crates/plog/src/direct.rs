@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use crate::decode::wire_type;
 use crate::json::{base64, json_float, json_str, push_i64, push_u64};
 use crate::render::JsonStyle;
 use crate::schema::{Kind, Schema};
@@ -345,16 +346,6 @@ fn check_scalar(schema: &Schema, k: Kind, r: &mut Cursor<'_>, depth: usize) -> R
     match k {
         Kind::Message(m) => check(schema, Some(m), r.bytes()?, depth + 1),
         k => skip(wire_type(k), r).map_err(Bail::from),
-    }
-}
-
-/// The wire type a field of kind `k` is written with (unpacked).
-pub fn wire_type(k: Kind) -> u8 {
-    match k {
-        Kind::Fixed64 | Kind::Sfixed64 | Kind::Double => 1,
-        Kind::Fixed32 | Kind::Sfixed32 | Kind::Float => 5,
-        Kind::String | Kind::Bytes | Kind::Message(_) => 2,
-        _ => 0,
     }
 }
 
