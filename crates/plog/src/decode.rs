@@ -79,6 +79,11 @@ impl Decoder {
         &self.schema
     }
 
+    /// Decoding without a schema (unknown fields are kept and shown).
+    pub fn is_generic(&self) -> bool {
+        self.keep_unknown
+    }
+
     /// Decodes one `LogEntry`.
     pub fn decode<'a>(&self, buf: &'a [u8]) -> Result<Msg<'a>, DecodeError> {
         self.message(Some(self.schema.root), buf, 0, 0)
@@ -280,7 +285,8 @@ fn merge_msg<'a>(old: &mut Msg<'a>, new: Msg<'a>) {
     old.fields.sort_by_key(|f| f.number);
 }
 
-fn wire_type(k: Kind) -> u8 {
+/// The wire type a field of kind `k` is written with (unpacked).
+pub(crate) fn wire_type(k: Kind) -> u8 {
     match k {
         Kind::Fixed64 | Kind::Sfixed64 | Kind::Double => 1,
         Kind::Fixed32 | Kind::Sfixed32 | Kind::Float => 5,

@@ -5,26 +5,14 @@
 
 use std::fmt::Write as _;
 
-/// Decimal digits without going through `fmt` (the hot path of every dump).
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+/// Decimal digits without going through `fmt` (the hot path of every dump; `itoa`
+/// writes two digits a step and needs no UTF-8 check of its output).
+pub fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 pub fn push_i64(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
-    }
-    push_u64(out, n.unsigned_abs());
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 pub fn json_float(out: &mut String, x: f64, single: Option<f32>) {

@@ -22,7 +22,8 @@
 //! decompression), `reader` (entry splitting, per-chunk map, a chunk's entries split across threads), `wire` (protobuf wire
 //! primitives), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
-//! decoding), `render` (JSON and text renderings of an entry), `diff` (entry-level
+//! decoding), `render` (JSON and text renderings of an entry), `direct` (JSON straight
+//! from the wire bytes and a decode check, the fast path of `render` over `decode`), `diff` (entry-level
 //! comparison), `lines` (decoded entry streams), `writer`; then the operations `dump`,
 //! `info` and `compare`.
 
@@ -31,6 +32,7 @@ use std::path::Path;
 mod compare;
 mod decode;
 mod diff;
+mod direct;
 mod dump;
 mod error;
 pub mod fuzzing;
