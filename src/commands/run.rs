@@ -12,6 +12,7 @@ use crate::report::{self, Reporter, terminal::Terminal};
 use crate::runner::environment::{Interpreters, install_python_helper};
 use crate::runner::state::State;
 use crate::runner::{self, Job, RunContext, RunKind};
+use crate::suite::lock::WhenHeld;
 use crate::suite::{Overrides, RegressionDir, Suite, TestDef, reference};
 
 use super::{CommandError, load_suite, regression_dir, use_color};
@@ -27,8 +28,8 @@ pub fn scripts(g: &GlobalArgs, mode: RunKind, args: &RunArgs) -> Result<i32, Com
         regdir.create_layout(&names, false)?;
     }
     regdir.require_existing()?;
-    let _lock = regdir.lock()?;
-    execute(g, &suite, &regdir, mode, args, prepared)
+    // The tests' locks are taken in `execute`, once the partition and --failed chose them.
+    execute(g, &suite, &regdir, mode, args, prepared, false)
 }
 
 /// The selected tests with their settings and compiled comparison rules. Every test's
@@ -59,7 +60,6 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     let regdir = regression_dir(g)?;
     let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
     regdir.create_layout(&names, force)?;
-    let _lock = regdir.lock()?;
     say!(
         "ptest: regression directory {} ready",
         regdir.root.display()
@@ -74,6 +74,10 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
         }
     }
     if !images.is_empty() {
+        // Concurrent inits (one per worker) wait for each other's downloads, then verify.
+        let _images = regdir.lock_images(&images, "ptest init", &mut |image, holder| {
+            eprintln!("ptest: waiting for image {image}, being fetched by {holder}");
+        })?;
         ptest_engine::images::fetch(&ctx, &images)?;
     }
     execute(
@@ -83,6 +87,7 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
         RunKind::Setup,
         &RunArgs::default(),
         prepared,
+        true,
     )
 }
 
@@ -93,12 +98,9 @@ fn execute(
     mode: RunKind,
     args: &RunArgs,
     mut prepared: Vec<(TestDef, Comparer)>,
+    is_init: bool,
 ) -> Result<i32, CommandError> {
     let only_failed = args.failed;
-    let restored = reference::recover(regdir).map_err(CommandError::io(&regdir.root))?;
-    for name in restored {
-        eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
-    }
     // `--failed` reads the last results: a damaged file must stop it, not select nothing.
     let mut state = if only_failed {
         State::load(&regdir.state_dir())?
@@ -128,6 +130,24 @@ fn execute(
             say!("ptest: no test failed in the last run; nothing to do");
             return Ok(exit_code::OK);
         }
+    }
+    // Each test is locked for the whole run (several ptests may share the directory):
+    // a second run of a busy test is refused, except `init`, which every worker of a
+    // cluster may start at once, and which waits.
+    let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
+    let command = format!("ptest {}", if is_init { "init" } else { mode.as_str() });
+    let mut notify = |name: &str, holder: &str| {
+        eprintln!("ptest: waiting for {name}, held by {holder}");
+    };
+    let when_held = match is_init {
+        true => WhenHeld::Wait(&mut notify),
+        false => WhenHeld::Refuse,
+    };
+    let _locks = regdir.lock_tests(&names, &command, when_held)?;
+    let restored =
+        reference::recover_tests(regdir, &names).map_err(CommandError::io(&regdir.root))?;
+    for name in restored {
+        eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
     }
     let jobs: Vec<Job> = prepared
         .into_iter()
