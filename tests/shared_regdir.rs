@@ -384,3 +384,42 @@ fn the_test_lock_is_an_fcntl_lock_that_other_programs_see() {
     // The kernel released it with the process.
     assert_eq!(probe("a"), "free");
 }
+
+#[test]
+fn clean_removes_no_reference_whose_test_another_process_holds() {
+    // `old` left config.testing but another process (a ptest of the suite's previous
+    // config, here a Python fcntl lock on its lock file) still works on it.
+    let s = TestSuite::new()
+        .sh("a", "echo a > \"$PTEST_OUTFILE\"")
+        .sh("old", "echo old > \"$PTEST_OUTFILE\"");
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.dir.join("config.testing"), "a\n").unwrap();
+    let lock = s.reg.join(".ptest/locks/tests/old.lock");
+    let mut holder = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import fcntl, sys, time\n\
+             f = open(sys.argv[1], 'r+')\n\
+             fcntl.lockf(f, fcntl.LOCK_EX)\n\
+             open(sys.argv[2], 'w').close()\n\
+             time.sleep(60)\n",
+        )
+        .arg(&lock)
+        .arg(s.scratch("held"))
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("python3 is needed for this test (apt-get install python3): {e}")
+        });
+    await_file(s.scratch("held"), LIMIT);
+    let run = s.ptest(&["clean", "--orphans", "--yes"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    run.code(2)
+        .says(&["test old: another ptest is already running it"]);
+    assert!(s.blessed("old").is_dir(), "the reference survived");
+    s.ptest(&["clean", "--orphans", "--yes"])
+        .code(0)
+        .says(&["removed orphaned reference"]);
+    assert!(!s.blessed("old").exists());
+    assert!(s.blessed("a").is_dir());
+}

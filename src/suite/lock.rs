@@ -128,6 +128,28 @@ fn ofd_lock(file: &File, kind: Kind, wait: bool) -> io::Result<bool> {
     }
 }
 
+/// Each held lock is an open file: a suite of more tests than the soft limit on open
+/// files (often 1024) would fail with "too many open files". Raise the soft limit toward
+/// the hard one when needed; if that is refused, opening reports the error.
+fn room_for_descriptors(locks: usize) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    // The run's own files: logs, pipes, reports, outputs being compared.
+    let wanted = locks as u64 + 512;
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_some_and(|soft| soft < wanted) {
+        let raised = limit
+            .maximum
+            .map_or(wanted, |hard| hard.min(wanted.max(4096)));
+        let _ = setrlimit(
+            Resource::Nofile,
+            rustix::process::Rlimit {
+                current: Some(raised),
+                maximum: limit.maximum,
+            },
+        );
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RegDirError + '_ {
     move |source| RegDirError::Io {
         path: path.to_path_buf(),
@@ -214,6 +236,7 @@ impl RegressionDir {
         let mut names: Vec<&str> = tests.to_vec();
         names.sort_unstable();
         names.dedup();
+        room_for_descriptors(names.len());
         let mut held = Vec::with_capacity(names.len());
         for name in names {
             let path = locks.join(format!("{name}.lock"));

@@ -96,3 +96,27 @@ fn waiting_takes_the_lock_once_the_holder_lets_go() {
         assert!(heard[0].starts_with("a: pid "), "{heard:?}");
     });
 }
+
+#[test]
+fn a_suite_larger_than_the_open_file_limit_can_be_locked() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let before = getrlimit(Resource::Nofile);
+    // As on most machines: a soft limit of 1024 under a larger hard one.
+    if before.maximum.is_none_or(|hard| hard > 1024) {
+        setrlimit(
+            Resource::Nofile,
+            rustix::process::Rlimit {
+                current: Some(1024),
+                maximum: before.maximum,
+            },
+        )
+        .expect("lower the soft limit");
+    }
+    let (_tmp, regdir) = regdir();
+    let names: Vec<String> = (0..1500).map(|i| format!("t{i:04}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let held = regdir.lock_tests(&refs, "ptest test", WhenHeld::Refuse);
+    let _ = setrlimit(Resource::Nofile, before);
+    let held = held.expect("1500 tests locked");
+    assert_eq!(held._tests.len(), 1500);
+}
