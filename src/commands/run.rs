@@ -109,8 +109,15 @@ fn execute(
     };
     // The shard is cut from the whole selection, before `--failed`: every shard must see
     // the same list to deal the same way.
+    let mut shard = None;
     if let Some(partition) = &args.partition {
         let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
+        // Recorded in the shard's JSON report: `report merge` checks the shards add up.
+        shard = Some(report::json::Shard {
+            partition: partition.to_string(),
+            selected: names.iter().map(|n| n.to_string()).collect(),
+            only_failed,
+        });
         let duration_of = |name: &str| state.expected(name, mode).map(|d| d.as_secs_f64());
         let keep: HashSet<usize> = partition.select(&names, &duration_of).into_iter().collect();
         let mut index = 0;
@@ -120,7 +127,7 @@ fn execute(
         });
         if prepared.is_empty() {
             say!("ptest: shard {partition} has no tests; nothing to do");
-            return Ok(exit_code::OK);
+            return empty_shard_report(g, mode, shard);
         }
     }
     if only_failed {
@@ -185,7 +192,10 @@ fn execute(
     );
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(terminal)];
     reporters.extend(g.junit.as_deref().map(report::junit_file));
-    reporters.extend(g.json.as_deref().map(report::json_file));
+    reporters.extend(g.json.as_deref().map(|path| match shard.clone() {
+        Some(shard) => report::json::shard_file(path, shard),
+        None => report::json_file(path),
+    }));
     let outcome = runner::run(ctx, jobs, slots, &mut |event| {
         for reporter in &mut reporters {
             reporter.event(event);
@@ -215,4 +225,31 @@ fn execute(
     } else {
         exit_code::TESTS_FAILED
     })
+}
+
+/// An empty shard still writes its JSON report (no tests, its partition): a merge must
+/// tell a shard with nothing to do from a shard that never ran.
+fn empty_shard_report(
+    g: &GlobalArgs,
+    mode: RunKind,
+    shard: Option<report::json::Shard>,
+) -> Result<i32, CommandError> {
+    let (Some(path), Some(shard)) = (g.json.as_deref(), shard) else {
+        return Ok(exit_code::OK);
+    };
+    let outcome = runner::RunOutcome {
+        kind: mode,
+        results: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
+        interrupted: false,
+    };
+    let mut sink = report::json::shard_file(path, shard);
+    sink.event(&runner::Event::RunFinished { outcome: &outcome });
+    match sink.finish() {
+        Ok(()) => Ok(exit_code::OK),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(exit_code::USAGE)
+        }
+    }
 }
