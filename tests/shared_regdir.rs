@@ -1,8 +1,9 @@
 //! A shared regression directory (issue 11): several real `ptest` processes on one
 //! directory at once. Disjoint tests run side by side, the same test never twice at once
 //! (a second `bless` is refused naming the holder; `init` waits), 4 concurrent shards lose
-//! no result, concurrent `init`s all succeed, and the locks are fcntl byte-range locks
-//! that another program (Python's `fcntl.lockf`) sees.
+//! no result (and `report merge` of their reports equals the unsharded run's), concurrent
+//! `init`s all succeed, and the locks are fcntl byte-range locks that another program
+//! (Python's `fcntl.lockf`) sees.
 
 mod common;
 
@@ -294,20 +295,45 @@ fn four_concurrent_shards_on_one_directory_lose_no_result() {
     });
     std::fs::write(s.scratch("go"), "").unwrap();
     let mut union = BTreeMap::new();
+    let mut reports = Vec::new();
     for (spawned, report) in shards {
         let run = finish(spawned, RUN_LIMIT);
         assert!(matches!(run.status.code(), Some(0 | 100)), "{}", run.all());
-        if report.exists() {
-            for (name, outcome) in outcomes(&json(report)) {
-                assert!(
-                    union.insert(name.clone(), outcome).is_none(),
-                    "{name} ran twice"
-                );
-            }
+        for (name, outcome) in outcomes(&json(report.clone())) {
+            assert!(
+                union.insert(name.clone(), outcome).is_none(),
+                "{name} ran twice"
+            );
         }
+        reports.push(report.to_str().expect("utf-8 path").to_string());
     }
-    // The shards together ran the suite once, with the unsharded run's results.
-    assert_eq!(union, outcomes(&json(full)));
+    // The shards together ran the suite once, with the unsharded run's results...
+    let whole = json(full);
+    assert_eq!(union, outcomes(&whole));
+    // ... and their merged report is the unsharded run's: tests in order, statuses,
+    // messages, file outcomes, summary.
+    let all = s.scratch("all.json");
+    let mut merge = vec!["report", "merge", "--json", all.to_str().unwrap()];
+    merge.extend(reports.iter().map(String::as_str));
+    s.ptest(&merge).code(100);
+    let merged = json(all);
+    let essence = |r: &serde_json::Value| {
+        let tests: Vec<_> = r["tests"]
+            .as_array()
+            .expect("tests")
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].clone(),
+                    t["status"].clone(),
+                    t["message"].clone(),
+                    t["files"].clone(),
+                )
+            })
+            .collect();
+        (r["summary"].clone(), tests)
+    };
+    assert_eq!(essence(&merged), essence(&whole));
     // Every shard's results were kept.
     for name in &names {
         let state = state_of(&s, name);
