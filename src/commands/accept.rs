@@ -7,6 +7,7 @@ use crate::cli::GlobalArgs;
 use crate::exit_code;
 use crate::runner::state::State;
 use crate::runner::{RunKind, Status};
+use crate::suite::lock::WhenHeld;
 use crate::suite::reference;
 
 use super::{CommandError, load_suite, regression_dir};
@@ -15,9 +16,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
-    let _lock = regdir.lock()?;
-    reference::recover(&regdir).map_err(CommandError::io(&regdir.root))?;
-    let mut state = State::load(&regdir.state_dir())?;
+    let state = State::load(&regdir.state_dir())?;
     // No names: every test whose last run failed on a mismatch.
     let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
         suite
@@ -40,6 +39,11 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         say!("ptest: nothing to accept: no test failed on a mismatch in the last run");
         return Ok(exit_code::OK);
     }
+    // Locked, then read again: a run of one of them may have finished since.
+    let locked: Vec<&str> = names.iter().map(String::as_str).collect();
+    let _locks = regdir.lock_tests(&locked, "ptest accept", WhenHeld::Refuse)?;
+    reference::recover_tests(&regdir, &locked).map_err(CommandError::io(&regdir.root))?;
+    let mut state = State::load(&regdir.state_dir())?;
     let mut refused = 0;
     for name in &names {
         let last = state.tests.get_mut(name).and_then(|t| t.last.as_mut());

@@ -4,6 +4,7 @@
 
 use crate::cli::GlobalArgs;
 use crate::exit_code;
+use crate::suite::lock::WhenHeld;
 
 use super::{CommandError, load_suite, regression_dir};
 
@@ -24,12 +25,19 @@ pub fn run(g: &GlobalArgs, orphans: bool, yes: bool) -> Result<i32, CommandError
     }
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
-    let _lock = regdir.lock()?;
     let orphans = suite.orphans(regdir.blessed_tests()?);
     if orphans.is_empty() {
         say!("ptest: no orphaned references");
         return Ok(exit_code::OK);
     }
+    // Only what is removed is locked (a bless of an orphan by an older config may run).
+    let _locks = match yes {
+        true => {
+            let names: Vec<&str> = orphans.iter().map(String::as_str).collect();
+            Some(regdir.lock_tests(&names, "ptest clean", WhenHeld::Refuse)?)
+        }
+        false => None,
+    };
     for name in &orphans {
         let path = regdir.blessed(name);
         if yes {

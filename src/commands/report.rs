@@ -1,11 +1,95 @@
-//! `ptest report merge|html`: reports from reports.
+//! `ptest report merge|html`: reports from reports. `merge` reads shards' JSON reports,
+//! has [`crate::report::merge`] combine them, writes the outputs named by the global
+//! `--json/--junit/--html` (each to a temp file renamed into place: a reader never sees
+//! half a report) and prints the summary a single run would print, with its exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, ReportCommand};
+use crate::exit_code;
+use crate::report::json::{ReadError, RunReport};
+use crate::report::terminal::Terminal;
+use crate::report::{Reporter, junit, merge};
+use crate::runner::Event;
 
-use super::CommandError;
+use super::{CommandError, use_color};
 
-pub fn run(_g: &GlobalArgs, _command: ReportCommand) -> Result<i32, CommandError> {
-    Err(CommandError::Usage(
-        "`ptest report` is not built yet".into(),
-    ))
+pub fn run(g: &GlobalArgs, command: ReportCommand) -> Result<i32, CommandError> {
+    match command {
+        ReportCommand::Merge { inputs } => merge_reports(g, &inputs),
+        ReportCommand::Html { .. } => Err(CommandError::Usage(
+            "`ptest report html` is not built yet".into(),
+        )),
+    }
+}
+
+fn merge_reports(g: &GlobalArgs, inputs: &[PathBuf]) -> Result<i32, CommandError> {
+    if g.html.is_some() {
+        return Err(CommandError::Usage(
+            "`ptest report merge --html` is not built yet; write --json and render it later with `ptest report html`".into(),
+        ));
+    }
+    let mut reports = Vec::new();
+    for path in inputs {
+        let report = RunReport::read(path).map_err(|e| match e {
+            ReadError::Io { .. } => CommandError::Usage(format!(
+                "{e}; pass the shards' reports (`ptest test --partition hash:K/N --json FILE` writes one)"
+            )),
+            _ => CommandError::Usage(e.to_string()),
+        })?;
+        reports.push((path.clone(), report));
+    }
+    let merged = merge::merge(&reports).map_err(|e| CommandError::Usage(e.to_string()))?;
+    let outcome = merge::to_outcome(&merged);
+    let mut terminal = Terminal::new(use_color(g.color, std::io::stdout().is_terminal()), false);
+    terminal.event(&Event::RunFinished { outcome: &outcome });
+    // Like a run: the summary first, then any report that could not be written (exit 2).
+    let mut written = true;
+    if let Some(path) = &g.json {
+        written &= write_atomically("JSON", path, |tmp| merged.write(tmp));
+    }
+    if let Some(path) = &g.junit {
+        written &= write_atomically("JUnit", path, |tmp| junit::write_report(tmp, &merged));
+    }
+    Ok(if !written {
+        exit_code::USAGE
+    } else if outcome.interrupted {
+        exit_code::INTERRUPTED
+    } else if outcome.succeeded() {
+        exit_code::OK
+    } else {
+        exit_code::TESTS_FAILED
+    })
+}
+
+/// Write `path` through a temp file beside it, renamed into place; say so if that failed.
+fn write_atomically(
+    kind: &'static str,
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> bool {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let result = tempfile::Builder::new()
+        .prefix(".ptest-report-")
+        .tempfile_in(dir)
+        .and_then(|tmp| {
+            write(tmp.path())?;
+            tmp.persist(path).map(drop).map_err(|e| e.error)
+        });
+    match result {
+        Ok(()) => true,
+        Err(source) => {
+            let e = crate::report::ReportError {
+                kind,
+                path: path.to_path_buf(),
+                source,
+            };
+            eprintln!("error: {e}");
+            false
+        }
+    }
 }

@@ -12,6 +12,7 @@ use crate::report::{self, Reporter, terminal::Terminal};
 use crate::runner::environment::{Interpreters, install_python_helper};
 use crate::runner::state::State;
 use crate::runner::{self, Job, RunContext, RunKind};
+use crate::suite::lock::WhenHeld;
 use crate::suite::{Overrides, RegressionDir, Suite, TestDef, reference};
 
 use super::{CommandError, load_suite, regression_dir, use_color};
@@ -27,8 +28,8 @@ pub fn scripts(g: &GlobalArgs, mode: RunKind, args: &RunArgs) -> Result<i32, Com
         regdir.create_layout(&names, false)?;
     }
     regdir.require_existing()?;
-    let _lock = regdir.lock()?;
-    execute(g, &suite, &regdir, mode, args, prepared)
+    // The tests' locks are taken in `execute`, once the partition and --failed chose them.
+    execute(g, &suite, &regdir, mode, args, prepared, false)
 }
 
 /// The selected tests with their settings and compiled comparison rules. Every test's
@@ -59,7 +60,6 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
     let regdir = regression_dir(g)?;
     let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
     regdir.create_layout(&names, force)?;
-    let _lock = regdir.lock()?;
     say!(
         "ptest: regression directory {} ready",
         regdir.root.display()
@@ -74,6 +74,10 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
         }
     }
     if !images.is_empty() {
+        // Concurrent inits (one per worker) wait for each other's downloads, then verify.
+        let _images = regdir.lock_images(&images, "ptest init", &mut |image, holder| {
+            eprintln!("ptest: waiting for image {image}, being fetched by {holder}");
+        })?;
         ptest_engine::images::fetch(&ctx, &images)?;
     }
     execute(
@@ -83,6 +87,7 @@ pub fn init(g: &GlobalArgs, force: bool, tests: &[String]) -> Result<i32, Comman
         RunKind::Setup,
         &RunArgs::default(),
         prepared,
+        true,
     )
 }
 
@@ -93,12 +98,9 @@ fn execute(
     mode: RunKind,
     args: &RunArgs,
     mut prepared: Vec<(TestDef, Comparer)>,
+    is_init: bool,
 ) -> Result<i32, CommandError> {
     let only_failed = args.failed;
-    let restored = reference::recover(regdir).map_err(CommandError::io(&regdir.root))?;
-    for name in restored {
-        eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
-    }
     // `--failed` reads the last results: a damaged file must stop it, not select nothing.
     let mut state = if only_failed {
         State::load(&regdir.state_dir())?
@@ -107,8 +109,15 @@ fn execute(
     };
     // The shard is cut from the whole selection, before `--failed`: every shard must see
     // the same list to deal the same way.
+    let mut shard = None;
     if let Some(partition) = &args.partition {
         let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
+        // Recorded in the shard's JSON report: `report merge` checks the shards add up.
+        shard = Some(report::json::Shard {
+            partition: partition.to_string(),
+            selected: names.iter().map(|n| n.to_string()).collect(),
+            only_failed,
+        });
         let duration_of = |name: &str| state.expected(name, mode).map(|d| d.as_secs_f64());
         let keep: HashSet<usize> = partition.select(&names, &duration_of).into_iter().collect();
         let mut index = 0;
@@ -118,7 +127,7 @@ fn execute(
         });
         if prepared.is_empty() {
             say!("ptest: shard {partition} has no tests; nothing to do");
-            return Ok(exit_code::OK);
+            return empty_shard_report(g, mode, shard);
         }
     }
     if only_failed {
@@ -128,6 +137,24 @@ fn execute(
             say!("ptest: no test failed in the last run; nothing to do");
             return Ok(exit_code::OK);
         }
+    }
+    // Each test is locked for the whole run (several ptests may share the directory):
+    // a second run of a busy test is refused, except `init`, which every worker of a
+    // cluster may start at once, and which waits.
+    let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
+    let command = format!("ptest {}", if is_init { "init" } else { mode.as_str() });
+    let mut notify = |name: &str, holder: &str| {
+        eprintln!("ptest: waiting for {name}, held by {holder}");
+    };
+    let when_held = match is_init {
+        true => WhenHeld::Wait(&mut notify),
+        false => WhenHeld::Refuse,
+    };
+    let _locks = regdir.lock_tests(&names, &command, when_held)?;
+    let restored =
+        reference::recover_tests(regdir, &names).map_err(CommandError::io(&regdir.root))?;
+    for name in restored {
+        eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
     }
     let jobs: Vec<Job> = prepared
         .into_iter()
@@ -165,7 +192,10 @@ fn execute(
     );
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(terminal)];
     reporters.extend(g.junit.as_deref().map(report::junit_file));
-    reporters.extend(g.json.as_deref().map(report::json_file));
+    reporters.extend(g.json.as_deref().map(|path| match shard.clone() {
+        Some(shard) => report::json::shard_file(path, shard),
+        None => report::json_file(path),
+    }));
     let outcome = runner::run(ctx, jobs, slots, &mut |event| {
         for reporter in &mut reporters {
             reporter.event(event);
@@ -195,4 +225,31 @@ fn execute(
     } else {
         exit_code::TESTS_FAILED
     })
+}
+
+/// An empty shard still writes its JSON report (no tests, its partition): a merge must
+/// tell a shard with nothing to do from a shard that never ran.
+fn empty_shard_report(
+    g: &GlobalArgs,
+    mode: RunKind,
+    shard: Option<report::json::Shard>,
+) -> Result<i32, CommandError> {
+    let (Some(path), Some(shard)) = (g.json.as_deref(), shard) else {
+        return Ok(exit_code::OK);
+    };
+    let outcome = runner::RunOutcome {
+        kind: mode,
+        results: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
+        interrupted: false,
+    };
+    let mut sink = report::json::shard_file(path, shard);
+    sink.event(&runner::Event::RunFinished { outcome: &outcome });
+    match sink.finish() {
+        Ok(()) => Ok(exit_code::OK),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(exit_code::USAGE)
+        }
+    }
 }

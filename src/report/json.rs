@@ -29,6 +29,17 @@ pub struct RunReport {
     pub interrupted: bool,
     pub summary: Summary,
     pub tests: Vec<TestReport>,
+    /// A shard's partition (`hash:2/4`), from `--partition`; none for a whole run or a merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+    /// A shard's whole selection before partitioning, in config order: what `report merge`
+    /// checks the shards add up to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected: Option<Vec<String>>,
+    /// The shard ran with `--failed`: it holds only the tests that failed before, so a
+    /// merge cannot expect every selected test.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_failed: bool,
 }
 
 fn first_format() -> u32 {
@@ -110,6 +121,9 @@ impl From<&RunOutcome> for RunReport {
             interrupted: run.interrupted,
             summary: Summary::count(run.results.iter().map(|r| r.status)),
             tests: run.results.iter().map(TestReport::from).collect(),
+            partition: None,
+            selected: None,
+            only_failed: false,
         }
     }
 }
@@ -171,4 +185,50 @@ impl RunReport {
 /// Write the run's report (called at `RunFinished`).
 pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
     RunReport::from(run).write(path)
+}
+
+/// What a shard's report records about the whole it is part of.
+#[derive(Debug, Clone)]
+pub struct Shard {
+    pub partition: String,
+    pub selected: Vec<String>,
+    pub only_failed: bool,
+}
+
+/// The JSON reporter of a shard: like [`super::json_file`], with the shard recorded.
+pub fn shard_file(path: &Path, shard: Shard) -> Box<dyn super::Reporter> {
+    Box::new(ShardSink {
+        path: path.to_path_buf(),
+        shard,
+        result: None,
+    })
+}
+
+struct ShardSink {
+    path: PathBuf,
+    shard: Shard,
+    result: Option<std::io::Result<()>>,
+}
+
+impl super::Reporter for ShardSink {
+    fn event(&mut self, event: &crate::runner::Event<'_>) {
+        if let crate::runner::Event::RunFinished { outcome } = event {
+            let mut report = RunReport::from(*outcome);
+            report.partition = Some(self.shard.partition.clone());
+            report.selected = Some(self.shard.selected.clone());
+            report.only_failed = self.shard.only_failed;
+            self.result = Some(report.write(&self.path));
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), super::ReportError> {
+        match self.result {
+            Some(Err(source)) => Err(super::ReportError {
+                kind: "JSON",
+                path: self.path,
+                source,
+            }),
+            Some(Ok(())) | None => Ok(()),
+        }
+    }
 }

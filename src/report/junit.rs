@@ -1,20 +1,29 @@
 //! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: written from the
-//! `RunFinished` event by the sink in [`super`]. File outcomes are worded by
+//! `RunFinished` event by the sink in [`super`], and by `ptest report merge` from a merged
+//! [`RunReport`] (so both go through [`write_report`]). File outcomes are worded by
 //! [`crate::outcome`], never here.
 
 use std::path::Path;
+use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
+use super::json::RunReport;
 use crate::outcome;
 use crate::runner::{RunOutcome, Status};
 
 /// Write the run as one test suite named after its kind (called at `RunFinished`).
 pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
-    let (results, elapsed) = (&run.results, run.elapsed);
-    let mode = run.kind.as_str();
+    write_report(path, &RunReport::from(run))
+}
+
+/// Write a run's report (one run's, or shards' merged) as one test suite named after its
+/// kind.
+pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
+    let elapsed = secs(run.duration_secs);
+    let mode = run.mode.as_str();
     let mut suite = TestSuite::new(format!("ptest {mode}"));
-    for r in results {
+    for r in &run.tests {
         let details = format!(
             "{}{}",
             outcome::describe_all(&r.files),
@@ -60,7 +69,7 @@ pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
         };
         let mut case = TestCase::new(r.name.clone(), status);
         case.set_classname(format!("ptest.{mode}"));
-        case.set_time(r.duration);
+        case.set_time(secs(r.duration_secs));
         suite.add_test_case(case);
     }
     suite.set_time(elapsed);
@@ -70,4 +79,10 @@ pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
     super::write_file(path, |out| {
         report.serialize(out).map_err(std::io::Error::other)
     })
+}
+
+/// Seconds read back from a report; a negative or non-finite value (a hand-edited file)
+/// reads as zero rather than panicking.
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s).unwrap_or_default()
 }

@@ -6,6 +6,7 @@
 
 pub mod json;
 pub mod junit;
+pub mod merge;
 pub mod terminal;
 
 use std::io::{BufWriter, Write};

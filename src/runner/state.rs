@@ -1,6 +1,13 @@
-//! The last run's results and every test's recent durations, kept in
-//! `.ptest/state.json` for `accept`, `diff`, `list`, `--failed` and slowest-first scheduling.
-//! It must not print: an unusable file is an error (or a warning) the command words.
+//! The last run's results and every test's recent durations, for `accept`, `diff`, `list`,
+//! `--failed` and slowest-first scheduling. It must not print: an unusable file is an
+//! error (or a warning) the command words.
+//!
+//! Each test has its own file, `.ptest/state/tests/NAME.json`, written by temp file +
+//! rename, because several ptest processes (shards) share one regression directory and a
+//! single file rewritten whole by each would lose the others' results. A process writes
+//! only the tests it changed, which it holds the lock of (`suite::lock`). The single
+//! `.ptest/state.json` of earlier versions is still read (per-test files win) and is
+//! moved into per-test files by the next [`State::save`] (see `state_legacy.rs`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -12,12 +19,11 @@ use serde::{Deserialize, Serialize};
 use super::result::{RunKind, Status, TestResult};
 use crate::outcome::FileRecord;
 
-const FILE: &str = "state.json";
-/// 2: file outcomes are typed (`{"outcome": "invalid", "reason": …}`); 1 kept `diff` for
-/// every outcome's text.
-const VERSION: u32 = 2;
+/// 3: one file per test; 2: file outcomes are typed (`{"outcome": "invalid", "reason":
+/// …}`); 1 kept `diff` for every outcome's text. A version-2 `state.json` is still read.
+const VERSION: u32 = 3;
 
-/// Why `state.json` could not be used. Each names the file and says how to fix it.
+/// Why a state file could not be used. Each names the file and says how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("{}: {source}", path.display())]
@@ -52,9 +58,13 @@ pub struct State {
     pub version: u32,
     #[serde(default)]
     pub tests: BTreeMap<String, TestState>,
+    /// Each test's state as loaded, serialized: [`State::save`] writes only what differs,
+    /// so it never puts back a stale copy of a test another process has run since.
+    #[serde(skip)]
+    loaded: BTreeMap<String, Vec<u8>>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct TestState {
     /// Seconds the last run of each mode took (setup / bless / test).
     #[serde(default)]
@@ -80,51 +90,113 @@ pub struct LastRun {
 }
 
 impl State {
-    /// Load the state; a missing file (no run yet) is an empty state. A file that cannot
-    /// be read or parsed, or one of another version, is an error naming it: `--failed`,
-    /// `diff` and `accept` must not read "nothing failed" into a damaged file.
+    /// Load the state; no file (no run yet) is an empty state. A file that cannot be read
+    /// or parsed, or one of another version, is an error naming it: `--failed`, `diff` and
+    /// `accept` must not read "nothing failed" into a damaged file.
     pub fn load(state_dir: &Path) -> Result<State, StateError> {
-        let path = state_dir.join(FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(source) => return Err(StateError::Io { path, source }),
-        };
-        // The version first: an older file's records may not parse as this version's.
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: u32,
+        let (state, mut errors) = State::load_parts(state_dir);
+        match errors.is_empty() {
+            true => Ok(state),
+            false => Err(errors.swap_remove(0)),
         }
-        let found = match serde_json::from_slice::<Versioned>(&bytes) {
-            Ok(v) => v.version,
-            Err(source) => return Err(StateError::Damaged { path, source }),
-        };
-        match found.cmp(&VERSION) {
-            std::cmp::Ordering::Less => return Err(StateError::Older { path, found }),
-            std::cmp::Ordering::Greater => return Err(StateError::Newer { path, found }),
-            std::cmp::Ordering::Equal => {}
-        }
-        serde_json::from_slice(&bytes).map_err(|source| StateError::Damaged { path, source })
     }
 
     /// [`Self::load`] for commands that only use the state as a hint (durations for
-    /// scheduling, `list`) and rewrite it: an unusable file is passed to `warn` (the
-    /// command prints it; the runner prints nothing) and treated as empty.
-    pub fn load_or_warn(state_dir: &Path, warn: impl FnOnce(&StateError)) -> State {
-        State::load(state_dir).unwrap_or_else(|e| {
-            warn(&e);
-            State::default()
-        })
+    /// scheduling, `list`) and rewrite it: each unusable file is passed to `warn` (the
+    /// command prints it; the runner prints nothing) and skipped, the rest kept.
+    pub fn load_or_warn(state_dir: &Path, mut warn: impl FnMut(&StateError)) -> State {
+        let (state, errors) = State::load_parts(state_dir);
+        for e in &errors {
+            warn(e);
+        }
+        state
     }
 
-    /// Write atomically (temp file + rename).
+    /// Everything readable, and why the rest is not. The legacy `state.json` is read
+    /// first: a test's own file, newer, overrides its entry there.
+    fn load_parts(state_dir: &Path) -> (State, Vec<StateError>) {
+        let mut errors = Vec::new();
+        let mut tests = match legacy::read(state_dir) {
+            Ok(tests) => tests,
+            Err(e) => {
+                errors.push(e);
+                BTreeMap::new()
+            }
+        };
+        let dir = tests_dir(state_dir);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries.collect::<Vec<_>>(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                errors.push(StateError::Io {
+                    path: dir.clone(),
+                    source,
+                });
+                Vec::new()
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(source) => {
+                    errors.push(StateError::Io {
+                        path: dir.clone(),
+                        source,
+                    });
+                    continue;
+                }
+            };
+            let file_name = entry.file_name();
+            let Some(name) = file_name
+                .to_str()
+                .filter(|n| !n.starts_with('.'))
+                .and_then(|n| n.strip_suffix(".json"))
+            else {
+                continue; // temp files of a write in progress, and strays
+            };
+            match read_test(&entry.path()) {
+                Ok(Some(test)) => {
+                    tests.insert(name.to_string(), test);
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        let loaded = tests
+            .iter()
+            .filter_map(|(name, t)| Some((name.clone(), serde_json::to_vec(t).ok()?)))
+            .collect();
+        let state = State {
+            version: VERSION,
+            tests,
+            loaded,
+        };
+        (state, errors)
+    }
+
+    /// Write each test this process changed to its own file (temp file + rename), then
+    /// move a legacy `state.json` into per-test files.
     pub fn save(&mut self, state_dir: &Path) -> std::io::Result<()> {
         self.version = VERSION;
-        let mut tmp = tempfile::NamedTempFile::new_in(state_dir)?;
-        serde_json::to_writer(&mut tmp, self).map_err(std::io::Error::other)?;
-        tmp.flush()?;
-        tmp.persist(state_dir.join(FILE)).map_err(|e| e.error)?;
-        Ok(())
+        let dir = tests_dir(state_dir);
+        std::fs::create_dir_all(&dir)?;
+        for (name, test) in &self.tests {
+            if !legacy::is_plain_name(name) {
+                continue;
+            }
+            let bytes = serde_json::to_vec(test).map_err(std::io::Error::other)?;
+            if self.loaded.get(name) == Some(&bytes) {
+                continue;
+            }
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}.json."))
+                .tempfile_in(&dir)?;
+            write_test(&mut tmp, test)?;
+            tmp.persist(dir.join(format!("{name}.json")))
+                .map_err(|e| e.error)?;
+            self.loaded.insert(name.clone(), bytes);
+        }
+        legacy::migrate(state_dir, &dir)
     }
 
     pub fn expected(&self, test: &str, mode: RunKind) -> Option<Duration> {
@@ -176,3 +248,82 @@ impl State {
             .collect()
     }
 }
+
+/// `.ptest/state/tests/`: one `NAME.json` per test.
+pub fn tests_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("state").join("tests")
+}
+
+/// A test's file on disk: its state with the format version.
+#[derive(Serialize, Deserialize)]
+struct TestFile {
+    version: u32,
+    #[serde(flatten)]
+    test: TestState,
+}
+
+fn write_test(out: &mut impl Write, test: &TestState) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        version: u32,
+        #[serde(flatten)]
+        test: &'a TestState,
+    }
+    serde_json::to_writer(
+        &mut *out,
+        &Out {
+            version: VERSION,
+            test,
+        },
+    )
+    .map_err(std::io::Error::other)?;
+    out.flush()
+}
+
+/// One test's file; `Ok(None)` if it vanished meanwhile.
+fn read_test(path: &Path) -> Result<Option<TestState>, StateError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StateError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    check_version(path, &bytes, VERSION)?;
+    serde_json::from_slice::<TestFile>(&bytes)
+        .map(|f| Some(f.test))
+        .map_err(|source| StateError::Damaged {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// The version first: an older file's records may not parse as this version's.
+fn check_version(path: &Path, bytes: &[u8], expected: u32) -> Result<(), StateError> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        version: u32,
+    }
+    let found = serde_json::from_slice::<Versioned>(bytes)
+        .map_err(|source| StateError::Damaged {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .version;
+    let path = path.to_path_buf();
+    match found.cmp(&expected) {
+        std::cmp::Ordering::Less => Err(StateError::Older { path, found }),
+        std::cmp::Ordering::Greater => Err(StateError::Newer { path, found }),
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
+#[path = "state_legacy.rs"]
+mod legacy;
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

@@ -146,8 +146,22 @@ fn place(from: &Path, to: &Path, link: bool) -> io::Result<()> {
 }
 
 /// Undo what an interrupted [`promote`] left behind: restore `.NAME.old` where `NAME` is
-/// missing, and delete staging folders. Call with the regression directory locked.
+/// missing, and delete staging folders. Call with the whole regression directory locked
+/// ([`RegressionDir::lock`]); with only some tests locked, use [`recover_tests`].
 pub fn recover(regdir: &RegressionDir) -> io::Result<Vec<String>> {
+    recover_matching(regdir, &|_| true)
+}
+
+/// [`recover`] for `tests` only, whose locks the caller holds: another process may be
+/// promoting any other test right now, its staging folder in use.
+pub fn recover_tests(regdir: &RegressionDir, tests: &[&str]) -> io::Result<Vec<String>> {
+    recover_matching(regdir, &|name| tests.contains(&name))
+}
+
+fn recover_matching(
+    regdir: &RegressionDir,
+    mine: &dyn Fn(&str) -> bool,
+) -> io::Result<Vec<String>> {
     let blessed = regdir.root.join("blessed");
     let mut restored = Vec::new();
     let Ok(entries) = std::fs::read_dir(&blessed) else {
@@ -162,6 +176,9 @@ pub fn recover(regdir: &RegressionDir) -> io::Result<Vec<String>> {
             continue;
         };
         if let Some(test) = hidden.strip_suffix(".old") {
+            if !mine(test) {
+                continue;
+            }
             let target = regdir.blessed(test);
             if std::fs::symlink_metadata(&target).is_err() {
                 std::fs::rename(entry.path(), &target)?;
@@ -169,7 +186,9 @@ pub fn recover(regdir: &RegressionDir) -> io::Result<Vec<String>> {
             } else {
                 remove_if_exists(&entry.path())?;
             }
-        } else if hidden.contains(".staging-") {
+        } else if let Some((test, _pid)) = hidden.rsplit_once(".staging-")
+            && mine(test)
+        {
             remove_if_exists(&entry.path())?;
         }
     }

@@ -1,8 +1,7 @@
 //! The regression directory: `qcows/`, `replays/NAME/`, `blessed/NAME/`, `tmpout/NAME/`,
 //! `misc/NAME/`, `logs/NAME/` (as ptest.py laid it out, plus logs) and `.ptest/`, ptest's
-//! own state and lock.
+//! own state and locks (the locks themselves are `suite::lock`'s).
 
-use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -16,10 +15,19 @@ pub enum RegDirError {
     )]
     NotSet,
     #[error(
-        "{}: another ptest is already running on this regression directory (pid {pid}); wait for it or use another --regression-dir",
+        "{}: another ptest is already running on this regression directory ({holder}); wait for it to finish or use another --regression-dir",
         path.display()
     )]
-    Locked { path: PathBuf, pid: String },
+    Locked { path: PathBuf, holder: String },
+    #[error(
+        "test {test}: another ptest is already running it ({holder}; lock {}); wait for it to finish, or leave {test} out of this run",
+        lock.display()
+    )]
+    TestLocked {
+        test: String,
+        holder: String,
+        lock: PathBuf,
+    },
     #[error(
         "{}: not a ptest regression directory and not empty; pick an empty or new directory (or `ptest init --force` to adopt it)",
         path.display()
@@ -65,10 +73,10 @@ pub struct RegressionDir {
     pub root: PathBuf,
 }
 
-/// Holds the regression directory's lock until dropped.
+/// Holds the whole regression directory's lock until dropped ([`RegressionDir::lock`]).
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    pub(super) _held: super::lock::Held,
 }
 
 impl RegressionDir {
@@ -142,36 +150,6 @@ impl RegressionDir {
             }),
             _ => Ok(()),
         }
-    }
-
-    /// Take the exclusive lock, so a second ptest on the same directory gets a clear
-    /// message instead of racing on `tmpout/` and `blessed/`.
-    pub fn lock(&self) -> Result<Lock, RegDirError> {
-        let state = self.state_dir();
-        self.ensure_dir(&state, false)?;
-        let path = state.join("lock");
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let pid = std::fs::read_to_string(&path).unwrap_or_default();
-                return Err(RegDirError::Locked {
-                    path: self.root.clone(),
-                    pid: pid.trim().to_string(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
-        }
-        use std::io::Write;
-        file.set_len(0).map_err(io_err(&path))?;
-        write!(file, "{}", std::process::id()).map_err(io_err(&path))?;
-        Ok(Lock { _file: file })
     }
 
     /// Create `path` as a directory inside the regression directory. An existing entry that
