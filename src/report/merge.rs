@@ -320,3 +320,6 @@ pub fn to_outcome(report: &RunReport) -> RunOutcome {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;
