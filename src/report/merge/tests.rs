@@ -118,3 +118,13 @@ fn no_reports_merge_to_an_empty_run_and_unpartitioned_ones_concatenate() {
     assert!(merged.interrupted);
     assert_eq!(merged.mode, RunKind::Bless);
 }
+
+#[test]
+fn a_partition_without_its_selection_is_damaged() {
+    let mut r = shard("hash:1/1", ALL, &[], 1.0);
+    r.selected = None;
+    let err = merge(&[(PathBuf::from("x.json"), r)])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no `selected` tests recorded"), "{err}");
+}
