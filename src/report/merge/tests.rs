@@ -1,18 +1,18 @@
 use super::*;
 use crate::report::json::TestReport;
 
+/// Built from JSON, as merge reads it: fields added to reports later take their defaults.
 fn test(name: &str, status: Status) -> TestReport {
-    TestReport {
-        name: name.into(),
-        status,
-        duration_secs: 1.0,
-        started_secs: 0.0,
-        attempts: 1,
-        message: None,
-        log: PathBuf::from(format!("logs/{name}/test.log")),
-        files: Vec::new(),
-        log_tail: Vec::new(),
-    }
+    serde_json::from_value(serde_json::json!({
+        "name": name,
+        "status": status,
+        "duration_secs": 1.0,
+        "attempts": 1,
+        "message": null,
+        "log": format!("logs/{name}/test.log"),
+        "files": [],
+    }))
+    .unwrap()
 }
 
 fn shard(partition: &str, selected: &[&str], tests: &[(&str, Status)], secs: f64) -> RunReport {
