@@ -108,6 +108,14 @@ fn shards_merged_equal_an_unsharded_run() {
         );
         merged.code(100);
         let merged_report = json(&all_json);
+        for out in [&all_json, &all_xml] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(out)
+                .expect("merged report")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o644, "{}", out.display());
+        }
         assert_eq!(
             essence(&merged_report),
             essence(&whole_report),

@@ -78,6 +78,10 @@ fn write_atomically(
         .tempfile_in(dir)
         .and_then(|tmp| {
             write(tmp.path())?;
+            // Reports are shared (CI artifacts, NFS): not the temp file's 0600.
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
             tmp.persist(path).map(drop).map_err(|e| e.error)
         });
     match result {

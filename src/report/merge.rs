@@ -191,11 +191,15 @@ fn check_partitions(reports: &[(PathBuf, RunReport)]) -> Result<Option<Vec<Strin
     let mut reference: Option<(&PathBuf, Partition)> = None;
     for (path, r) in reports {
         let value = r.partition.clone().unwrap_or_default();
-        let p: Partition = value.parse().map_err(|reason| MergeError::BadPartition {
+        let damaged = |reason: String| MergeError::BadPartition {
             path: path.clone(),
             value: value.clone(),
             reason,
-        })?;
+        };
+        let p: Partition = value.parse().map_err(damaged)?;
+        if r.selected.is_none() {
+            return Err(damaged("no `selected` tests recorded with it".into()));
+        }
         match reference {
             Some((first_path, first)) if (first.strategy, first.total) != (p.strategy, p.total) => {
                 return Err(MergeError::Partitions {
@@ -320,3 +324,6 @@ pub fn to_outcome(report: &RunReport) -> RunOutcome {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;
