@@ -109,8 +109,17 @@ fn execute(
     // the same list to deal the same way.
     if let Some(partition) = &args.partition {
         let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
-        let duration_of = |name: &str| state.expected(name, mode).map(|d| d.as_secs_f64());
-        let keep: HashSet<usize> = partition.select(&names, &duration_of).into_iter().collect();
+        // Only `duration` reads durations: a broken durations file must not stop `hash`.
+        let duration_of: Box<dyn Fn(&str) -> Option<f64>> =
+            if partition.strategy == crate::suite::partition::Strategy::Duration {
+                super::durations::partition_source(suite, &state, mode)?
+            } else {
+                Box::new(|_| None)
+            };
+        let keep: HashSet<usize> = partition
+            .select(&names, &*duration_of)
+            .into_iter()
+            .collect();
         let mut index = 0;
         prepared.retain(|_| {
             index += 1;
