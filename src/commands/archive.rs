@@ -8,7 +8,6 @@ use std::path::Path;
 use crate::archive::{self, ArchiveError, Selection};
 use crate::cli::{ArchiveArgs, GlobalArgs};
 use crate::runner::RunKind;
-use crate::runner::state::State;
 use crate::suite::{Overrides, RegressionDir, Suite};
 
 use super::{CommandError, load_suite, regression_dir};
@@ -25,8 +24,7 @@ pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
     let mut tests: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
     if let Some(partition) = &args.partition {
         // The same cut `ptest test --partition` makes (test mode's durations).
-        let state = State::load_or_warn(&regdir.state_dir(), super::warn_state);
-        let duration_of = super::durations::partition_source(&suite, &state, RunKind::Test)?;
+        let duration_of = super::durations::partition_source(&suite, &regdir, RunKind::Test)?;
         let names: Vec<&str> = tests.iter().map(String::as_str).collect();
         let keep = partition.select(&names, &*duration_of);
         tests = keep.into_iter().map(|i| tests[i].clone()).collect();

@@ -2,15 +2,21 @@
 //! the durations `--partition duration:K/N` deals by. The file format is
 //! `suite::durations`'; the stored ones are `state.json`'s. It must not run tests.
 //!
-//! Import never replaces a duration measured in this regression directory: a measurement
-//! on this machine is newer and truer for it than one exported elsewhere. It fills only
-//! what this directory has not measured.
+//! Import never replaces a duration measured in this regression directory (a measurement
+//! on this machine is newer and truer for its scheduling than one exported elsewhere); it
+//! fills only what this directory has not measured, and keeps the file as is for
+//! `--partition duration`.
 
 use crate::cli::{DurationsCommand, GlobalArgs};
 use crate::runner::RunKind;
 use crate::runner::state::State;
-use crate::suite::Suite;
+use std::path::PathBuf;
+
 use crate::suite::durations::{Durations, MODES, SUITE_FILE};
+use crate::suite::{RegressionDir, Suite};
+
+/// The last imported file, kept as is in `.ptest/`.
+const IMPORTED: &str = "imported-durations.json";
 
 use super::{CommandError, regression_dir};
 
@@ -67,6 +73,8 @@ pub fn run(g: &GlobalArgs, command: DurationsCommand) -> Result<i32, CommandErro
             state
                 .save(&regdir.state_dir())
                 .map_err(CommandError::io(&regdir.state_dir()))?;
+            // As is, for `--partition duration` (which never reads measured durations).
+            incoming.write(&imported(&regdir)).map_err(usage)?;
             say!(
                 "ptest: imported {added} durations from {}; kept {kept} measured in {}",
                 file.display(),
@@ -81,24 +89,37 @@ fn usage(e: crate::suite::durations::DurationsError) -> CommandError {
     CommandError::Usage(e.to_string())
 }
 
+/// A test's duration in seconds, if known.
+pub(super) type DurationOf = Box<dyn Fn(&str) -> Option<f64>>;
+
+/// Where `ptest durations import` keeps the imported file as is, for partitions.
+fn imported(regdir: &RegressionDir) -> PathBuf {
+    regdir.state_dir().join(IMPORTED)
+}
+
 /// The durations `--partition duration:K/N` deals by, for `mode`. Every shard must deal
-/// from the same numbers, so the suite's `ptest-durations.json` (the same file on every
-/// machine) wins when it exists; otherwise the regression directory's stored durations
-/// (measured, or imported with `ptest durations import`). Tests with neither take the
-/// median of the known ones (see `partition::balance`).
+/// from the same numbers, so they come from a file that no run changes: the suite's
+/// `ptest-durations.json` (the same on every machine) when it exists, else the file last
+/// imported with `ptest durations import`. Never the durations runs measure: shards that
+/// finish rewrite those while later shards start, and would deal differently. Tests with
+/// no duration take the median of the known ones, 1 s when none is known (see
+/// `partition::balance`).
 pub(super) fn partition_source(
     suite: &Suite,
-    state: &State,
+    regdir: &RegressionDir,
     mode: RunKind,
-) -> Result<Box<dyn Fn(&str) -> Option<f64>>, CommandError> {
-    let path = suite.dir.join(SUITE_FILE);
-    if let Some(committed) = Durations::read_if_present(&path).map_err(usage)? {
-        return Ok(Box::new(move |name| committed.get(name, mode.as_str())));
-    }
-    let stored: std::collections::HashMap<String, f64> = state
-        .tests
-        .keys()
-        .filter_map(|name| Some((name.clone(), state.expected(name, mode)?.as_secs_f64())))
-        .collect();
-    Ok(Box::new(move |name| stored.get(name).copied()))
+) -> Result<DurationOf, CommandError> {
+    let committed = suite.dir.join(SUITE_FILE);
+    let found = match Durations::read_if_present(&committed).map_err(usage)? {
+        Some(d) => Some(d),
+        None => Durations::read_if_present(&imported(regdir)).map_err(usage)?,
+    };
+    let Some(durations) = found else {
+        eprintln!(
+            "ptest: note: no durations for --partition duration (no {SUITE_FILE} in the suite, none imported); every test counts as 1 s. Keep one with `ptest durations export {}`",
+            committed.display()
+        );
+        return Ok(Box::new(|_| None));
+    };
+    Ok(Box::new(move |name| durations.get(name, mode.as_str())))
 }

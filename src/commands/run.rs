@@ -110,9 +110,9 @@ fn execute(
     if let Some(partition) = &args.partition {
         let names: Vec<&str> = prepared.iter().map(|(t, _)| t.name.as_str()).collect();
         // Only `duration` reads durations: a broken durations file must not stop `hash`.
-        let duration_of: Box<dyn Fn(&str) -> Option<f64>> =
+        let duration_of: super::durations::DurationOf =
             if partition.strategy == crate::suite::partition::Strategy::Duration {
-                super::durations::partition_source(suite, &state, mode)?
+                super::durations::partition_source(suite, regdir, mode)?
             } else {
                 Box::new(|_| None)
             };
