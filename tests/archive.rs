@@ -350,3 +350,70 @@ fn a_truncated_archive_is_refused_in_one_line() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_eq!(files_under(&fresh), Vec::<String>::new());
 }
+
+#[test]
+fn images_travel_only_with_dash_dash_images() {
+    // `alpha` names a suite image by file; `beta`'s recording metadata names a built
+    // image (a folder in qcows/). Both are stand-ins: nothing boots them here.
+    let s = recorded()
+        .ptest_toml("[images.tiny]\nengine = \"qemu\"\nfile = \"tiny.qcow2\"\n")
+        .test_toml("alpha", "image = \"tiny\"\n");
+    let qcows = s.reg.join("qcows");
+    std::fs::write(qcows.join("tiny.qcow2"), "QFI\u{fb} tiny disk").expect("qcow");
+    std::fs::create_dir_all(qcows.join("qemu-busybox")).expect("mkdir");
+    std::fs::write(qcows.join("qemu-busybox/vmlinuz"), "kernel").expect("kernel");
+    std::fs::write(qcows.join("unused.qcow2"), "not used by any test").expect("qcow");
+    std::fs::write(
+        s.reg.join("replays/beta/rec.meta.json"),
+        r#"{"image": "qemu-busybox"}"#,
+    )
+    .expect("meta");
+
+    let without = s.scratch("without.tar.gz");
+    s.ptest(&["archive", "-o", path(&without)]).code(0);
+    let with = s.scratch("with.tar.gz");
+    s.ptest(&["archive", "--images", "-o", path(&with), "alpha", "beta"])
+        .code(0)
+        .says(&["of 2 tests and 2 images"]);
+
+    let fresh = s.scratch("fresh-reg");
+    s.ptest(&[
+        "--regression-dir",
+        path(&fresh),
+        "unarchive",
+        path(&without),
+    ])
+    .code(0);
+    assert!(
+        !fresh.join("qcows/tiny.qcow2").exists(),
+        "no images without --images"
+    );
+    let fresh2 = s.scratch("fresh-reg2");
+    s.ptest(&["--regression-dir", path(&fresh2), "unarchive", path(&with)])
+        .code(0);
+    assert_eq!(read(fresh2.join("qcows/tiny.qcow2")), "QFI\u{fb} tiny disk");
+    assert_eq!(read(fresh2.join("qcows/qemu-busybox/vmlinuz")), "kernel");
+    assert!(
+        !fresh2.join("qcows/unused.qcow2").exists(),
+        "only the images tests use"
+    );
+    assert!(
+        !fresh2.join("replays/gamma").join("rec.log").exists(),
+        "only the named tests"
+    );
+
+    // An image the tests need but qcows/ lacks: say how to get it.
+    std::fs::remove_file(qcows.join("tiny.qcow2")).expect("rm");
+    s.ptest(&[
+        "archive",
+        "--images",
+        "-o",
+        path(&s.scratch("x.tar.gz")),
+        "alpha",
+    ])
+    .code(2)
+    .says(&[
+        "image tiny (used by alpha) is not in",
+        "`ptest images fetch tiny`",
+    ]);
+}
