@@ -95,10 +95,12 @@ fn rewrite(archive: &Path, out: &Path, mut edit: impl FnMut(&str, &mut Vec<u8>))
     for entry in tar.entries().expect("entries") {
         let mut entry = entry.expect("entry");
         let name = entry.path().expect("path").display().to_string();
-        let header = entry.header().clone();
+        let mut header = entry.header().clone();
         let mut data = Vec::new();
         entry.read_to_end(&mut data).expect("data");
         edit(&name, &mut data);
+        header.set_size(data.len() as u64);
+        header.set_cksum();
         builder.append(&header, data.as_slice()).expect("append");
     }
     builder.into_inner().expect("tar").finish().expect("gzip");
@@ -272,6 +274,27 @@ fn traversal_and_link_members_are_refused() {
     s.ptest(&["--regression-dir", path(&fresh), "unarchive", path(&link)])
         .code(2)
         .says(&["member \"replays/alpha/escape\": is a link"]);
+    assert_eq!(files_under(&fresh), Vec::<String>::new());
+}
+
+#[test]
+fn a_manifest_naming_a_test_outside_is_refused() {
+    let s = recorded();
+    let good = s.scratch("good.tar.gz");
+    s.ptest(&["archive", "-o", path(&good)]).code(0);
+    let bad = s.scratch("bad-manifest.tar.gz");
+    rewrite(&good, &bad, |name, data| {
+        if name == "ptest-archive.json" {
+            let mut v: serde_json::Value = serde_json::from_slice(data).expect("manifest");
+            v["tests"][0] = "../../escaped".into();
+            *data = serde_json::to_vec(&v).expect("json");
+        }
+    });
+    let fresh = s.scratch("fresh-reg");
+    s.ptest(&["--regression-dir", path(&fresh), "unarchive", path(&bad)])
+        .code(2)
+        .says(&["test name \"../../escaped\" is not a plain name"]);
+    assert!(!s.tmp.path().join("escaped").exists());
     assert_eq!(files_under(&fresh), Vec::<String>::new());
 }
 

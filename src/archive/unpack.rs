@@ -200,6 +200,16 @@ fn verify(archive: &Path, manifest: &Manifest, members: &Members) -> Result<(), 
         member: member.to_string(),
         reason,
     };
+    // Test names become folder names (`create_layout`): one plain component each.
+    for test in &manifest.tests {
+        let unit = format!("replays/{test}");
+        if test.contains('/') || check_member_path(&unit).is_err() {
+            return Err(member_err(
+                MANIFEST,
+                format!("test name {test:?} is not a plain name"),
+            ));
+        }
+    }
     let units: BTreeSet<&str> = manifest.units.iter().map(String::as_str).collect();
     for unit in &units {
         check_member_path(unit).map_err(|r| member_err(unit, format!("manifest unit {r}")))?;
