@@ -244,6 +244,10 @@ fn verify(archive: &Path, manifest: &Manifest, members: &Members) -> Result<(), 
         }
         listed.insert(f.path.as_str());
     }
+    let filled: BTreeSet<String> = manifest.files.iter().map(|f| unit_of(&f.path)).collect();
+    if let Some(empty) = units.iter().find(|u| !filled.contains(**u)) {
+        return Err(member_err(empty, "manifest unit without files".into()));
+    }
     if let Some(extra) = members.keys().find(|m| !listed.contains(m.as_str())) {
         return Err(member_err(extra, "is not in the manifest".into()));
     }
