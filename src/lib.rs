@@ -10,6 +10,7 @@
 //! [`exit_code`]. Pandalogs live in the `ptest-plog` crate, guest images and emulator
 //! drivers in `ptest-engine`.
 
+pub mod archive;
 pub mod bless;
 pub mod cli;
 pub mod commands;

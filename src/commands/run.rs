@@ -118,8 +118,17 @@ fn execute(
             selected: names.iter().map(|n| n.to_string()).collect(),
             only_failed,
         });
-        let duration_of = |name: &str| state.expected(name, mode).map(|d| d.as_secs_f64());
-        let keep: HashSet<usize> = partition.select(&names, &duration_of).into_iter().collect();
+        // Only `duration` reads durations: a broken durations file must not stop `hash`.
+        let duration_of: super::durations::DurationOf =
+            if partition.strategy == crate::suite::partition::Strategy::Duration {
+                super::durations::partition_source(suite, regdir, mode)?
+            } else {
+                Box::new(|_| None)
+            };
+        let keep: HashSet<usize> = partition
+            .select(&names, &*duration_of)
+            .into_iter()
+            .collect();
         let mut index = 0;
         prepared.retain(|_| {
             index += 1;

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod config_testing;
+pub mod durations;
 pub mod lock;
 pub mod partition;
 pub mod reference;

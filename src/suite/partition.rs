@@ -32,9 +32,13 @@ impl FromStr for Partition {
     fn from_str(s: &str) -> Result<Partition, String> {
         let usage =
             "write it as count:K/N, hash:K/N or duration:K/N with 1 <= K <= N, e.g. hash:1/4";
-        let (strategy, rest) = s
-            .split_once(':')
-            .ok_or_else(|| format!("{s:?} has no strategy; {usage}"))?;
+        let (strategy, rest) = s.split_once(':').ok_or_else(|| {
+            if ["count", "hash", "duration"].contains(&s) {
+                format!("{s:?} does not say which shard (K) of how many (N); {usage}")
+            } else {
+                format!("{s:?} is not STRATEGY:K/N; {usage}")
+            }
+        })?;
         let strategy = match strategy {
             "count" => Strategy::Count,
             "hash" => Strategy::Hash,
@@ -50,8 +54,15 @@ impl FromStr for Partition {
                 .map_err(|_| format!("{what} {v:?} is not a number; {usage}"))
         };
         let (index, total) = (parse(k, "shard")?, parse(n, "shard count")?);
-        if total == 0 || index == 0 || index > total {
-            return Err(format!("shard {index}/{total} does not exist; {usage}"));
+        if total == 0 {
+            return Err(format!(
+                "there must be at least one shard (N >= 1); {usage}"
+            ));
+        }
+        if index == 0 || index > total {
+            return Err(format!(
+                "shard {index}/{total} does not exist (shards are numbered 1 to {total}); {usage}"
+            ));
         }
         Ok(Partition {
             strategy,
