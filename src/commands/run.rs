@@ -165,7 +165,12 @@ fn execute(
     );
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(terminal)];
     reporters.extend(g.junit.as_deref().map(report::junit_file));
-    reporters.extend(g.json.as_deref().map(report::json_file));
+    let previous: report::json::Previous = jobs
+        .iter()
+        .filter_map(|j| Some((j.test.name.clone(), j.expected?.as_secs_f64())))
+        .collect();
+    reporters.extend(g.json.as_deref().map(|p| report::json_file(p, &previous)));
+    reporters.extend(g.html.as_deref().map(|p| report::html_file(p, &previous)));
     let outcome = runner::run(ctx, jobs, slots, &mut |event| {
         for reporter in &mut reporters {
             reporter.event(event);

@@ -83,6 +83,10 @@ pub struct TestReport {
     pub files: Vec<FileRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
+    /// Its duration in this mode as `state.json` held it before this run (the history the
+    /// HTML report plots against); `None` when it had never run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_duration_secs: Option<f64>,
 }
 
 impl From<&TestResult> for TestReport {
@@ -97,6 +101,7 @@ impl From<&TestResult> for TestReport {
             log: r.log.clone(),
             files: r.files.clone(),
             log_tail: r.log_tail.clone(),
+            previous_duration_secs: None,
         }
     }
 }
@@ -113,6 +118,19 @@ impl From<&RunOutcome> for RunReport {
         }
     }
 }
+
+impl RunReport {
+    /// Fill each test's `previous_duration_secs` from the durations stored before the run.
+    pub fn with_previous(mut self, previous: &Previous) -> RunReport {
+        for t in &mut self.tests {
+            t.previous_duration_secs = previous.get(&t.name).copied();
+        }
+        self
+    }
+}
+
+/// Per test, its stored duration before this run (from `state.json`), in seconds.
+pub type Previous = std::collections::HashMap<String, f64>;
 
 /// A JSON report that could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +187,6 @@ impl RunReport {
 }
 
 /// Write the run's report (called at `RunFinished`).
-pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
-    RunReport::from(run).write(path)
+pub(super) fn write(path: &Path, run: &RunOutcome, previous: &Previous) -> std::io::Result<()> {
+    RunReport::from(run).with_previous(previous).write(path)
 }
