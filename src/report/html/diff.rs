@@ -106,7 +106,11 @@ fn pre(out: &mut String, lines: &[&str]) {
 
 /// A line of a unified diff as the compare layer writes it.
 enum Line<'a> {
-    Hunk { old: usize, new: usize },
+    Hunk {
+        old: usize,
+        new: usize,
+        text: &'a str,
+    },
     Same(&'a str),
     Del(&'a str),
     Add(&'a str),
@@ -131,6 +135,7 @@ fn parse<'a>(lines: &[&'a str]) -> Vec<Line<'a>> {
             out.push(Line::Hunk {
                 old: start('-'),
                 new: start('+'),
+                text: l,
             });
             continue;
         }
@@ -223,9 +228,14 @@ fn rows(lines: &[Line<'_>]) -> Vec<Row> {
     let mut i = 0;
     while i < lines.len() {
         match &lines[i] {
-            Line::Hunk { old: o, new: n } => {
-                (old, new) = (*o, *n);
-                rows.push(Row::Hunk(format!("@@ -{o} +{n} @@")));
+            Line::Hunk {
+                old: o,
+                new: n,
+                text,
+            } => {
+                // An empty side's range names the line before it (`-0,0`, `-4,0`).
+                (old, new) = ((*o).max(1), (*n).max(1));
+                rows.push(Row::Hunk(esc(text)));
                 i += 1;
             }
             Line::Note(t) => {
