@@ -296,7 +296,7 @@ fn rows(lines: &[Line<'_>]) -> Vec<Row> {
 /// Both views of a unified diff; the page's radio buttons show one.
 fn unified(out: &mut String, lines: &[&str]) {
     let rows = rows(&parse(lines));
-    out.push_str("<table class=\"diff split\"><tbody>");
+    out.push_str("<table class=\"diff split\"><colgroup><col class=\"ln\"><col><col class=\"ln\"><col></colgroup><tbody>");
     for r in &rows {
         match r {
             Row::Hunk(h) => {
@@ -330,7 +330,7 @@ fn unified(out: &mut String, lines: &[&str]) {
             }
         }
     }
-    out.push_str("</tbody></table><table class=\"diff unified\"><tbody>");
+    out.push_str("</tbody></table><table class=\"diff unified\"><colgroup><col class=\"ln\"><col class=\"ln\"><col></colgroup><tbody>");
     // The unified view lists a change's removed lines, then its added ones.
     let mut adds: Vec<&Cell> = Vec::new();
     let flush = |out: &mut String, adds: &mut Vec<&Cell>| {

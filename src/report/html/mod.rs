@@ -165,7 +165,7 @@ pub fn render(report: &RunReport) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{CSS}</style></head>\n<body>\n",
+         <title>{}</title><style>{CSS}</style></head>\n<body class=\"view-split\">\n",
         esc(&title)
     );
     summary(&mut out, report);
