@@ -229,14 +229,26 @@ fn the_report_as_chromium_renders_it() {
         "the report made network requests"
     );
 
-    // Filtered by the hash: only failed and errored tests remain.
+    // Filtered and sorted by the hash: only failed and errored tests remain, and the
+    // table is in reverse name order (the suite's order is pass, fail, error, flaky).
     let work = s.scratch("chromium-hash");
     let dom = headless(
         &work,
-        &format!("{url}#status=failed,errored"),
+        &format!("{url}#status=failed,errored&sort=-name"),
         &["--dump-dom".into()],
     );
     let doc = Html::parse_document(&dom);
+    let order: Vec<&str> = select(&doc, "#tests tbody tr")
+        .iter()
+        .filter_map(|r| r.value().attr("data-name"))
+        .collect();
+    assert_eq!(order, ["pass", "flaky", "fail", "error"]);
+    assert_eq!(
+        select(&doc, "#tests th[data-sort=name]")[0]
+            .value()
+            .attr("aria-sort"),
+        Some("descending")
+    );
     assert_eq!(
         select(&doc, "body")[0].value().attr("data-shown"),
         Some("2")

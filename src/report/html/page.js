@@ -1,5 +1,6 @@
-// The report's only script, inlined into the page. It filters (by status and name, state
-// mirrored in the URL hash: #status=failed,errored&q=foo), sorts the table, switches the
+// The report's only script, inlined into the page. It filters (by status and name) and
+// sorts the table, its state mirrored in the URL hash (#status=failed,errored&q=foo&sort=-duration,
+// `-` for descending, so a link or a test can open it so), switches the
 // diff view, and records when it finished (data-rendered-ms) for the load benchmark.
 // It loads nothing and never writes test data into the page as HTML.
 (function () {
@@ -9,6 +10,7 @@
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input.status-filter"));
   var search = document.getElementById("search");
   var shown = document.getElementById("shown");
+  var sorted = "";
 
   function readHash() {
     var params = new URLSearchParams(location.hash.replace(/^#/, ""));
@@ -16,6 +18,11 @@
     var wanted = status === null ? null : status.split(",");
     boxes.forEach(function (b) { b.checked = wanted === null || wanted.indexOf(b.value) >= 0; });
     search.value = params.get("q") || "";
+    var sort = params.get("sort");
+    if (sort) {
+      var th = document.querySelector('#tests th[data-sort="' + sort.replace(/^-/, "").replace(/[^a-z]/g, "") + '"]');
+      if (th) sortBy(th, sort.charAt(0) === "-" ? -1 : 1);
+    }
   }
 
   function writeHash() {
@@ -23,6 +30,7 @@
     var params = new URLSearchParams();
     if (on.length !== boxes.length) params.set("status", on.join(","));
     if (search.value) params.set("q", search.value);
+    if (sorted) params.set("sort", sorted);
     var hash = params.toString();
     history.replaceState(null, "", hash ? "#" + hash : location.pathname + location.search);
   }
@@ -44,9 +52,10 @@
     document.body.dataset.shown = String(visible);
   }
 
-  function sortBy(th) {
+  function sortBy(th, dir) {
     var key = th.dataset.sort, num = th.dataset.type === "num";
-    var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    dir = dir || (th.getAttribute("aria-sort") === "ascending" ? -1 : 1);
+    sorted = (dir === 1 ? "" : "-") + key;
     document.querySelectorAll("#tests th").forEach(function (h) { h.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
     var body = document.querySelector("#tests tbody");
@@ -61,7 +70,7 @@
   search.addEventListener("input", function () { apply(); writeHash(); });
   window.addEventListener("hashchange", function () { readHash(); apply(); });
   document.querySelectorAll("#tests th[data-sort]").forEach(function (th) {
-    th.addEventListener("click", function () { sortBy(th); });
+    th.addEventListener("click", function () { sortBy(th); writeHash(); });
   });
   document.querySelectorAll("#tests a.go").forEach(function (a) {
     a.addEventListener("click", function (e) {

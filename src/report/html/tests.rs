@@ -155,3 +155,35 @@ fn a_stalled_replay_shows_how_far_it_got() {
         "{page}"
     );
 }
+
+#[test]
+fn binary_reports_and_missing_files_are_shown_as_the_compare_layer_words_them() {
+    let binary = "Binary files blessed/m.bin and new/m.bin differ\n\
+                  size: blessed 32 bytes, new 32 bytes (same size)\n\
+                  first difference at byte offset 3 (0x3)\n\
+                  -00000000  00 01 02 03 |....|\n\
+                  +00000000  00 01 02 ff |....|\n";
+    let page = render(&report(vec![test(
+        "b",
+        Status::Failed,
+        vec![
+            FileRecord {
+                mode: "exact".into(),
+                ..differs("m.bin", binary)
+            },
+            FileRecord {
+                outcome: FileOutcome::Missing,
+                ..differs("gone.txt", "")
+            },
+        ],
+    )]));
+    assert!(
+        page.contains(
+            "<pre class=\"raw\"><span>Binary files blessed/m.bin and new/m.bin differ</span>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<span class=\"del\">-00000000  00 01 02 03 |....|</span>"));
+    assert!(page.contains("<span class=\"add\">+00000000  00 01 02 ff |....|</span>"));
+    assert!(page.contains("gone.txt: blessed, but the new run did not produce it"));
+}
