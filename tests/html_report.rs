@@ -19,48 +19,38 @@ fn leftovers(dir: &std::path::Path) -> Vec<String> {
 #[test]
 fn report_html_refuses_bad_reports_with_the_reason_and_writes_nothing() {
     let s = TestSuite::new();
-    let out = s.scratch("out.html");
-    let missing = s.scratch("missing.json");
-    s.ptest(&[
-        "report",
-        "html",
-        missing.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ])
-    .code(2)
-    .says(&["missing.json", "No such file"]);
-
-    let invalid = s.write("bad.json", "{\"mode\": \"test\", \"tests\": [");
-    s.ptest(&[
-        "report",
-        "html",
-        invalid.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ])
-    .code(2)
-    .says(&[
-        "bad.json: not a ptest JSON report",
-        "pass files written by `ptest test --json FILE`",
-    ]);
-
-    let newer = s.write(
+    s.write("bad.json", "{\"mode\": \"test\", \"tests\": [");
+    s.write(
         "newer.json",
         r#"{"format": 99, "mode": "test", "duration_secs": 1.0, "interrupted": false,
             "summary": {"total": 0, "passed": 0, "flaky": 0, "failed": 0, "errored": 0,
                         "timed_out": 0, "interrupted": 0, "not_run": 0}, "tests": []}"#,
     );
-    s.ptest(&[
-        "report",
-        "html",
-        newer.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ])
-    .code(2)
-    .says(&["report format 99 is newer than this ptest reads"]);
-    assert!(!out.exists(), "an HTML file was written from a bad report");
+    let mut transcript = String::new();
+    for input in ["missing.json", "bad.json", "newer.json"] {
+        let run = s.ptest(&["report", "html", input, "-o", "out.html"]);
+        transcript.push_str(&format!(
+            "$ ptest report html {input} -o out.html (exit {})\n{}{}\n",
+            run.status.code().unwrap_or(-1),
+            run.stdout,
+            run.stderr
+        ));
+    }
+    insta::assert_snapshot!(transcript);
+    assert!(
+        !s.dir.join("out.html").exists(),
+        "an HTML file was written from a bad report"
+    );
+    assert_eq!(leftovers(&s.dir), Vec::<String>::new());
+}
+
+#[test]
+fn bless_writes_the_html_report_too() {
+    let s = TestSuite::new().sh("a", "echo hi > \"$PTEST_OUTFILE\"");
+    s.ptest(&["bless", "--html", "b.html"]).code(0);
+    let page = read(s.dir.join("b.html"));
+    assert!(page.contains("<h1>ptest bless</h1>"), "{page}");
+    assert!(page.contains("data-name=\"a\""));
 }
 
 #[test]
