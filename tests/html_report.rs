@@ -108,3 +108,13 @@ fn history_and_filters_reach_the_json_and_the_page_written_atomically() {
     let mode = std::fs::metadata(&html).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "a report to share is readable by all");
 }
+
+#[test]
+fn html_to_a_pipe_is_written_through_not_renamed_over() {
+    let s = TestSuite::new().sh("a", "echo hi > \"$PTEST_OUTFILE\"");
+    s.ptest(&["bless"]).code(0);
+    let run = s.ptest(&["test", "--html", "/dev/stdout"]);
+    run.code(0);
+    assert!(run.stdout.contains("<!doctype html>"), "{}", run.all());
+    assert!(run.stdout.contains("data-name=\"a\""));
+}

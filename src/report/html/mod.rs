@@ -47,6 +47,11 @@ const CSP: &str =
 /// renamed): a reader never sees half a report. For `ptest report html|merge` too.
 pub fn write_html(report: &RunReport, path: &Path) -> std::io::Result<()> {
     let page = render(report);
+    // A pipe or terminal (`--html /dev/stdout`) is written to as is: renaming over it
+    // would replace the device's name, not fill it.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return super::write_file(path, |out| out.write_all(page.as_bytes()));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
