@@ -19,6 +19,10 @@ pub struct FileRecord {
     pub mode: String,
     #[serde(flatten)]
     pub outcome: FileOutcome,
+    /// The filters applied before comparing (config labels); reports older than this
+    /// field read as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
 }
 
 impl From<&FileComparison> for FileRecord {
@@ -27,6 +31,7 @@ impl From<&FileComparison> for FileRecord {
             name: f.name.clone(),
             mode: f.mode.to_string(),
             outcome: f.outcome.clone(),
+            filters: f.filters.clone(),
         }
     }
 }
@@ -107,6 +112,7 @@ mod tests {
             name: name.into(),
             mode: "text".into(),
             outcome,
+            filters: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::cli::{GlobalArgs, ReportCommand};
 use crate::exit_code;
 use crate::report::json::{ReadError, RunReport};
 use crate::report::terminal::Terminal;
-use crate::report::{Reporter, junit, merge};
+use crate::report::{ReportError, Reporter, html, junit, merge};
 use crate::runner::Event;
 
 use super::{CommandError, use_color};
@@ -18,18 +18,32 @@ use super::{CommandError, use_color};
 pub fn run(g: &GlobalArgs, command: ReportCommand) -> Result<i32, CommandError> {
     match command {
         ReportCommand::Merge { inputs } => merge_reports(g, &inputs),
-        ReportCommand::Html { .. } => Err(CommandError::Usage(
-            "`ptest report html` is not built yet".into(),
-        )),
+        ReportCommand::Html { input, output } => html_report(&input, &output),
     }
 }
 
+/// `ptest report html REPORT -o FILE`: render a JSON report (a run's or a merged one).
+fn html_report(input: &Path, output: &Path) -> Result<i32, CommandError> {
+    let report = RunReport::read(input).map_err(|e| CommandError::Usage(e.to_string()))?;
+    html::write_html(&report, output).map_err(|source| {
+        CommandError::Usage(
+            ReportError {
+                kind: "HTML",
+                path: output.to_path_buf(),
+                source,
+            }
+            .to_string(),
+        )
+    })?;
+    say!(
+        "ptest: wrote the HTML report {} ({} tests)",
+        output.display(),
+        report.tests.len()
+    );
+    Ok(exit_code::OK)
+}
+
 fn merge_reports(g: &GlobalArgs, inputs: &[PathBuf]) -> Result<i32, CommandError> {
-    if g.html.is_some() {
-        return Err(CommandError::Usage(
-            "`ptest report merge --html` is not built yet; write --json and render it later with `ptest report html`".into(),
-        ));
-    }
     let mut reports = Vec::new();
     for path in inputs {
         let report = RunReport::read(path).map_err(|e| match e {
@@ -51,6 +65,20 @@ fn merge_reports(g: &GlobalArgs, inputs: &[PathBuf]) -> Result<i32, CommandError
     }
     if let Some(path) = &g.junit {
         written &= write_atomically("JUnit", path, |tmp| junit::write_report(tmp, &merged));
+    }
+    // The HTML writer renames into place itself.
+    if let Some(path) = &g.html
+        && let Err(source) = html::write_html(&merged, path)
+    {
+        eprintln!(
+            "error: {}",
+            ReportError {
+                kind: "HTML",
+                path: path.clone(),
+                source,
+            }
+        );
+        written = false;
     }
     Ok(if !written {
         exit_code::USAGE
@@ -87,7 +115,7 @@ fn write_atomically(
     match result {
         Ok(()) => true,
         Err(source) => {
-            let e = crate::report::ReportError {
+            let e = ReportError {
                 kind,
                 path: path.to_path_buf(),
                 source,

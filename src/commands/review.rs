@@ -1,7 +1,7 @@
 //! `ptest review`: the last run's differences, decided one file at a time in the terminal,
 //! as `cargo insta review` does. Thin: [`crate::review`] plans, asks and applies; this
 //! wires it to the regression directory and words the outcome. Decisions apply at the end
-//! (also after `q`); Ctrl-C applies none. The regression directory stays locked for the
+//! (also after `q`); Ctrl-C applies none. Its tests stay locked for the
 //! whole review, so no run changes `tmpout/` under it.
 
 use std::io::IsTerminal;
@@ -12,6 +12,8 @@ use crate::review::{self, PlanError, TestApplied, ui::Ended};
 use crate::runner::interrupt;
 use crate::runner::state::State;
 use crate::suite::reference;
+
+use crate::suite::lock::WhenHeld;
 
 use super::{CommandError, load_suite, regression_dir, use_color};
 
@@ -24,8 +26,12 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
-    let _lock = regdir.lock()?;
-    reference::recover(&regdir).map_err(CommandError::io(&regdir.root))?;
+    // Every test it may decide stays locked for the whole review, as `accept` locks what
+    // it promotes: no run changes their `tmpout/` or `blessed/` under it.
+    let names = suite.select_names(tests)?;
+    let locked: Vec<&str> = names.iter().map(String::as_str).collect();
+    let _locks = regdir.lock_tests(&locked, "ptest review", WhenHeld::Refuse)?;
+    reference::recover_tests(&regdir, &locked).map_err(CommandError::io(&regdir.root))?;
     let mut state = State::load(&regdir.state_dir())?;
     let plan = review::plan(&suite, &regdir, &state, tests).map_err(|e| match e {
         PlanError::Suite(e) => CommandError::Suite(e),

@@ -201,10 +201,15 @@ fn execute(
     );
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(terminal)];
     reporters.extend(g.junit.as_deref().map(report::junit_file));
+    let previous: report::json::Previous = jobs
+        .iter()
+        .filter_map(|j| Some((j.test.name.clone(), j.expected?.as_secs_f64())))
+        .collect();
     reporters.extend(g.json.as_deref().map(|path| match shard.clone() {
-        Some(shard) => report::json::shard_file(path, shard),
-        None => report::json_file(path),
+        Some(shard) => report::json::shard_file(path, shard, &previous),
+        None => report::json_file(path, &previous),
     }));
+    reporters.extend(g.html.as_deref().map(|p| report::html_file(p, &previous)));
     let outcome = runner::run(ctx, jobs, slots, &mut |event| {
         for reporter in &mut reporters {
             reporter.event(event);
@@ -252,7 +257,7 @@ fn empty_shard_report(
         elapsed: std::time::Duration::ZERO,
         interrupted: false,
     };
-    let mut sink = report::json::shard_file(path, shard);
+    let mut sink = report::json::shard_file(path, shard, &report::json::Previous::new());
     sink.event(&runner::Event::RunFinished { outcome: &outcome });
     match sink.finish() {
         Ok(()) => Ok(exit_code::OK),

@@ -38,10 +38,13 @@ impl Comparer {
             plog_schema: self.plog_schema.as_deref(),
             max_memory: MAX_DIFF_MEMORY,
         });
+        let mut filters: Vec<String> = applicable.iter().map(|f| f.label.clone()).collect();
+        filters.dedup();
         FileComparison {
             name: name.to_string(),
             mode: mode.as_str(),
             outcome,
+            filters,
         }
     }
 
@@ -69,6 +72,7 @@ impl Comparer {
                 outcome: FileOutcome::Invalid {
                     reason: format!("{side}/{name} {why}"),
                 },
+                filters: Vec::new(),
             };
             let cmp = match (old.get(name), produced.get(name)) {
                 (Some(tree::Entry::Invalid(why)), _) => invalid("blessed", why),
@@ -82,6 +86,7 @@ impl Comparer {
                         name: name.clone(),
                         mode: self.mode_for(name, &path, &path).as_str(),
                         outcome: FileOutcome::Missing,
+                        filters: Vec::new(),
                     }
                 }
                 (None, Some(tree::Entry::File)) => {
@@ -90,6 +95,7 @@ impl Comparer {
                         name: name.clone(),
                         mode: self.mode_for(name, &path, &path).as_str(),
                         outcome: FileOutcome::Unexpected,
+                        filters: Vec::new(),
                     }
                 }
                 (None, None) => continue,

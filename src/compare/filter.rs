@@ -42,6 +42,8 @@ pub(crate) struct Filter {
     pub(super) fast: Option<Fast>,
     /// `None`: applies to every file.
     files: Option<GlobMatcher>,
+    /// How the config wrote it (`preset host-pointers`, `regex "…" → "…"`), for reports.
+    pub(crate) label: String,
 }
 
 impl Filter {
@@ -104,6 +106,19 @@ pub(crate) fn compile(
         }
         (None, Some(regex)) => vec![(regex.clone(), spec.replace.clone())],
     };
+    let on = spec
+        .files
+        .as_ref()
+        .map(|g| format!(" on {g}"))
+        .unwrap_or_default();
+    let label = match &spec.preset {
+        Some(name) => format!("preset {name}{on}"),
+        None => format!(
+            "regex {:?} → {:?}{on}",
+            spec.regex.as_deref().unwrap_or_default(),
+            spec.replace
+        ),
+    };
     let mut out = Vec::new();
     for (regex, replace) in rules {
         let re = Regex::new(&regex).map_err(|e| {
@@ -120,6 +135,7 @@ pub(crate) fn compile(
             expand,
             replace: replace.into_bytes(),
             files: files.clone(),
+            label: label.clone(),
         });
     }
     Ok(out)

@@ -32,6 +32,9 @@ pub struct FileComparison {
     /// Which mode was used (`exact`, `text`, `sorted`, `plog`).
     pub mode: &'static str,
     pub outcome: FileOutcome,
+    /// The filters that applied to this file (their config labels, deduplicated), empty
+    /// when none did or the file was never compared.
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -94,6 +94,10 @@ pub struct TestReport {
     pub files: Vec<FileRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
+    /// Its duration in this mode as `state.json` held it before this run (the history the
+    /// HTML report plots against); `None` when it had never run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_duration_secs: Option<f64>,
 }
 
 impl From<&TestResult> for TestReport {
@@ -108,6 +112,7 @@ impl From<&TestResult> for TestReport {
             log: r.log.clone(),
             files: r.files.clone(),
             log_tail: r.log_tail.clone(),
+            previous_duration_secs: None,
         }
     }
 }
@@ -127,6 +132,19 @@ impl From<&RunOutcome> for RunReport {
         }
     }
 }
+
+impl RunReport {
+    /// Fill each test's `previous_duration_secs` from the durations stored before the run.
+    pub fn with_previous(mut self, previous: &Previous) -> RunReport {
+        for t in &mut self.tests {
+            t.previous_duration_secs = previous.get(&t.name).copied();
+        }
+        self
+    }
+}
+
+/// Per test, its stored duration before this run (from `state.json`), in seconds.
+pub type Previous = std::collections::HashMap<String, f64>;
 
 /// A JSON report that could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -183,8 +201,8 @@ impl RunReport {
 }
 
 /// Write the run's report (called at `RunFinished`).
-pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
-    RunReport::from(run).write(path)
+pub(super) fn write(path: &Path, run: &RunOutcome, previous: &Previous) -> std::io::Result<()> {
+    RunReport::from(run).with_previous(previous).write(path)
 }
 
 /// What a shard's report records about the whole it is part of.
@@ -196,10 +214,11 @@ pub struct Shard {
 }
 
 /// The JSON reporter of a shard: like [`super::json_file`], with the shard recorded.
-pub fn shard_file(path: &Path, shard: Shard) -> Box<dyn super::Reporter> {
+pub fn shard_file(path: &Path, shard: Shard, previous: &Previous) -> Box<dyn super::Reporter> {
     Box::new(ShardSink {
         path: path.to_path_buf(),
         shard,
+        previous: previous.clone(),
         result: None,
     })
 }
@@ -207,13 +226,14 @@ pub fn shard_file(path: &Path, shard: Shard) -> Box<dyn super::Reporter> {
 struct ShardSink {
     path: PathBuf,
     shard: Shard,
+    previous: Previous,
     result: Option<std::io::Result<()>>,
 }
 
 impl super::Reporter for ShardSink {
     fn event(&mut self, event: &crate::runner::Event<'_>) {
         if let crate::runner::Event::RunFinished { outcome } = event {
-            let mut report = RunReport::from(*outcome);
+            let mut report = RunReport::from(*outcome).with_previous(&self.previous);
             report.partition = Some(self.shard.partition.clone());
             report.selected = Some(self.shard.selected.clone());
             report.only_failed = self.shard.only_failed;

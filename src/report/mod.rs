@@ -4,6 +4,7 @@
 //! write it then. Reporters must not decide exit codes or touch the regression directory.
 //! File outcomes are put into words by [`crate::outcome`], the one renderer.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod merge;
@@ -13,6 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::runner::Event;
+use json::Previous;
 
 /// A sink of runner events.
 pub trait Reporter {
@@ -42,14 +44,16 @@ pub struct ReportError {
 struct FileSink {
     kind: &'static str,
     path: PathBuf,
-    write: fn(&Path, &crate::runner::RunOutcome) -> std::io::Result<()>,
+    write: fn(&Path, &crate::runner::RunOutcome, &Previous) -> std::io::Result<()>,
+    /// Tests' stored durations before the run, for the reports that show history.
+    previous: Previous,
     result: Option<std::io::Result<()>>,
 }
 
 impl Reporter for FileSink {
     fn event(&mut self, event: &Event<'_>) {
         if let Event::RunFinished { outcome } = event {
-            self.result = Some((self.write)(&self.path, outcome));
+            self.result = Some((self.write)(&self.path, outcome, &self.previous));
         }
     }
 
@@ -71,17 +75,33 @@ pub fn junit_file(path: &Path) -> Box<dyn Reporter> {
     Box::new(FileSink {
         kind: "JUnit",
         path: path.to_path_buf(),
-        write: junit::write,
+        write: |path, run, _| junit::write(path, run),
+        previous: Previous::new(),
         result: None,
     })
 }
 
-/// The JSON reporter, writing `path` when the run ends.
-pub fn json_file(path: &Path) -> Box<dyn Reporter> {
+/// The JSON reporter, writing `path` when the run ends; `previous`: tests' stored
+/// durations before the run.
+pub fn json_file(path: &Path, previous: &Previous) -> Box<dyn Reporter> {
     Box::new(FileSink {
         kind: "JSON",
         path: path.to_path_buf(),
         write: json::write,
+        previous: previous.clone(),
+        result: None,
+    })
+}
+
+/// The HTML reporter, writing `path` (atomically) when the run ends.
+pub fn html_file(path: &Path, previous: &Previous) -> Box<dyn Reporter> {
+    Box::new(FileSink {
+        kind: "HTML",
+        path: path.to_path_buf(),
+        write: |path, run, previous| {
+            html::write_html(&json::RunReport::from(run).with_previous(previous), path)
+        },
+        previous: previous.clone(),
         result: None,
     })
 }
@@ -126,7 +146,7 @@ mod tests {
     fn file_reporters_write_at_run_finished_from_the_event_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.json");
-        let mut json = json_file(&path);
+        let mut json = json_file(&path, &Previous::new());
         json.event(&Event::RunStarted {
             mode: RunKind::Bless,
             total: 0,

@@ -105,6 +105,7 @@ mod tests {
                 name: format!("f{i}"),
                 mode: "text".into(),
                 outcome: crate::compare::FileOutcome::Missing,
+                filters: Vec::new(),
             },
             filters: Vec::new(),
         };

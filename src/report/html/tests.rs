@@ -1,0 +1,160 @@
+//! Unit tests of the HTML renderer's pieces. The page as a browser renders it is tested
+//! in tests/html_chromium.rs; these check escaping, parsing and layout directly.
+
+use super::diff::intraline;
+use super::svg::lanes;
+use super::*;
+use crate::outcome::FileRecord;
+use crate::report::json::{Summary, TestReport};
+use crate::runner::RunKind;
+
+fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
+    TestReport {
+        name: name.into(),
+        status,
+        duration_secs: 1.0,
+        started_secs: 0.0,
+        attempts: 1,
+        message: None,
+        log: "/tmp/log".into(),
+        files,
+        log_tail: Vec::new(),
+        previous_duration_secs: None,
+    }
+}
+
+fn report(tests: Vec<TestReport>) -> RunReport {
+    RunReport {
+        format: 1,
+        mode: RunKind::Test,
+        duration_secs: 2.0,
+        interrupted: false,
+        summary: Summary::count(tests.iter().map(|t| t.status)),
+        tests,
+        partition: None,
+        selected: None,
+        only_failed: false,
+    }
+}
+
+fn differs(name: &str, diff: &str) -> FileRecord {
+    FileRecord {
+        name: name.into(),
+        mode: "text".into(),
+        outcome: FileOutcome::Differs { diff: diff.into() },
+        filters: vec!["preset host-pointers".into()],
+    }
+}
+
+#[test]
+fn names_and_diff_text_are_escaped() {
+    let page = render(&report(vec![test(
+        "<script>alert(1)</script>",
+        Status::Failed,
+        vec![differs(
+            "o\"ut",
+            "--- blessed/x\n+++ new/x\n@@ -1,0 +1 @@\n+</table><script>\n",
+        )],
+    )]));
+    // The page's own script is the only one.
+    assert_eq!(page.matches("<script>").count(), 1, "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("</table><script>"));
+    assert!(page.contains("&lt;/table&gt;&lt;script&gt;"), "{page}");
+    assert!(!page.contains("o\"ut"));
+}
+
+#[test]
+fn intraline_marks_only_what_changed() {
+    let (a, b) = intraline("value = 0x55d0c0ffee", "value = 0x55d0c0ffef");
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_eq!((a[0].clone(), b[0].clone()), (19..20, 19..20));
+    let (a, b) = intraline("héllo wörld", "héllo world");
+    assert_eq!(&"héllo wörld"[a[0].clone()], "ö");
+    assert_eq!(&"héllo world"[b[0].clone()], "o");
+}
+
+#[test]
+fn side_by_side_pairs_removed_and_added_lines_with_numbers() {
+    let page = render(&report(vec![test(
+        "t",
+        Status::Failed,
+        vec![differs(
+            "out",
+            "--- blessed/out\n+++ new/out\n@@ -2,3 +2,3 @@\n same\n-old line\n+new line\n tail\n",
+        )],
+    )]));
+    assert!(page.contains(
+        "<tr class=\"change\"><td class=\"ln\">3</td><td class=\"old del\"><mark>old</mark> line</td>\
+         <td class=\"ln\">3</td><td class=\"new add\"><mark>new</mark> line</td></tr>"
+    ), "{page}");
+    assert!(page.contains("after filters: <code>preset host-pointers</code>"));
+}
+
+#[test]
+fn the_report_is_bounded_with_a_note() {
+    let body: String = (0..3000).map(|i| format!("-{i}\n+x{i}\n")).collect();
+    let diff = format!("--- blessed/o\n+++ new/o\n@@ -1,3000 +1,3000 @@\n{body}");
+    let tests = (0..20)
+        .map(|i| test(&format!("t{i}"), Status::Failed, vec![differs("o", &diff)]))
+        .collect();
+    let page = render(&report(tests));
+    assert_eq!(
+        page.matches("more diff line(s) not shown").count(),
+        20,
+        "every test's diff is cut"
+    );
+    // 10 tests get the per-test share; the rest only the note.
+    assert_eq!(
+        page.matches("<td class=\"old del\">").count(),
+        10 * (MAX_TEST_DIFF_LINES - 3).div_ceil(2)
+    );
+    assert!(page.len() < 8 << 20, "{} bytes", page.len());
+}
+
+#[test]
+fn lanes_are_reused_when_free() {
+    assert_eq!(
+        lanes(&[(0.0, 2.0), (0.0, 1.0), (1.0, 3.0), (2.0, 4.0), (0.5, 0.7)]),
+        vec![0, 1, 1, 0, 2]
+    );
+}
+
+#[test]
+fn pandalog_reports_become_rows_per_field() {
+    let diff = "--- blessed/p.plog (pandalog entries)\n+++ new/p.plog (pandalog entries)\n\
+                entry 3 (instr 120, pc 0x401000): asid 0x1 → 0x2; name init → systemd\n\
+                entry 9 of new (instr 200, pc 0x0): only in new: asid=0x3\n\
+                1 entries differ, 0 only in blessed, 1 only in new (4 vs 5 entries)\n";
+    let page = render(&report(vec![test(
+        "p",
+        Status::Failed,
+        vec![FileRecord {
+            mode: "plog".into(),
+            ..differs("p.plog", diff)
+        }],
+    )]));
+    assert!(page.contains("<td class=\"num\">3</td><td class=\"num\">120</td><td><code>0x401000</code></td><td><code>asid</code></td>"), "{page}");
+    assert!(
+        page.contains("<td><code>name</code></td><td class=\"del\"><mark>init</mark></td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("only in new</td><td class=\"del\"></td><td class=\"add\">asid=0x3</td>")
+    );
+    assert!(page.contains("1 entries differ"));
+}
+
+#[test]
+fn a_stalled_replay_shows_how_far_it_got() {
+    let mut t = test("r", Status::Errored, Vec::new());
+    t.message = Some(
+        "replay r stalled at instruction 250 of 1000 (no progress for 2m); qemu was killed (log x)"
+            .into(),
+    );
+    let page = render(&report(vec![t]));
+    assert!(
+        page.contains("replay stalled at instruction 250 of 1000 (25.0%) (no progress for 2m)"),
+        "{page}"
+    );
+}
