@@ -90,6 +90,17 @@ fn complete_lines(hay: &[u8], eof: bool) -> usize {
     n + usize::from(eof && !hay.is_empty() && !hay.ends_with(b"\n"))
 }
 
+/// The length of the longest run of whole lines that ends at the same offset in both
+/// `a` and `b` as far as `a`'s last line break (or all of both, when both end at EOF
+/// with the same length); `None` when `b` has no line break there.
+fn same_length_lines(a: &[u8], a_eof: bool, b: &[u8], b_eof: bool) -> Option<usize> {
+    if a_eof && b_eof && a.len() == b.len() {
+        return Some(a.len());
+    }
+    let len = memchr::memrchr(b'\n', a)? + 1;
+    (b.get(len - 1) == Some(&b'\n')).then_some(len)
+}
+
 /// Skip the leading block pairs that are equal in `exact`'s compared form: `None` when
 /// the files are equal, else where the line-by-line streamer must resume.
 pub(super) fn skip_equal_blocks(
@@ -98,7 +109,7 @@ pub(super) fn skip_equal_blocks(
     filters: Filters<'_>,
 ) -> Result<Option<Resume>, (Side, io::Error)> {
     let (mut ra, mut rb) = (Reader::new(a), Reader::new(b));
-    let (mut fa, mut fb, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+    let mut work: [Vec<u8>; 3] = Default::default();
     let mut context: VecDeque<Vec<u8>> = VecDeque::new();
     let mut line = 1u64;
     loop {
@@ -108,21 +119,26 @@ pub(super) fn skip_equal_blocks(
         if ha.is_empty() && hb.is_empty() {
             return Ok(None);
         }
-        let n = complete_lines(ha, ra.eof).min(complete_lines(hb, rb.eof));
-        let (ba, bb) = (&ha[..lines_len(ha, n)], &hb[..lines_len(hb, n)]);
-        let same = n > 0
-            && (ba == bb || {
-                filters.apply_block(ba, &mut fa, &mut scratch);
-                filters.apply_block(bb, &mut fb, &mut scratch);
-                fa == fb
+        // Fast cut: the same bytes' worth of whole lines on both sides, which is where
+        // files that are equal, or differ only in same-length replacements, keep their
+        // line breaks. Nothing is counted or split to decide it.
+        let n = same_length_lines(ha, ra.eof, hb, rb.eof)
+            .filter(|&len| filters.blocks_equal(&ha[..len], &hb[..len], &mut work))
+            .map(|len| (len, len))
+            .or_else(|| {
+                // Else the same number of lines on both sides, as many as both hold.
+                let n = complete_lines(ha, ra.eof).min(complete_lines(hb, rb.eof));
+                let (la, lb) = (lines_len(ha, n), lines_len(hb, n));
+                (n > 0 && filters.blocks_equal(&ha[..la], &hb[..lb], &mut work)).then_some((la, lb))
             });
-        if !same {
+        let Some((la, lb)) = n else {
             return Ok(Some(Resume {
                 offsets: (ra.pos, rb.pos),
                 line,
                 context,
             }));
-        }
+        };
+        let ba = &ha[..la];
         // The last three lines, in case the next block pair is where they differ.
         let last: Vec<&[u8]> = ba.split_inclusive(|&b| b == b'\n').rev().take(3).collect();
         for l in last.into_iter().rev() {
@@ -136,7 +152,6 @@ pub(super) fn skip_equal_blocks(
             context.push_back(kept);
         }
         line += memchr::memchr_iter(b'\n', ba).count() as u64;
-        let (la, lb) = (ba.len(), bb.len());
         ra.consume(la);
         rb.consume(lb);
     }
