@@ -10,8 +10,10 @@
 //! Memory: two blocks and two filtered blocks.
 
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{self, Read};
 
+use super::ahead::{self, Ahead, HEAD};
 use super::apply::Filters;
 use super::binary::Side;
 
@@ -26,9 +28,19 @@ pub(super) struct Resume {
     pub context: VecDeque<Vec<u8>>,
 }
 
+/// Files at least this big on both sides are read ahead on threads ([`super::ahead`]):
+/// below it, two thread starts cost more than the overlap saves.
+const READ_AHEAD_FROM: u64 = 16 << 20;
+
+/// Where a [`Reader`]'s bytes come from.
+enum Source<R> {
+    Direct(R),
+    Ahead(Ahead),
+}
+
 /// One file read in blocks: `buf[start..end]` is not consumed yet; `pos` is its offset.
 struct Reader<R> {
-    r: R,
+    r: Source<R>,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -37,7 +49,7 @@ struct Reader<R> {
 }
 
 impl<R: Read> Reader<R> {
-    fn new(r: R) -> Self {
+    fn new(r: Source<R>) -> Self {
         Reader {
             r,
             buf: vec![0; BLOCK],
@@ -48,18 +60,58 @@ impl<R: Read> Reader<R> {
         }
     }
 
-    /// Move what is left to the front and read until the buffer is full or at EOF.
+    /// Make at least a block's worth unread, unless the file ends first.
     fn fill(&mut self) -> io::Result<()> {
+        let Source::Direct(r) = &mut self.r else {
+            return self.fill_ahead();
+        };
+        // Move what is left to the front and read until the buffer is full or at EOF.
         self.buf.copy_within(self.start..self.end, 0);
         self.end -= self.start;
         self.start = 0;
         while !self.eof && self.end < self.buf.len() {
-            match self.r.read(&mut self.buf[self.end..]) {
+            match r.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        }
+        Ok(())
+    }
+
+    /// [`Self::fill`] from the read-ahead thread: the next block, with what is left of
+    /// this one put in the room before it.
+    fn fill_ahead(&mut self) -> io::Result<()> {
+        let Source::Ahead(ahead) = &self.r else {
+            return Ok(());
+        };
+        if self.eof || self.end - self.start >= BLOCK {
+            return Ok(());
+        }
+        let Ok(block) = ahead.blocks.recv() else {
+            self.eof = true;
+            return Ok(());
+        };
+        let (mut next, len) = block?;
+        self.eof = len < BLOCK;
+        let left = self.end - self.start;
+        if left <= HEAD {
+            next[HEAD - left..HEAD].copy_from_slice(&self.buf[self.start..self.end]);
+            let used = std::mem::replace(&mut self.buf, next);
+            (self.start, self.end) = (HEAD - left, HEAD + len);
+            // Only the thread's own buffers go back (not the first or a joined one).
+            if used.len() == HEAD + BLOCK {
+                let _ = ahead.spare.try_send(used);
+            }
+        } else {
+            // A line longer than the room (rare): join into a buffer of its own.
+            let mut joined = Vec::with_capacity(left + len);
+            joined.extend_from_slice(&self.buf[self.start..self.end]);
+            joined.extend_from_slice(&next[HEAD..HEAD + len]);
+            (self.start, self.end) = (0, joined.len());
+            self.buf = joined;
+            let _ = ahead.spare.try_send(next);
         }
         Ok(())
     }
@@ -104,11 +156,32 @@ fn same_length_lines(a: &[u8], a_eof: bool, b: &[u8], b_eof: bool) -> Option<usi
 /// Skip the leading block pairs that are equal in `exact`'s compared form: `None` when
 /// the files are equal, else where the line-by-line streamer must resume.
 pub(super) fn skip_equal_blocks(
-    a: impl Read,
-    b: impl Read,
+    a: &mut File,
+    b: &mut File,
     filters: Filters<'_>,
 ) -> Result<Option<Resume>, (Side, io::Error)> {
-    let (mut ra, mut rb) = (Reader::new(a), Reader::new(b));
+    let big = |f: &File| f.metadata().is_ok_and(|m| m.len() >= READ_AHEAD_FROM);
+    if !(big(a) && big(b)) {
+        let (ra, rb) = (
+            Reader::new(Source::Direct(a)),
+            Reader::new(Source::Direct(b)),
+        );
+        return skip_in(ra, rb, filters);
+    }
+    std::thread::scope(|scope| {
+        let ra = Reader::<&mut File>::new(Source::Ahead(ahead::spawn(scope, &mut *a, BLOCK)));
+        let rb = Reader::<&mut File>::new(Source::Ahead(ahead::spawn(scope, &mut *b, BLOCK)));
+        // The readers (and so the channels) drop when `skip_in` returns: a thread blocked
+        // on sending then stops, and the scope can end.
+        skip_in(ra, rb, filters)
+    })
+}
+
+fn skip_in<R: Read>(
+    mut ra: Reader<R>,
+    mut rb: Reader<R>,
+    filters: Filters<'_>,
+) -> Result<Option<Resume>, (Side, io::Error)> {
     let mut work: [Vec<u8>; 3] = Default::default();
     let mut context: VecDeque<Vec<u8>> = VecDeque::new();
     let mut line = 1u64;

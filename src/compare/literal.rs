@@ -89,11 +89,22 @@ impl Fast {
         let mut from = 0;
         while let Some(i) = first_mismatch(&a[from..], &b[from..]).map(|i| from + i) {
             // The match covering `i` starts at most PTR_LEN - 1 bytes before it, and not
-            // before `from` (the end of the previous match: matches never overlap).
+            // before `from` (the end of the previous match: matches never overlap). A match
+            // holds one `x`, its second byte: so it starts at `i` or right before the last
+            // `x` up to `i`. Two candidates, not fourteen.
             let lowest = i.saturating_sub(PTR_LEN - 1).max(from);
+            // At most fourteen bytes: a plain loop beats a call into memchr here.
+            let before_x = a[lowest..=i]
+                .iter()
+                .rposition(|&c| c == b'x')
+                .and_then(|x| (lowest + x).checked_sub(1));
             let pointer_at =
                 |hay: &[u8], s: usize| hay[s..].starts_with(b"0x") && host_pointer_at(hay, s);
-            let Some(s) = (lowest..=i).find(|&s| pointer_at(a, s) && pointer_at(b, s)) else {
+            let Some(s) = [before_x, Some(i)]
+                .into_iter()
+                .flatten()
+                .find(|&s| s >= lowest && pointer_at(a, s) && pointer_at(b, s))
+            else {
                 return false;
             };
             let ascii_edge = |hay: &[u8]| {
@@ -125,6 +136,17 @@ fn first_mismatch(a: &[u8], b: &[u8]) -> Option<usize> {
     (i..n).find(|&j| a[j] != b[j])
 }
 
+/// Which bytes are ASCII hex digits.
+static HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_hexdigit();
+        b += 1;
+    }
+    t
+};
+
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -144,7 +166,8 @@ fn host_pointer_at(hay: &[u8], s: usize) -> bool {
         b'5' => matches!(w[3], b'5' | b'6'),
         _ => false,
     };
-    head && w[4..].iter().all(u8::is_ascii_hexdigit)
+    // Branch-free over the ten digits: this check runs once per differing pointer.
+    head && w[4..].iter().fold(true, |ok, &b| ok & HEX[usize::from(b)])
         && hay.get(s + PTR_LEN).is_none_or(|&b| !is_word(b))
 }
 
