@@ -105,6 +105,25 @@ impl<'a> Filters<'a> {
         }
     }
 
+    /// Whether two blocks of the same number of whole lines are equal in compared form:
+    /// raw-equal blocks are; a lone hand-written rule may show it without filtering (see
+    /// [`super::literal::Fast::equal_after_replacing`]); otherwise both are filtered.
+    pub(crate) fn blocks_equal(&self, a: &[u8], b: &[u8], work: &mut [Vec<u8>; 3]) -> bool {
+        if a == b {
+            return true;
+        }
+        if let [only] = self.list
+            && let Some(fast) = only.fast
+            && fast.equal_after_replacing(a, b)
+        {
+            return true;
+        }
+        let [fa, fb, scratch] = work;
+        self.apply_block(a, fa, scratch);
+        self.apply_block(b, fb, scratch);
+        fa == fb
+    }
+
     /// [`Self::apply_into`] for text that may span lines (pandalog entries): line by line.
     pub(crate) fn apply_text(&self, text: &str) -> String {
         if self.is_empty() {

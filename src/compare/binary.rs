@@ -8,9 +8,12 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
-/// Read size for streaming comparisons: large enough to run at memory/page-cache speed,
-/// small enough that comparing two 1 GiB files costs 2 MiB.
-const CHUNK: usize = 1 << 20;
+use super::ahead::page_aligned;
+
+/// Read size for streaming comparisons: two of them fit in a core's L2 cache, so the
+/// kernel's copy and the comparison stay in cache (1 MiB reads ran at half the speed on
+/// the project's machines: BENCHMARKS.md, issue 10).
+const CHUNK: usize = 128 << 10;
 
 /// Bytes shown per hex row, and rows before/after the one holding the first difference.
 const ROW: u64 = 16;
@@ -43,12 +46,13 @@ pub(crate) fn first_difference(
     a: &mut impl Read,
     b: &mut impl Read,
 ) -> Result<Option<u64>, (Side, io::Error)> {
-    let mut ba = vec![0u8; CHUNK];
-    let mut bb = vec![0u8; CHUNK];
+    // Page-aligned, as the read-ahead's: the kernel copies into them at full speed.
+    let ((mut sa, oa), (mut sb, ob)) = (page_aligned(CHUNK), page_aligned(CHUNK));
+    let (ba, bb) = (&mut sa[oa..oa + CHUNK], &mut sb[ob..ob + CHUNK]);
     let mut offset = 0u64;
     loop {
-        let na = fill(a, &mut ba).map_err(|e| (Side::Blessed, e))?;
-        let nb = fill(b, &mut bb).map_err(|e| (Side::New, e))?;
+        let na = fill(a, ba).map_err(|e| (Side::Blessed, e))?;
+        let nb = fill(b, bb).map_err(|e| (Side::New, e))?;
         let n = na.min(nb);
         if ba[..n] != bb[..n] {
             let i = ba[..n]

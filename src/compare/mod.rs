@@ -21,6 +21,7 @@
 //! This module holds only the re-exports: `crate::compare::X` is the public path of
 //! every public type; the submodules stay private.
 
+mod ahead;
 mod apply;
 mod binary;
 mod block;

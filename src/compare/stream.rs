@@ -278,10 +278,14 @@ mod block_tests {
         compile("x", 1, &spec).unwrap()
     }
 
-    /// Lines with a host pointer salted by `salt`; line `changed` (if any) altered.
+    /// Lines with a host pointer salted by `salt`; line `changed` (if any) altered. Line
+    /// 200 000, if there is one, is longer than the read-ahead's room (`ahead::HEAD`).
     fn text(lines: usize, salt: u32, changed: Option<usize>, non_ascii: bool) -> Vec<u8> {
         let mut out = Vec::new();
         for i in 0..lines {
+            if i == 200_000 {
+                out.extend_from_slice(&[b'y'; 100_000]);
+            }
             let mark = if non_ascii && i % 1000 == 7 { "é" } else { "" };
             let tail = if Some(i) == changed { "X" } else { "" };
             let ptr = (i as u32).wrapping_mul(2_654_435_761) ^ salt;
@@ -292,8 +296,9 @@ mod block_tests {
         out
     }
 
-    /// The block path (several 1 MiB blocks) reports what the line-by-line streamer
-    /// reports from the start: same line, context and lines; equal files stay equal.
+    /// The block path (several 1 MiB blocks; read ahead on threads for the 19 MB files)
+    /// reports what the line-by-line streamer reports from the start: same line, context
+    /// and lines; equal files stay equal.
     #[test]
     fn block_path_matches_line_by_line() {
         let filters = host_pointers();
@@ -303,15 +308,18 @@ mod block_tests {
             filters: Filters::new(&refs),
         };
         let dir = tempfile::tempdir().unwrap();
-        for (changed, non_ascii, trailing) in [
-            (None, false, true),
-            (Some(70_001), false, true),
-            (Some(3), true, true),
-            (Some(45_000), true, false),
-            (None, false, false),
+        for (lines, changed, non_ascii, trailing) in [
+            (80_000, None, false, true),
+            (80_000, Some(70_001), false, true),
+            (80_000, Some(3), true, true),
+            (80_000, Some(45_000), true, false),
+            (80_000, None, false, false),
+            (400_000, None, false, true),
+            (400_000, Some(390_017), false, true),
+            (400_000, Some(200_000), true, false),
         ] {
-            let a = text(80_000, 0, None, non_ascii);
-            let mut b = text(80_000, 0x5a5a, changed, non_ascii);
+            let a = text(lines, 0, None, non_ascii);
+            let mut b = text(lines, 0x5a5a, changed, non_ascii);
             if !trailing {
                 b.pop();
             }
@@ -330,7 +338,7 @@ mod block_tests {
             assert_eq!(
                 show(&fast),
                 show(&slow),
-                "{changed:?} {non_ascii} {trailing}"
+                "{lines} {changed:?} {non_ascii} {trailing}"
             );
             assert_eq!(fast.is_some(), changed.is_some() || !trailing);
         }
