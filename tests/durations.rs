@@ -20,8 +20,22 @@ fn measured() -> TestSuite {
     s
 }
 
+/// Every test's stored state (`.ptest/state/tests/NAME.json`), as `{"tests": {NAME: …}}`.
 fn state(reg: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&read(reg.join(".ptest/state.json"))).expect("state.json")
+    let mut tests = serde_json::Map::new();
+    for entry in std::fs::read_dir(reg.join(".ptest/state/tests")).expect("state dir") {
+        let path = entry.expect("entry").path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let value: serde_json::Value = serde_json::from_str(&read(&path)).expect("state file");
+        tests.insert(name.to_string(), value);
+    }
+    serde_json::json!({ "tests": tests })
 }
 
 #[test]
@@ -141,7 +155,7 @@ fn import_never_replaces_a_measured_duration() {
 #[test]
 fn bad_files_are_refused_in_one_line_and_change_nothing() {
     let s = measured();
-    let state_before = read(s.reg.join(".ptest/state.json"));
+    let state_before = state(&s.reg);
     let cases = [
         (
             "syntax.json",
@@ -183,6 +197,6 @@ fn bad_files_are_refused_in_one_line_and_change_nothing() {
     s.ptest(&["durations", "import", path(&s.scratch("missing.json"))])
         .code(2)
         .says(&["missing.json: No such file or directory"]);
-    assert_eq!(read(s.reg.join(".ptest/state.json")), state_before);
+    assert_eq!(state(&s.reg), state_before);
     assert!(!s.reg.join(".ptest/imported-durations.json").exists());
 }
