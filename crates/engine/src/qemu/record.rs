@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::run::{Ending, run};
+use super::run::{Ending, Monitor, run};
 use super::*;
 use crate::busybox::initramfs;
 use crate::marker::end_marker;
@@ -66,6 +66,7 @@ pub fn record(
         &log,
         Some(timeout),
         None,
+        Monitor::Qmp,
         &mut |_| {},
     )?;
     let logs = format!(

@@ -1,6 +1,6 @@
 //! `ptest replay` for upstream QEMU.
 
-use super::run::{Ending, run};
+use super::run::{Ending, Monitor, run};
 use super::*;
 use crate::marker::end_marker;
 use crate::observe::Counting;
@@ -63,6 +63,7 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         &log,
         None,
         Some(stall),
+        Monitor::Hmp,
         &mut |n| {
             bar.set(n.min(total));
         },
@@ -83,7 +84,8 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
             position: match n {
                 Some(n) => format!("at instruction {n} of {total}"),
                 None => {
-                    "before this QEMU reported any position (it answers no query-replay)".into()
+                    "before this QEMU reported any position (its monitor answered no `info replay`)"
+                        .into()
                 }
             },
             quiet: stall,
