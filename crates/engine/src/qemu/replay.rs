@@ -1,6 +1,6 @@
 //! `ptest replay` for upstream QEMU.
 
-use super::run::{Ending, Monitor, run};
+use super::run::{Ending, Monitor, Watch, run};
 use super::*;
 use crate::marker::end_marker;
 use crate::observe::Counting;
@@ -61,9 +61,11 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         &args,
         &tmpout,
         &log,
-        None,
-        Some(stall),
-        Monitor::Hmp,
+        Watch {
+            timeout: None,
+            stall: Some(stall),
+            monitor: Monitor::Hmp,
+        },
         &mut |n| {
             bar.set(n.min(total));
         },

@@ -28,6 +28,14 @@ pub enum Monitor {
     Hmp,
 }
 
+/// How a run is watched: its time limit, the stall watchdog's quiet time, the monitor.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    pub timeout: Option<Duration>,
+    pub stall: Option<Duration>,
+    pub monitor: Monitor,
+}
+
 /// How a QEMU run ended.
 #[derive(Debug)]
 pub enum Ending {
@@ -40,7 +48,7 @@ pub enum Ending {
     Stalled(Option<u64>),
 }
 
-/// Runs QEMU (`args` plus QMP) in its own process group with output to `log`, until
+/// Runs QEMU (`args` plus a monitor) in its own process group with output to `log`, until
 /// the guest powers off, QEMU exits, `timeout` passes or (replay) the instruction count
 /// stops advancing for `stall`. `progress` sees each new instruction count.
 pub fn run(
@@ -48,11 +56,14 @@ pub fn run(
     args: &[String],
     cwd: &Path,
     log: &Path,
-    timeout: Option<Duration>,
-    stall: Option<Duration>,
-    monitor: Monitor,
+    watch_by: Watch,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Ending, EngineError> {
+    let Watch {
+        timeout,
+        stall,
+        monitor,
+    } = watch_by;
     let sock = std::env::temp_dir().join(format!(
         "ptest-monitor-{}-{}.sock",
         std::process::id(),
