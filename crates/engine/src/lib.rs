@@ -37,6 +37,7 @@ mod engines;
 mod error;
 mod expect;
 mod hash;
+mod hmp;
 pub mod images;
 mod initramfs;
 mod iso;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::run::{Ending, run};
+use super::run::{Ending, Monitor, Watch, run};
 use super::*;
 use crate::busybox::initramfs;
 use crate::marker::end_marker;
@@ -64,8 +64,11 @@ pub fn record(
         &args,
         &replay_dir,
         &log,
-        Some(timeout),
-        None,
+        Watch {
+            timeout: Some(timeout),
+            stall: None,
+            monitor: Monitor::Qmp,
+        },
         &mut |_| {},
     )?;
     let logs = format!(

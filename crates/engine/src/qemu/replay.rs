@@ -1,6 +1,6 @@
 //! `ptest replay` for upstream QEMU.
 
-use super::run::{Ending, run};
+use super::run::{Ending, Monitor, Watch, run};
 use super::*;
 use crate::marker::end_marker;
 use crate::observe::Counting;
@@ -61,8 +61,11 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         &args,
         &tmpout,
         &log,
-        None,
-        Some(stall),
+        Watch {
+            timeout: None,
+            stall: Some(stall),
+            monitor: Monitor::Hmp,
+        },
         &mut |n| {
             bar.set(n.min(total));
         },
@@ -83,7 +86,8 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
             position: match n {
                 Some(n) => format!("at instruction {n} of {total}"),
                 None => {
-                    "before this QEMU reported any position (it answers no query-replay)".into()
+                    "before this QEMU reported any position (its monitor answered no `info replay`)"
+                        .into()
                 }
             },
             quiet: stall,

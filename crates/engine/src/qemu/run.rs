@@ -1,5 +1,8 @@
-//! Running QEMU under watch: its own process group, output to the log, QMP polled for
-//! the replay's instruction count (`query-replay`) and for the guest's power-off.
+//! Running QEMU under watch: its own process group, output to the log, a monitor polled
+//! for the instruction count. Recordings use QMP (`query-replay`, and the guest's power-off
+//! stops the VM so the final count can be read); replays use HMP's `info replay` and end
+//! when QEMU exits, because a QMP monitor doubles QEMU's system time in a replay (see
+//! [`crate::hmp`]).
 
 use std::fs::File;
 use std::path::Path;
@@ -7,12 +10,31 @@ use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use crate::EngineError;
+use crate::hmp::Hmp;
 use crate::process::Group;
 use crate::qmp::Qmp;
 use crate::quote::shell_quote;
 
 /// How often the instruction count is polled (progress and the stall watchdog).
 const POLL: Duration = Duration::from_millis(200);
+
+/// Which monitor watches the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Monitor {
+    /// QMP, with `-no-shutdown`: the guest's power-off stops the VM and the final count is
+    /// read before QEMU is told to quit (recordings store it).
+    Qmp,
+    /// HMP: counts for progress and the stall watchdog; QEMU exits at the guest's power-off.
+    Hmp,
+}
+
+/// How a run is watched: its time limit, the stall watchdog's quiet time, the monitor.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    pub timeout: Option<Duration>,
+    pub stall: Option<Duration>,
+    pub monitor: Monitor,
+}
 
 /// How a QEMU run ended.
 #[derive(Debug)]
@@ -26,7 +48,7 @@ pub enum Ending {
     Stalled(Option<u64>),
 }
 
-/// Runs QEMU (`args` plus QMP) in its own process group with output to `log`, until
+/// Runs QEMU (`args` plus a monitor) in its own process group with output to `log`, until
 /// the guest powers off, QEMU exits, `timeout` passes or (replay) the instruction count
 /// stops advancing for `stall`. `progress` sees each new instruction count.
 pub fn run(
@@ -34,12 +56,16 @@ pub fn run(
     args: &[String],
     cwd: &Path,
     log: &Path,
-    timeout: Option<Duration>,
-    stall: Option<Duration>,
+    watch_by: Watch,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Ending, EngineError> {
+    let Watch {
+        timeout,
+        stall,
+        monitor,
+    } = watch_by;
     let sock = std::env::temp_dir().join(format!(
-        "ptest-qmp-{}-{}.sock",
+        "ptest-monitor-{}-{}.sock",
         std::process::id(),
         unique()
     ));
@@ -54,15 +80,18 @@ pub fn run(
     }
     let err = logf.try_clone().map_err(EngineError::io(log))?;
     let mut cmd = Command::new(bin);
-    cmd.args(args)
-        .arg("-qmp")
-        .arg(format!("unix:{},server=on,wait=off", sock.display()))
-        .arg("-no-shutdown")
-        .current_dir(cwd)
-        .stdout(logf)
-        .stderr(err);
+    let listen = format!("unix:{},server=on,wait=off", sock.display());
+    cmd.args(args);
+    match monitor {
+        Monitor::Qmp => cmd.arg("-qmp").arg(listen).arg("-no-shutdown"),
+        Monitor::Hmp => cmd.arg("-monitor").arg(listen),
+    };
+    cmd.current_dir(cwd).stdout(logf).stderr(err);
     let mut group = Group::spawn(&mut cmd, "QEMU")?;
-    let ending = watch(&mut group, &sock, timeout, stall, progress);
+    let ending = match monitor {
+        Monitor::Qmp => watch(&mut group, &sock, timeout, stall, progress),
+        Monitor::Hmp => watch_hmp(&mut group, &sock, timeout, stall, progress),
+    };
     let _ = std::fs::remove_file(&sock);
     Ok(ending)
 }
@@ -127,6 +156,50 @@ fn watch(
                 }
             }
             None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// [`watch`] over HMP: the wait between polls is a wait on QEMU itself, so its exit (the
+/// guest powered off) is seen within a few milliseconds.
+fn watch_hmp(
+    group: &mut Group,
+    sock: &Path,
+    timeout: Option<Duration>,
+    stall: Option<Duration>,
+    progress: &mut dyn FnMut(u64),
+) -> Ending {
+    let start = Instant::now();
+    let mut hmp: Option<Hmp> = None;
+    let mut icount: Option<u64> = None;
+    let mut last_advance = Instant::now();
+    loop {
+        if let Some(status) = group.wait_for(POLL) {
+            return Ending::Exited(status);
+        }
+        if hmp.is_none() {
+            hmp = Hmp::connect(sock);
+        }
+        if let Some(h) = hmp.as_mut() {
+            match h.replay_icount() {
+                Some(n) => {
+                    if icount.is_none_or(|old| n > old) {
+                        icount = Some(n);
+                        last_advance = Instant::now();
+                        progress(n);
+                    }
+                }
+                // QEMU closed the socket: it is exiting; the next wait sees it.
+                None => hmp = None,
+            }
+        }
+        if timeout.is_some_and(|t| start.elapsed() > t) {
+            group.kill_tree();
+            return Ending::TimedOut(icount);
+        }
+        if stall.is_some_and(|s| last_advance.elapsed() > s) {
+            group.kill_tree();
+            return Ending::Stalled(icount);
         }
     }
 }
