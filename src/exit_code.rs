@@ -15,3 +15,17 @@ pub const ENGINE_FAILED: i32 = 3;
 pub const TESTS_FAILED: i32 = 100;
 /// Interrupted by Ctrl-C / SIGTERM; the partial summary was printed.
 pub const INTERRUPTED: i32 = 130;
+
+/// A run's code (`test`/`bless`/`setup`, and `report merge`, which must give what one run of
+/// the whole suite would): a report that could not be written, then Ctrl-C, then results.
+pub fn of_run(outcome: &crate::runner::RunOutcome, reports_written: bool) -> i32 {
+    if !reports_written {
+        USAGE
+    } else if outcome.interrupted {
+        INTERRUPTED
+    } else if outcome.succeeded() {
+        OK
+    } else {
+        TESTS_FAILED
+    }
+}

@@ -80,15 +80,7 @@ fn merge_reports(g: &GlobalArgs, inputs: &[PathBuf]) -> Result<i32, CommandError
         );
         written = false;
     }
-    Ok(if !written {
-        exit_code::USAGE
-    } else if outcome.interrupted {
-        exit_code::INTERRUPTED
-    } else if outcome.succeeded() {
-        exit_code::OK
-    } else {
-        exit_code::TESTS_FAILED
-    })
+    Ok(exit_code::of_run(&outcome, written))
 }
 
 /// Write `path` through a temp file beside it, renamed into place; say so if that failed.

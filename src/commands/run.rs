@@ -230,15 +230,7 @@ fn execute(
             report_failed = true;
         }
     }
-    Ok(if report_failed {
-        exit_code::USAGE
-    } else if outcome.interrupted {
-        exit_code::INTERRUPTED
-    } else if outcome.succeeded() {
-        exit_code::OK
-    } else {
-        exit_code::TESTS_FAILED
-    })
+    Ok(exit_code::of_run(&outcome, !report_failed))
 }
 
 /// An empty shard still writes its JSON report (no tests, its partition): a merge must

@@ -88,25 +88,59 @@ pub fn run(
     };
     cmd.current_dir(cwd).stdout(logf).stderr(err);
     let mut group = Group::spawn(&mut cmd, "QEMU")?;
+    let now = Instant::now();
+    let tracker = Tracker {
+        start: now,
+        icount: None,
+        last_advance: now,
+        timeout,
+        stall,
+        progress,
+    };
     let ending = match monitor {
-        Monitor::Qmp => watch(&mut group, &sock, timeout, stall, progress),
-        Monitor::Hmp => watch_hmp(&mut group, &sock, timeout, stall, progress),
+        Monitor::Qmp => watch(&mut group, &sock, tracker),
+        Monitor::Hmp => watch_hmp(&mut group, &sock, tracker),
     };
     let _ = std::fs::remove_file(&sock);
     Ok(ending)
 }
 
-fn watch(
-    group: &mut Group,
-    sock: &Path,
+/// What both watches keep: the last instruction count and when it last advanced, against
+/// the run's time limit and the stall watchdog's quiet time.
+struct Tracker<'a> {
+    start: Instant,
+    icount: Option<u64>,
+    last_advance: Instant,
     timeout: Option<Duration>,
     stall: Option<Duration>,
-    progress: &mut dyn FnMut(u64),
-) -> Ending {
-    let start = Instant::now();
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl Tracker<'_> {
+    fn seen(&mut self, n: u64) {
+        if self.icount.is_none_or(|old| n > old) {
+            self.icount = Some(n);
+            self.last_advance = Instant::now();
+            (self.progress)(n);
+        }
+    }
+
+    /// Kills the run and says how it ended, once a limit has passed.
+    fn over_limit(&self, group: &mut Group) -> Option<Ending> {
+        let ending = if self.timeout.is_some_and(|t| self.start.elapsed() > t) {
+            Ending::TimedOut(self.icount)
+        } else if self.stall.is_some_and(|s| self.last_advance.elapsed() > s) {
+            Ending::Stalled(self.icount)
+        } else {
+            return None;
+        };
+        group.kill_tree();
+        Some(ending)
+    }
+}
+
+fn watch(group: &mut Group, sock: &Path, mut t: Tracker<'_>) -> Ending {
     let mut qmp: Option<Qmp> = None;
-    let mut icount: Option<u64> = None;
-    let mut last_advance = Instant::now();
     loop {
         if let Some(status) = group.try_wait() {
             return Ending::Exited(status);
@@ -118,34 +152,23 @@ fn watch(
         if let Some(q) = qmp.as_mut() {
             match q.query_replay() {
                 Some(info) => {
-                    if icount.is_none_or(|old| info.icount > old) {
-                        icount = Some(info.icount);
-                        last_advance = Instant::now();
-                        progress(info.icount);
-                    }
+                    t.seen(info.icount);
                     if q.status().as_deref() == Some("shutdown") {
                         // The VM is stopped now: this is the final count.
-                        if let Some(last) = q.query_replay() {
-                            icount = Some(last.icount);
-                        }
+                        let last = q.query_replay().map(|l| l.icount).or(t.icount);
                         q.quit();
                         if group.wait_for(Duration::from_secs(5)).is_none() {
                             group.kill_tree();
                         }
-                        return Ending::Shutdown(icount);
+                        return Ending::Shutdown(last);
                     }
                 }
                 // QEMU closed the socket: it is exiting; the next try_wait sees it.
                 None => qmp = None,
             }
         }
-        if timeout.is_some_and(|t| start.elapsed() > t) {
-            group.kill_tree();
-            return Ending::TimedOut(icount);
-        }
-        if stall.is_some_and(|s| last_advance.elapsed() > s) {
-            group.kill_tree();
-            return Ending::Stalled(icount);
+        if let Some(ending) = t.over_limit(group) {
+            return ending;
         }
         // Woken early by QMP events, so the guest's power-off is seen when it happens
         // (a plain sleep here cost half a poll interval per replay on average).
@@ -162,17 +185,8 @@ fn watch(
 
 /// [`watch`] over HMP: the wait between polls is a wait on QEMU itself, so its exit (the
 /// guest powered off) is seen within a few milliseconds.
-fn watch_hmp(
-    group: &mut Group,
-    sock: &Path,
-    timeout: Option<Duration>,
-    stall: Option<Duration>,
-    progress: &mut dyn FnMut(u64),
-) -> Ending {
-    let start = Instant::now();
+fn watch_hmp(group: &mut Group, sock: &Path, mut t: Tracker<'_>) -> Ending {
     let mut hmp: Option<Hmp> = None;
-    let mut icount: Option<u64> = None;
-    let mut last_advance = Instant::now();
     loop {
         if let Some(status) = group.wait_for(POLL) {
             return Ending::Exited(status);
@@ -182,24 +196,13 @@ fn watch_hmp(
         }
         if let Some(h) = hmp.as_mut() {
             match h.replay_icount() {
-                Some(n) => {
-                    if icount.is_none_or(|old| n > old) {
-                        icount = Some(n);
-                        last_advance = Instant::now();
-                        progress(n);
-                    }
-                }
+                Some(n) => t.seen(n),
                 // QEMU closed the socket: it is exiting; the next wait sees it.
                 None => hmp = None,
             }
         }
-        if timeout.is_some_and(|t| start.elapsed() > t) {
-            group.kill_tree();
-            return Ending::TimedOut(icount);
-        }
-        if stall.is_some_and(|s| last_advance.elapsed() > s) {
-            group.kill_tree();
-            return Ending::Stalled(icount);
+        if let Some(ending) = t.over_limit(group) {
+            return ending;
         }
     }
 }
