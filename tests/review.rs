@@ -366,11 +366,13 @@ fn ctrl_c_mid_review_applies_nothing() {
     assert_eq!(names.map(|n| run.status_of(n)), ["FAIL", "FAIL"]);
 }
 
-/// The pid of the ptest holding the regression directory's lock (it writes it there).
+/// The pid of the ptest holding test `one`'s lock: review locks the tests it may decide,
+/// and the holder writes its pid on the lock file's first line.
 fn lock_holder(s: &TestSuite) -> i32 {
-    let text = std::fs::read_to_string(s.reg.join(".ptest/lock")).expect("lock file");
-    text.trim()
-        .parse()
+    let text =
+        std::fs::read_to_string(s.reg.join(".ptest/locks/tests/one.lock")).expect("lock file");
+    let pid = text.lines().next().unwrap_or("").trim();
+    pid.parse()
         .unwrap_or_else(|_| panic!("no pid in the lock file: {text:?}"))
 }
 
