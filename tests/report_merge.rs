@@ -7,28 +7,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{TestSuite, read};
+use common::{TestSuite, mixed_blessed_suite, read, report_essence};
 use serde_json::Value;
-
-/// Seven tests: five pass, one fails on a difference, one errors (after `bless`).
-fn suite() -> TestSuite {
-    let mut s = TestSuite::new();
-    for name in ["alpha", "bravo", "charlie", "delta", "echo"] {
-        s = s.sh(name, &format!("echo {name} > \"$PTEST_OUTFILE\""));
-    }
-    let s = s
-        .sh(
-            "differs",
-            "if [ -e \"$PTEST_BLESSED_DIR/differs.out\" ]; then v=new; else v=old; fi\n\
-             printf 'line1\\n%s\\n' \"$v\" > \"$PTEST_OUTFILE\"",
-        )
-        .sh(
-            "crashes",
-            "echo out > \"$PTEST_OUTFILE\"\n[ -e \"$PTEST_BLESSED_DIR/crashes.out\" ] && exit 4; true",
-        );
-    s.ptest(&["bless"]).code(0);
-    s
-}
 
 fn path_arg(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
@@ -64,32 +44,13 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// What must agree between a merge and a whole run: per test, in order, its name, status,
-/// message and file outcomes; and the summary.
-fn essence(report: &Value) -> (Value, Vec<(Value, Value, Value, Value)>) {
-    let tests = report["tests"]
-        .as_array()
-        .expect("tests")
-        .iter()
-        .map(|t| {
-            (
-                t["name"].clone(),
-                t["status"].clone(),
-                t["message"].clone(),
-                t["files"].clone(),
-            )
-        })
-        .collect();
-    (report["summary"].clone(), tests)
-}
-
 fn last_line(text: &str) -> &str {
     text.lines().last().unwrap_or_default()
 }
 
 #[test]
 fn shards_merged_equal_an_unsharded_run() {
-    let s = suite();
+    let s = mixed_blessed_suite();
     let whole_json = s.scratch("whole.json");
     let whole = s.ptest(&["test", "--json", path_arg(&whole_json)]);
     whole.code(100);
@@ -117,8 +78,8 @@ fn shards_merged_equal_an_unsharded_run() {
             assert_eq!(mode & 0o777, 0o644, "{}", out.display());
         }
         assert_eq!(
-            essence(&merged_report),
-            essence(&whole_report),
+            report_essence(&merged_report),
+            report_essence(&whole_report),
             "{strategy}:K/{n}"
         );
         assert_eq!(merged_report["mode"], "test");
@@ -154,7 +115,7 @@ fn shards_merged_equal_an_unsharded_run() {
 
 #[test]
 fn shards_of_a_passing_selection_merge_to_exit_0_and_an_empty_shard_counts() {
-    let s = suite();
+    let s = mixed_blessed_suite();
     // Three tests over five shards: two shards are empty and must still report.
     let reports = shards(&s, "count", 5, &["alpha", "bravo", "charlie"]);
     let empty = json(&reports[4]);
@@ -170,7 +131,7 @@ fn shards_of_a_passing_selection_merge_to_exit_0_and_an_empty_shard_counts() {
 
 #[test]
 fn reports_without_partitions_merge_as_disjoint_sets() {
-    let s = suite();
+    let s = mixed_blessed_suite();
     let a = s.scratch("a.json");
     let b = s.scratch("b.json");
     s.ptest(&["test", "alpha", "bravo", "--json", path_arg(&a)])
@@ -192,7 +153,7 @@ fn reports_without_partitions_merge_as_disjoint_sets() {
 /// Each refusal: exit 2, one line on stderr, nothing written.
 #[test]
 fn reports_that_do_not_add_up_are_refused_with_one_line_each() {
-    let s = suite();
+    let s = mixed_blessed_suite();
     let reports = shards(&s, "hash", 3, &[]);
     let run_json = |name: &str, args: &[&str]| {
         let path = s.scratch(name);
@@ -247,7 +208,7 @@ fn reports_that_do_not_add_up_are_refused_with_one_line_each() {
 
 #[test]
 fn a_missing_test_names_the_shard_that_should_have_it() {
-    let s = suite();
+    let s = mixed_blessed_suite();
     let reports = shards(&s, "count", 2, &[]);
     // Drop one test from shard 2's report, as a shard killed before writing it would not.
     let mut doc = json(&reports[1]);

@@ -317,23 +317,10 @@ fn four_concurrent_shards_on_one_directory_lose_no_result() {
     merge.extend(reports.iter().map(String::as_str));
     s.ptest(&merge).code(100);
     let merged = json(all);
-    let essence = |r: &serde_json::Value| {
-        let tests: Vec<_> = r["tests"]
-            .as_array()
-            .expect("tests")
-            .iter()
-            .map(|t| {
-                (
-                    t["name"].clone(),
-                    t["status"].clone(),
-                    t["message"].clone(),
-                    t["files"].clone(),
-                )
-            })
-            .collect();
-        (r["summary"].clone(), tests)
-    };
-    assert_eq!(essence(&merged), essence(&whole));
+    assert_eq!(
+        common::report_essence(&merged),
+        common::report_essence(&whole)
+    );
     // Every shard's results were kept.
     for name in &names {
         let state = state_of(&s, name);

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{TestSuite, read};
+use common::read;
 use serde_json::Value;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -111,41 +111,9 @@ fn free_port_pair() -> u16 {
     panic!("no two adjacent free TCP ports for slurmctld and slurmd");
 }
 
-/// Per test, in order: name, status, message, file outcomes; and the summary.
-fn essence(report: &Value) -> (Value, Vec<(Value, Value, Value, Value)>) {
-    let tests = report["tests"]
-        .as_array()
-        .expect("tests")
-        .iter()
-        .map(|t| {
-            (
-                t["name"].clone(),
-                t["status"].clone(),
-                t["message"].clone(),
-                t["files"].clone(),
-            )
-        })
-        .collect();
-    (report["summary"].clone(), tests)
-}
-
 #[test]
 fn a_job_array_of_shards_and_a_dependent_merge_equal_an_unsharded_run() {
-    let mut s = TestSuite::new();
-    for name in ["alpha", "bravo", "charlie", "delta", "echo"] {
-        s = s.sh(name, &format!("echo {name} > \"$PTEST_OUTFILE\""));
-    }
-    let s = s
-        .sh(
-            "differs",
-            "if [ -e \"$PTEST_BLESSED_DIR/differs.out\" ]; then v=new; else v=old; fi\n\
-             printf 'line1\\n%s\\n' \"$v\" > \"$PTEST_OUTFILE\"",
-        )
-        .sh(
-            "crashes",
-            "echo out > \"$PTEST_OUTFILE\"\n[ -e \"$PTEST_BLESSED_DIR/crashes.out\" ] && exit 4; true",
-        );
-    s.ptest(&["bless"]).code(0);
+    let s = common::mixed_blessed_suite();
 
     let cluster = Cluster::up(s.scratch("slurm"));
     let jobs_dir = s.scratch("jobs");
@@ -220,7 +188,11 @@ fn a_job_array_of_shards_and_a_dependent_merge_equal_an_unsharded_run() {
     let whole = s.ptest(&["test", "--json", whole_path.to_str().expect("utf-8")]);
     whole.code(100);
     let whole_report: Value = serde_json::from_str(&read(&whole_path)).expect("whole JSON");
-    assert_eq!(essence(&merged), essence(&whole_report), "{merge_out}");
+    assert_eq!(
+        common::report_essence(&merged),
+        common::report_essence(&whole_report),
+        "{merge_out}"
+    );
     assert_eq!(
         merge_out.lines().last(),
         whole.stdout.lines().last(),

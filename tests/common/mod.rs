@@ -468,4 +468,39 @@ pub fn ok_test(s: TestSuite, name: &str) -> TestSuite {
     s.sh(name, "echo ok > \"$PTEST_OUTFILE\"")
 }
 
+/// Seven tests, blessed: five pass, one fails on a difference, one errors (in `test`).
+/// The suite shard, merge and Slurm tests compare unsharded and sharded runs of.
+pub fn mixed_blessed_suite() -> TestSuite {
+    let mut s = TestSuite::new();
+    for name in ["alpha", "bravo", "charlie", "delta", "echo"] {
+        s = s.sh(name, &format!("echo {name} > \"$PTEST_OUTFILE\""));
+    }
+    let s = s
+        .sh(
+            "differs",
+            "if [ -e \"$PTEST_BLESSED_DIR/differs.out\" ]; then v=new; else v=old; fi\n\
+             printf 'line1\\n%s\\n' \"$v\" > \"$PTEST_OUTFILE\"",
+        )
+        .sh(
+            "crashes",
+            "echo out > \"$PTEST_OUTFILE\"\n[ -e \"$PTEST_BLESSED_DIR/crashes.out\" ] && exit 4; true",
+        );
+    s.ptest(&["bless"]).code(0);
+    s
+}
+
+/// What must be equal between a merged report and an unsharded run's: the summary and,
+/// per test, its name, status, message and file outcomes (not timings or log paths).
+pub fn report_essence(
+    report: &serde_json::Value,
+) -> (serde_json::Value, Vec<[serde_json::Value; 4]>) {
+    let tests = report["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .map(|t| ["name", "status", "message", "files"].map(|k| t[k].clone()))
+        .collect();
+    (report["summary"].clone(), tests)
+}
+
 pub mod engine;
