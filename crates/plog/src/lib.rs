@@ -18,8 +18,10 @@
 //!
 //! Private modules by concern, each using only modules named before it (no cycles;
 //! `error` is used by all): `layout` (header, directory, content sniffing), `recover`
-//! (scanning for zlib streams), `pipeline` (parallel, ordered, bounded chunk
-//! decompression), `reader` (entry splitting, per-chunk map, a chunk's entries split across threads), `wire` (protobuf wire
+//! (scanning for zlib streams), `inflate` (a chunk's zlib stream, whole or a block at a
+//! time), `pipeline` (parallel, ordered, bounded chunk decompression), `reader` (entry
+//! splitting, per-chunk map, a chunk's entries split across threads), `blocks` (the
+//! dump's pipeline: chunks inflated and rendered a block at a time), `wire` (protobuf wire
 //! primitives), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
 //! decoding), `render` (JSON and text renderings of an entry), `direct` (JSON straight
@@ -29,6 +31,7 @@
 
 use std::path::Path;
 
+mod blocks;
 mod compare;
 mod decode;
 mod diff;
@@ -36,6 +39,7 @@ mod direct;
 mod dump;
 mod error;
 pub mod fuzzing;
+mod inflate;
 mod info;
 mod json;
 mod layout;

@@ -15,9 +15,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use flate2::{Decompress, FlushDecompress, Status};
-
 use crate::error::PlogError;
+use crate::inflate::{chunk_err, inflate};
 use crate::layout::{ChunkSpan, Layout};
 
 /// Largest decompressed chunk accepted whatever the header says. PANDA's chunks are
@@ -188,7 +187,7 @@ fn read_chunks(
             return;
         }
         let data = match file.as_mut() {
-            Some(f) => read_span(path, f, &span),
+            Some(f) => read_span(path, f, &span, Vec::new()),
             None => return,
         };
         let stop = data.is_err();
@@ -198,7 +197,14 @@ fn read_chunks(
     }
 }
 
-fn read_span(path: &Path, f: &mut File, span: &ChunkSpan) -> Result<Vec<u8>, PlogError> {
+/// Reads a chunk's compressed bytes into `buf` (emptied first; a reused buffer saves
+/// faulting in fresh pages).
+pub(crate) fn read_span(
+    path: &Path,
+    f: &mut File,
+    span: &ChunkSpan,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>, PlogError> {
     if span.len > MAX_COMPRESSED_CHUNK {
         return Err(chunk_err(
             path,
@@ -210,7 +216,8 @@ fn read_span(path: &Path, f: &mut File, span: &ChunkSpan) -> Result<Vec<u8>, Plo
             ),
         ));
     }
-    let mut buf = Vec::with_capacity(span.len as usize);
+    buf.clear();
+    buf.reserve_exact(span.len as usize);
     f.seek(SeekFrom::Start(span.pos))
         .map_err(|e| PlogError::io(path, e))?;
     f.take(span.len)
@@ -228,78 +235,4 @@ fn read_span(path: &Path, f: &mut File, span: &ChunkSpan) -> Result<Vec<u8>, Plo
         ));
     }
     Ok(buf)
-}
-
-pub(crate) fn chunk_err(path: &Path, span: &ChunkSpan, msg: String) -> PlogError {
-    PlogError::Chunk {
-        path: path.display().to_string(),
-        chunk: span.index,
-        offset: span.pos,
-        msg,
-    }
-}
-
-/// Decompresses one chunk, refusing to grow past `max_raw` bytes. Bytes after the
-/// end of the zlib stream are ignored (as zlib and the Python reader do).
-pub fn inflate(
-    path: &Path,
-    span: &ChunkSpan,
-    z: &[u8],
-    max_raw: usize,
-) -> Result<Vec<u8>, PlogError> {
-    let mut d = Decompress::new(true);
-    let mut out: Vec<u8> = Vec::with_capacity(
-        (z.len().saturating_mul(4))
-            .clamp(1 << 12, 64 << 20)
-            .min(max_raw),
-    );
-    loop {
-        if out.len() == out.capacity() {
-            if out.len() >= max_raw {
-                return Err(chunk_err(
-                    path,
-                    span,
-                    format!(
-                        "decompresses to more than {max_raw} bytes, the limit for this log's chunks (the header's chunk size plus 1/16, or --max-chunk): a damaged log or a zlib bomb"
-                    ),
-                ));
-            }
-            let grow = out.len().max(1 << 12).min(max_raw - out.len());
-            out.reserve_exact(grow);
-        }
-        let consumed = d.total_in() as usize;
-        let before = d.total_out();
-        match d.decompress_vec(&z[consumed..], &mut out, FlushDecompress::None) {
-            Ok(Status::StreamEnd) => return Ok(out),
-            Ok(_) => {
-                let progressed = d.total_in() as usize > consumed || d.total_out() > before;
-                if d.total_in() as usize >= z.len() && out.len() < out.capacity()
-                    || !progressed && out.len() < out.capacity()
-                {
-                    if span.truncated {
-                        return Ok(out);
-                    }
-                    return Err(chunk_err(
-                        path,
-                        span,
-                        format!(
-                            "zlib stream ends early after {} of {} compressed bytes (truncated file?)",
-                            d.total_in(),
-                            z.len()
-                        ),
-                    ));
-                }
-            }
-            Err(e) => {
-                return Err(chunk_err(
-                    path,
-                    span,
-                    format!(
-                        "corrupt zlib stream at compressed byte {}: {e}",
-                        d.total_in()
-                    ),
-                ));
-            }
-        }
-    }
 }

@@ -54,39 +54,59 @@ pub fn split_entries(
     data: &[u8],
 ) -> Result<Vec<Range<usize>>, PlogError> {
     let mut out = Vec::new();
-    let mut pos = 0usize;
-    while pos < data.len() {
-        let left = data.len() - pos;
-        let err = |msg: String| PlogError::Entry {
-            path: path.display().to_string(),
-            chunk: span.index,
-            entry: out.len() as u64,
-            offset: pos as u64,
-            msg,
-        };
-        if left < 4 {
-            if span.truncated {
-                break;
-            }
-            return Err(err(format!(
-                "{left} bytes left, too few for a length prefix"
-            )));
-        }
-        let len =
-            u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
-        if len > left - 4 {
-            if span.truncated {
-                break;
-            }
-            return Err(err(format!(
-                "entry length {len} exceeds the {} bytes left in the chunk",
-                left - 4
-            )));
-        }
-        out.push(pos + 4..pos + 4 + len);
-        pos += 4 + len;
+    let used = whole_entries(data, &mut out);
+    if used < data.len() && !span.truncated {
+        return Err(leftover_error(
+            path,
+            span,
+            out.len() as u64,
+            used as u64,
+            &data[used..],
+        ));
     }
     Ok(out)
+}
+
+/// Appends the ranges of the whole length-prefixed entries at the start of `data` to
+/// `out`; returns the bytes they take (up to the first incomplete entry).
+pub fn whole_entries(data: &[u8], out: &mut Vec<Range<usize>>) -> usize {
+    let mut pos = 0usize;
+    while let Some(prefix) = data.get(pos..pos + 4) {
+        let len = u32::from_le_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as usize;
+        let end = pos + 4 + len;
+        if end > data.len() {
+            break;
+        }
+        out.push(pos + 4..end);
+        pos = end;
+    }
+    pos
+}
+
+/// The error for `left`, the bytes after a chunk's last whole entry (entry number
+/// `entry`, at byte `offset` of the decompressed chunk).
+pub fn leftover_error(
+    path: &Path,
+    span: &ChunkSpan,
+    entry: u64,
+    offset: u64,
+    left: &[u8],
+) -> PlogError {
+    let msg = match left {
+        [a, b, c, d, rest @ ..] => format!(
+            "entry length {} exceeds the {} bytes left in the chunk",
+            u32::from_le_bytes([*a, *b, *c, *d]),
+            rest.len()
+        ),
+        _ => format!("{} bytes left, too few for a length prefix", left.len()),
+    };
+    PlogError::Entry {
+        path: path.display().to_string(),
+        chunk: span.index,
+        entry,
+        offset,
+        msg,
+    }
 }
 
 /// Worker threads `opts` asks for (0 = one per core).
@@ -147,6 +167,15 @@ pub fn in_parts<T: Send>(
     })
 }
 
+/// Largest decompressed chunk accepted: the caller's limit, else the header's.
+pub fn max_raw_chunk(layout: &Layout, opts: &ReadOptions) -> usize {
+    if opts.max_raw_chunk == 0 {
+        chunk_limit(layout.header.chunk_size)
+    } else {
+        opts.max_raw_chunk
+    }
+}
+
 /// Runs `f` on every chunk (decompressed and split) on worker threads; results come
 /// back in chunk order.
 pub fn map_chunks<T, F>(path: &Path, layout: &Layout, opts: &ReadOptions, f: F) -> ChunkStream<T>
@@ -164,10 +193,5 @@ where
             entries,
         })
     });
-    let max_raw = if opts.max_raw_chunk == 0 {
-        chunk_limit(layout.header.chunk_size)
-    } else {
-        opts.max_raw_chunk
-    };
-    ChunkStream::start(path, layout, threads, max_raw, work)
+    ChunkStream::start(path, layout, threads, max_raw_chunk(layout, opts), work)
 }

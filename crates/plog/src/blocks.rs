@@ -1,0 +1,465 @@
+//! Block pipeline, the streaming path of dumps: each chunk is inflated a block of about
+//! [`BLOCK`] bytes at a time, every block of whole entries is rendered by whichever
+//! worker is free, and the results come back in file order.
+//!
+//! Why not whole chunks ([`crate::pipeline`]): a log of one chunk (most short replays)
+//! would inflate on one core before any rendering could start, and each chunk's
+//! multi-MiB buffers were fresh pages to fault in. Here a one-chunk log renders its first
+//! block while the second inflates, and the small block buffers are reused.
+//!
+//! Memory is bounded: at most as many chunks are inflated at once as there are workers,
+//! each with at most [`WINDOW`] blocks inflated and not yet taken by the consumer, plus
+//! one compressed chunk read ahead. The chunk the consumer waits for always has room in
+//! its window, so the pipeline cannot stall on a full one.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::File;
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use crate::error::PlogError;
+use crate::inflate::Inflater;
+use crate::layout::{ChunkSpan, Layout};
+use crate::pipeline::read_span;
+use crate::reader::{leftover_error, whole_entries};
+use crate::wire::DecodeError;
+
+/// Decompressed bytes per block: ~4k PANDA entries, about a millisecond of work. Small
+/// enough that a one-chunk log splits evenly across two workers (1 MiB blocks left
+/// one core idle for the last block), large enough that taking a task costs nothing.
+pub const BLOCK: usize = 1 << 18;
+/// Blocks of one chunk inflated and not yet consumed.
+pub const WINDOW: usize = 4;
+
+/// Whole entries of one chunk, decompressed, with their place in the chunk.
+pub struct EntryBlock {
+    chunk: usize,
+    /// Index in the chunk of the first entry.
+    first: u64,
+    /// Byte of the chunk's decompressed data where `data` starts.
+    offset: u64,
+    data: Vec<u8>,
+    entries: Vec<Range<usize>>,
+    /// The chunk's last block.
+    last: bool,
+}
+
+impl EntryBlock {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The message bytes of entry `i` of the block.
+    pub fn entry(&self, i: usize) -> &[u8] {
+        &self.data[self.entries[i].clone()]
+    }
+
+    /// The error for entry `i` of the block, which failed to decode with `e`.
+    pub fn entry_error(&self, path: &Path, i: usize, e: DecodeError) -> PlogError {
+        PlogError::Entry {
+            path: path.display().to_string(),
+            chunk: self.chunk,
+            entry: self.first + i as u64,
+            offset: self.offset + (self.entries[i].start + e.offset) as u64,
+            msg: format!("bad protobuf: {}", e.msg),
+        }
+    }
+}
+
+/// The per-block work, run on a worker thread.
+pub type Render<T> = Arc<dyn Fn(&EntryBlock) -> Result<T, PlogError> + Send + Sync>;
+
+/// Where a block's result goes: chunk, then block within the chunk.
+type Key = (usize, usize);
+
+/// Ordered iterator over the results of a [`Render`] on every block of a log.
+pub struct BlockStream<T> {
+    shared: Arc<Shared<T>>,
+    next: Key,
+    chunks: usize,
+    failed: bool,
+    threads: Vec<JoinHandle<()>>,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// Signalled on every change of `state`; every waiter re-checks its condition.
+    changed: Condvar,
+}
+
+/// A chunk being inflated, and how far.
+struct Active {
+    span: ChunkSpan,
+    /// `None` while a worker inflates the next block.
+    stream: Option<ChunkStream>,
+    block: usize,
+    entries: u64,
+    offset: u64,
+    /// Blocks inflated and not yet taken by the consumer.
+    unconsumed: usize,
+}
+
+/// What inflating the rest of a chunk needs; a worker takes it out of [`Active`] while it
+/// inflates the next block, so the others never touch it.
+struct ChunkStream {
+    z: Vec<u8>,
+    inflater: Inflater,
+    /// The start of an entry cut by the end of the last block.
+    carry: Vec<u8>,
+}
+
+struct State<T> {
+    /// Compressed chunks read ahead, in order.
+    compressed: VecDeque<(ChunkSpan, Result<Vec<u8>, PlogError>)>,
+    reader_done: bool,
+    /// Chunks being inflated, in chunk order.
+    active: VecDeque<Active>,
+    /// Blocks waiting to be rendered.
+    ready: BTreeMap<Key, EntryBlock>,
+    /// Rendered blocks (or errors) waiting for the consumer; `true` = the chunk's last.
+    done: BTreeMap<Key, (bool, Result<T, PlogError>)>,
+    /// Block buffers to reuse.
+    spare: Vec<(Vec<u8>, Vec<Range<usize>>)>,
+    /// Compressed-chunk buffers to reuse.
+    spare_z: Vec<Vec<u8>>,
+    /// Workers still running.
+    workers: usize,
+    stop: bool,
+}
+
+impl<T: Send + 'static> BlockStream<T> {
+    /// Starts a reader and `workers` threads over `layout`'s chunks of the log at `path`.
+    pub fn start(
+        path: &Path,
+        layout: &Layout,
+        workers: usize,
+        max_raw: usize,
+        render: Render<T>,
+    ) -> Self {
+        let workers = workers.max(1);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                compressed: VecDeque::new(),
+                reader_done: false,
+                active: VecDeque::new(),
+                ready: BTreeMap::new(),
+                done: BTreeMap::new(),
+                spare: Vec::new(),
+                spare_z: Vec::new(),
+                workers,
+                stop: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let mut threads = Vec::with_capacity(workers + 1);
+        let (sh, p, chunks) = (
+            Arc::clone(&shared),
+            path.to_path_buf(),
+            layout.chunks.clone(),
+        );
+        threads.push(std::thread::spawn(move || read_ahead(&sh, &p, chunks)));
+        for _ in 0..workers {
+            let (sh, p, r) = (Arc::clone(&shared), path.to_path_buf(), Arc::clone(&render));
+            threads.push(std::thread::spawn(move || {
+                let worker = Worker {
+                    sh: &sh,
+                    path: &p,
+                    workers,
+                    max_raw,
+                };
+                worker.run(&*r);
+                sh.lock().workers -= 1;
+                sh.changed.notify_all();
+            }));
+        }
+        BlockStream {
+            shared,
+            next: (0, 0),
+            chunks: layout.chunks.len(),
+            failed: false,
+            threads,
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, g: MutexGuard<'a, State<T>>) -> MutexGuard<'a, State<T>> {
+        self.changed.wait(g).unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T> Iterator for BlockStream<T> {
+    type Item = Result<T, PlogError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.next.0 >= self.chunks {
+            return None;
+        }
+        let mut st = self.shared.lock();
+        loop {
+            if let Some((last, r)) = st.done.remove(&self.next) {
+                let chunk = self.next.0;
+                if let Some(a) = st.active.iter_mut().find(|a| a.span.index == chunk) {
+                    a.unconsumed -= 1;
+                }
+                drop(st);
+                self.shared.changed.notify_all();
+                self.next = if last {
+                    (chunk + 1, 0)
+                } else {
+                    (chunk, self.next.1 + 1)
+                };
+                self.failed = r.is_err();
+                return Some(r);
+            }
+            if st.workers == 0 {
+                self.failed = true;
+                return Some(Err(PlogError::Unsupported(
+                    "internal error: the decoding threads stopped".into(),
+                )));
+            }
+            st = self.shared.wait(st);
+        }
+    }
+}
+
+impl<T> Drop for BlockStream<T> {
+    fn drop(&mut self) {
+        self.shared.lock().stop = true;
+        self.shared.changed.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Compressed chunks read ahead of the inflating ones.
+const READ_AHEAD: usize = 1;
+
+/// Reader thread: reads each chunk's compressed bytes while the queue has room.
+fn read_ahead<T>(sh: &Shared<T>, path: &PathBuf, chunks: Vec<ChunkSpan>) {
+    let mut file = File::open(path);
+    for span in chunks {
+        let mut st = sh.lock();
+        while !st.stop && st.compressed.len() >= READ_AHEAD {
+            st = sh.wait(st);
+        }
+        if st.stop {
+            return;
+        }
+        let buf = st.spare_z.pop().unwrap_or_default();
+        drop(st);
+        let data = match file.as_mut() {
+            Ok(f) => read_span(path, f, &span, buf),
+            Err(e) => Err(PlogError::io(
+                path,
+                std::io::Error::new(e.kind(), e.to_string()),
+            )),
+        };
+        let failed = data.is_err();
+        sh.lock().compressed.push_back((span, data));
+        sh.changed.notify_all();
+        if failed {
+            break;
+        }
+    }
+    sh.lock().reader_done = true;
+    sh.changed.notify_all();
+}
+
+/// What a worker does next, taken under the lock and done outside it.
+enum Task {
+    Render(Key, EntryBlock),
+    Inflate(Box<Inflating>),
+}
+
+/// The next block of a chunk, about to be inflated.
+struct Inflating {
+    span: ChunkSpan,
+    stream: ChunkStream,
+    block: EntryBlock,
+    index: usize,
+}
+
+struct Worker<'a, T> {
+    sh: &'a Shared<T>,
+    path: &'a Path,
+    workers: usize,
+    max_raw: usize,
+}
+
+impl<T> Worker<'_, T> {
+    /// Renders the earliest ready block, else inflates the next block of the earliest
+    /// chunk with room in its window, else starts the next chunk, else waits.
+    fn run(&self, render: &dyn Fn(&EntryBlock) -> Result<T, PlogError>) {
+        let mut st = self.sh.lock();
+        loop {
+            if st.stop {
+                return;
+            }
+            let Some(task) = self.take(&mut st) else {
+                if st.reader_done
+                    && st.compressed.is_empty()
+                    && st.active.is_empty()
+                    && st.ready.is_empty()
+                {
+                    return;
+                }
+                st = self.sh.wait(st);
+                continue;
+            };
+            drop(st);
+            match task {
+                Task::Render(key, mut block) => {
+                    let r =
+                        catch_unwind(AssertUnwindSafe(|| render(&block))).unwrap_or_else(|_| {
+                            Err(PlogError::Unsupported(
+                                "internal error: a decoding thread panicked".into(),
+                            ))
+                        });
+                    st = self.sh.lock();
+                    st.done.insert(key, (block.last, r));
+                    if st.spare.len() < self.workers * WINDOW {
+                        let data = std::mem::take(&mut block.data);
+                        st.spare.push((data, std::mem::take(&mut block.entries)));
+                    }
+                }
+                Task::Inflate(mut job) => {
+                    let r = next_block(self.path, &job.span, &mut job.stream, &mut job.block);
+                    st = self.sh.lock();
+                    self.inflated(&mut st, *job, r);
+                }
+            }
+            self.sh.changed.notify_all();
+        }
+    }
+
+    fn take(&self, st: &mut State<T>) -> Option<Task> {
+        if let Some((key, block)) = st.ready.pop_first() {
+            return Some(Task::Render(key, block));
+        }
+        let inflatable = st
+            .active
+            .iter()
+            .position(|a| a.stream.is_some() && a.unconsumed < WINDOW);
+        if let Some(i) = inflatable {
+            let (data, entries) = st.spare.pop().unwrap_or_default();
+            let a = &mut st.active[i];
+            let stream = a.stream.take()?;
+            let block = EntryBlock {
+                chunk: a.span.index,
+                first: a.entries,
+                offset: a.offset,
+                data,
+                entries,
+                last: false,
+            };
+            return Some(Task::Inflate(Box::new(Inflating {
+                span: a.span.clone(),
+                stream,
+                block,
+                index: a.block,
+            })));
+        }
+        if st.active.len() < self.workers
+            && let Some((span, z)) = st.compressed.pop_front()
+        {
+            match z {
+                Ok(z) => st.active.push_back(Active {
+                    span,
+                    stream: Some(ChunkStream {
+                        z,
+                        inflater: Inflater::new(self.max_raw),
+                        carry: Vec::new(),
+                    }),
+                    block: 0,
+                    entries: 0,
+                    offset: 0,
+                    unconsumed: 0,
+                }),
+                Err(e) => {
+                    st.done.insert((span.index, 0), (true, Err(e)));
+                }
+            }
+            // Started (or failed) a chunk: look again, and let the reader read on.
+            self.sh.changed.notify_all();
+            return self.take(st);
+        }
+        None
+    }
+
+    /// Puts a chunk's stream back after a block was inflated, and queues the block.
+    fn inflated(&self, st: &mut State<T>, job: Inflating, r: Result<bool, PlogError>) {
+        let Inflating {
+            span,
+            stream,
+            block,
+            index,
+        } = job;
+        let key = (span.index, index);
+        let Some(pos) = st.active.iter().position(|a| a.span.index == span.index) else {
+            return;
+        };
+        match r {
+            Ok(last) => {
+                let a = &mut st.active[pos];
+                a.block += 1;
+                a.entries += block.entries.len() as u64;
+                a.offset += block.data.len() as u64;
+                a.unconsumed += 1;
+                if last {
+                    st.active.remove(pos);
+                    st.spare_z.push(stream.z);
+                } else {
+                    a.stream = Some(stream);
+                }
+                st.ready.insert(key, EntryBlock { last, ..block });
+            }
+            Err(e) => {
+                st.active.remove(pos);
+                st.done.insert(key, (true, Err(e)));
+            }
+        }
+    }
+}
+
+/// Inflates the next block of a chunk into `block`: whole entries only, the start of an
+/// entry cut by the block's end kept for the next one. True for the chunk's last block.
+fn next_block(
+    path: &Path,
+    span: &ChunkSpan,
+    s: &mut ChunkStream,
+    block: &mut EntryBlock,
+) -> Result<bool, PlogError> {
+    let (data, entries) = (&mut block.data, &mut block.entries);
+    data.clear();
+    entries.clear();
+    data.extend_from_slice(&s.carry);
+    s.carry.clear();
+    loop {
+        let ended = s.inflater.fill(path, span, &s.z, data, BLOCK)?;
+        let used = whole_entries(data, entries);
+        if ended {
+            if used < data.len() && !span.truncated {
+                let entry = block.first + entries.len() as u64;
+                let at = block.offset + used as u64;
+                return Err(leftover_error(path, span, entry, at, &data[used..]));
+            }
+            data.truncate(used);
+            return Ok(true);
+        }
+        if !entries.is_empty() {
+            s.carry.extend_from_slice(&data[used..]);
+            data.truncate(used);
+            return Ok(false);
+        }
+        // One entry larger than a block so far: inflate on.
+    }
+}
