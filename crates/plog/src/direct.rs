@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::decode::wire_type;
-use crate::json::{base64, json_float, json_str, push_i64, push_u64};
+use crate::json::{put_base64, put_float, put_i64, put_str, put_u64, quoted};
 use crate::render::JsonStyle;
 use crate::schema::{Kind, Schema};
 use crate::wire::{Cursor, DecodeError, MAX_DEPTH, skip};
@@ -36,11 +36,82 @@ const DENSE_ENUM: usize = 256;
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Per enum: quoted JSON names of the values `0..DENSE_ENUM` (`None` = no name).
-    dense: Vec<Vec<Option<String>>>,
+    dense: Vec<Vec<Option<Key>>>,
     /// Per enum: quoted names of the values outside the dense range.
-    sparse: Vec<HashMap<i32, String>>,
-    /// Per message and field: `"key":` and `"key": ` (one copy instead of two).
-    keys: [Vec<Vec<String>>; 2],
+    sparse: Vec<HashMap<i32, Key>>,
+    /// Per message: what the walk needs of each field, by field number.
+    slots: Vec<Slots>,
+}
+
+/// A message's fields by number: a table for the small numbers (one load from a tag to
+/// all the walk needs), a map for the rest.
+#[derive(Debug, Clone, Default)]
+struct Slots {
+    near: Vec<Option<Slot>>,
+    far: HashMap<u32, Slot>,
+}
+
+/// Field numbers below this are looked up in a table.
+const NEAR: u32 = 256;
+
+impl Slots {
+    #[inline]
+    fn get(&self, number: u32) -> Option<&Slot> {
+        match self.near.get(number as usize) {
+            Some(s) => s.as_ref(),
+            None if number < NEAR => None,
+            None => self.far.get(&number),
+        }
+    }
+}
+
+/// What the walk needs of one field, in one place (instead of the field, its wire type
+/// and its key looked up apart).
+#[derive(Debug, Clone)]
+struct Slot {
+    kind: Kind,
+    wire: u8,
+    repeated: bool,
+    /// `"key":` and `"key": ` (compact, pretty).
+    key: [Key; 2],
+}
+
+/// Bytes of ASCII text copied into the output many times: keys and enum names.
+#[derive(Debug, Clone)]
+struct Key {
+    /// The text followed by zeros up to [`PAD`] bytes, when it fits.
+    padded: Option<[u8; PAD]>,
+    text: Box<[u8]>,
+}
+
+/// Short texts are copied as a fixed [`PAD`] bytes and cut back: no `memcpy` call.
+const PAD: usize = 32;
+
+impl Key {
+    fn new(text: &str) -> Key {
+        let b = text.as_bytes();
+        let padded = (b.len() <= PAD).then(|| {
+            let mut p = [0u8; PAD];
+            p[..b.len()].copy_from_slice(b);
+            p
+        });
+        Key {
+            padded,
+            text: b.into(),
+        }
+    }
+
+    #[inline]
+    fn put(&self, out: &mut Vec<u8>) {
+        match &self.padded {
+            Some(p) => {
+                let end = out.len() + self.text.len();
+                out.extend_from_slice(p);
+                out.truncate(end);
+            }
+            None => out.extend_from_slice(&self.text),
+        }
+    }
 }
 
 impl Plan {
@@ -51,8 +122,7 @@ impl Plan {
             let mut d = vec![None; DENSE_ENUM];
             let mut s = HashMap::new();
             for (&n, name) in e {
-                let mut q = String::with_capacity(name.len() + 2);
-                json_str(&mut q, name.as_bytes());
+                let q = Key::new(&quoted(name));
                 match usize::try_from(n).ok().filter(|&i| i < DENSE_ENUM) {
                     Some(i) => d[i] = Some(q),
                     None => {
@@ -63,22 +133,42 @@ impl Plan {
             dense.push(d);
             sparse.push(s);
         }
-        let keys = [":", ": "].map(|sep| {
-            let key = |f: &crate::schema::Field| format!("{}{sep}", f.json_key);
-            let fields = |m: &crate::schema::Message| m.fields.iter().map(key).collect();
-            schema.messages.iter().map(fields).collect()
-        });
+        let slot = |f: &crate::schema::Field| Slot {
+            kind: f.kind,
+            wire: wire_type(f.kind),
+            repeated: f.repeated,
+            key: [":", ": "].map(|sep| Key::new(&format!("{}{sep}", f.json_key))),
+        };
+        let slots = schema
+            .messages
+            .iter()
+            .map(|m| {
+                let mut t = Slots::default();
+                for f in &m.fields {
+                    if f.number < NEAR {
+                        let i = f.number as usize;
+                        if t.near.len() <= i {
+                            t.near.resize(i + 1, None);
+                        }
+                        t.near[i] = Some(slot(f));
+                    } else {
+                        t.far.insert(f.number, slot(f));
+                    }
+                }
+                t
+            })
+            .collect();
         Plan {
             dense,
             sparse,
-            keys,
+            slots,
         }
     }
 
-    fn enum_name(&self, e: usize, n: i32) -> Option<&str> {
+    fn enum_name(&self, e: usize, n: i32) -> Option<&Key> {
         match usize::try_from(n).ok().filter(|&i| i < DENSE_ENUM) {
-            Some(i) => self.dense.get(e)?.get(i)?.as_deref(),
-            None => self.sparse.get(e)?.get(&n).map(String::as_str),
+            Some(i) => self.dense.get(e)?.get(i)?.as_ref(),
+            None => self.sparse.get(e)?.get(&n),
         }
     }
 }
@@ -86,7 +176,7 @@ impl Plan {
 /// Appends the JSON of the `LogEntry` in `buf` to `out`, or leaves `out` as it was and
 /// returns [`Bail`].
 pub fn json(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &Schema,
     plan: &Plan,
     buf: &[u8],
@@ -94,10 +184,9 @@ pub fn json(
 ) -> Result<(), Bail> {
     let start = out.len();
     let w = Walk {
-        schema,
         plan,
         style,
-        keys: &plan.keys[usize::from(style == JsonStyle::Pretty)],
+        key: usize::from(style == JsonStyle::Pretty),
     };
     let r = w.message(out, schema.root, buf, 0, 0);
     if r.is_err() {
@@ -107,25 +196,25 @@ pub fn json(
 }
 
 struct Walk<'s> {
-    schema: &'s Schema,
     plan: &'s Plan,
     style: JsonStyle,
-    keys: &'s [Vec<String>],
+    /// Which of a slot's keys: 0 compact, 1 pretty.
+    key: usize,
 }
 
 impl Walk<'_> {
-    fn newline(&self, out: &mut String, level: usize) {
+    fn newline(&self, out: &mut Vec<u8>, level: usize) {
         if self.style == JsonStyle::Pretty {
-            out.push('\n');
+            out.push(b'\n');
             for _ in 0..level {
-                out.push_str("  ");
+                out.extend_from_slice(b"  ");
             }
         }
     }
 
     fn message(
         &self,
-        out: &mut String,
+        out: &mut Vec<u8>,
         mi: usize,
         buf: &[u8],
         level: usize,
@@ -134,31 +223,29 @@ impl Walk<'_> {
         if depth > MAX_DEPTH {
             return Err(Bail);
         }
-        let desc = self.schema.messages.get(mi).ok_or(Bail)?;
-        let keys = self.keys.get(mi).ok_or(Bail)?;
+        let slots = self.plan.slots.get(mi).ok_or(Bail)?;
         let mut r = Cursor {
             buf,
             pos: 0,
             base: 0,
         };
-        out.push('{');
+        out.push(b'{');
         // The last field written, and the element count of its array if repeated.
         let mut last = 0u32;
         let mut array: Option<usize> = None;
         while !r.done() {
-            let key = r.varint()?;
+            let key = r.read_varint().ok_or(Bail)?;
             let (number, wt) = (key >> 3, (key & 7) as u8);
             if number == 0 || number > u64::from(u32::MAX >> 3) {
                 return Err(Bail);
             }
             let number = number as u32;
-            let Some(fi) = desc.find(number) else {
+            let Some(f) = slots.get(number) else {
                 // Unknown to the schema: `MessageToJson` drops it.
                 skip(wt, &mut r)?;
                 continue;
             };
-            let f = &desc.fields[fi];
-            let want = wire_type(f.kind);
+            let want = f.wire;
             let packed = wt == 2 && f.repeated && want != 2;
             if (wt != want && !packed) || number < last || (number == last && !f.repeated) {
                 // Out of order, a repeated singular field (last wins, messages merge) or
@@ -170,19 +257,19 @@ impl Walk<'_> {
                     self.close_array(out, level + 1, n);
                 }
                 if last != 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 self.newline(out, level + 1);
-                out.push_str(keys.get(fi).ok_or(Bail)?);
+                f.key[self.key].put(out);
                 last = number;
                 if f.repeated {
-                    out.push('[');
+                    out.push(b'[');
                     array = Some(0);
                 }
             }
             match array.as_mut() {
                 Some(count) if packed => {
-                    let body = r.bytes()?;
+                    let body = r.read_bytes().ok_or(Bail)?;
                     let mut inner = Cursor {
                         buf: body,
                         pos: 0,
@@ -206,28 +293,28 @@ impl Walk<'_> {
         if last != 0 {
             self.newline(out, level);
         }
-        out.push('}');
+        out.push(b'}');
         Ok(())
     }
 
-    fn element(&self, out: &mut String, level: usize, count: &mut usize) {
+    fn element(&self, out: &mut Vec<u8>, level: usize, count: &mut usize) {
         if *count > 0 {
-            out.push(',');
+            out.push(b',');
         }
         *count += 1;
         self.newline(out, level);
     }
 
-    fn close_array(&self, out: &mut String, level: usize, n: usize) {
+    fn close_array(&self, out: &mut Vec<u8>, level: usize, n: usize) {
         if n > 0 {
             self.newline(out, level);
         }
-        out.push(']');
+        out.push(b']');
     }
 
     fn value(
         &self,
-        out: &mut String,
+        out: &mut Vec<u8>,
         k: Kind,
         r: &mut Cursor<'_>,
         level: usize,
@@ -235,44 +322,48 @@ impl Walk<'_> {
     ) -> Result<(), Bail> {
         // Same value → text mapping as `render::json_value` over `decode::scalar`.
         match k {
-            Kind::Int32 => push_i64(out, i64::from(r.varint()? as i32)),
-            Kind::Int64 => quoted_i64(out, r.varint()? as i64),
-            Kind::Uint32 => push_u64(out, u64::from(r.varint()? as u32)),
-            Kind::Uint64 => quoted_u64(out, r.varint()?),
+            Kind::Int32 => put_i64(out, i64::from(r.read_varint().ok_or(Bail)? as i32)),
+            Kind::Int64 => quoted_i64(out, r.read_varint().ok_or(Bail)? as i64),
+            Kind::Uint32 => put_u64(out, u64::from(r.read_varint().ok_or(Bail)? as u32)),
+            Kind::Uint64 => quoted_u64(out, r.read_varint().ok_or(Bail)?),
             Kind::Sint32 => {
-                let n = r.varint()? as u32;
-                push_i64(out, i64::from(((n >> 1) as i32) ^ -((n & 1) as i32)));
+                let n = r.read_varint().ok_or(Bail)? as u32;
+                put_i64(out, i64::from(((n >> 1) as i32) ^ -((n & 1) as i32)));
             }
             Kind::Sint64 => {
-                let n = r.varint()?;
+                let n = r.read_varint().ok_or(Bail)?;
                 quoted_i64(out, ((n >> 1) as i64) ^ -((n & 1) as i64));
             }
-            Kind::Fixed32 => push_u64(out, u64::from(r.fixed32()?)),
-            Kind::Fixed64 => quoted_u64(out, r.fixed64()?),
-            Kind::Sfixed32 => push_i64(out, i64::from(r.fixed32()? as i32)),
-            Kind::Sfixed64 => quoted_i64(out, r.fixed64()? as i64),
-            Kind::Bool => out.push_str(if r.varint()? != 0 { "true" } else { "false" }),
+            Kind::Fixed32 => put_u64(out, u64::from(r.read_fixed32().ok_or(Bail)?)),
+            Kind::Fixed64 => quoted_u64(out, r.read_fixed64().ok_or(Bail)?),
+            Kind::Sfixed32 => put_i64(out, i64::from(r.read_fixed32().ok_or(Bail)? as i32)),
+            Kind::Sfixed64 => quoted_i64(out, r.read_fixed64().ok_or(Bail)? as i64),
+            Kind::Bool => out.extend_from_slice(if r.read_varint().ok_or(Bail)? != 0 {
+                b"true"
+            } else {
+                b"false"
+            }),
             Kind::Float => {
-                let x = f32::from_bits(r.fixed32()?);
-                json_float(out, f64::from(x), Some(x));
+                let x = f32::from_bits(r.read_fixed32().ok_or(Bail)?);
+                put_float(out, f64::from(x), Some(x));
             }
-            Kind::Double => json_float(out, f64::from_bits(r.fixed64()?), None),
-            Kind::String => json_str(out, r.bytes()?),
+            Kind::Double => put_float(out, f64::from_bits(r.read_fixed64().ok_or(Bail)?), None),
+            Kind::String => put_str(out, r.read_bytes().ok_or(Bail)?),
             Kind::Bytes => {
-                let b = r.bytes()?;
-                out.push('"');
-                base64(out, b);
-                out.push('"');
+                let b = r.read_bytes().ok_or(Bail)?;
+                out.push(b'"');
+                put_base64(out, b);
+                out.push(b'"');
             }
             Kind::Enum(e) => {
-                let n = r.varint()? as i32;
+                let n = r.read_varint().ok_or(Bail)? as i32;
                 match self.plan.enum_name(e, n) {
-                    Some(name) => out.push_str(name),
-                    None => push_i64(out, i64::from(n)),
+                    Some(name) => name.put(out),
+                    None => put_i64(out, i64::from(n)),
                 }
             }
             Kind::Message(m) => {
-                let body = r.bytes()?;
+                let body = r.read_bytes().ok_or(Bail)?;
                 self.message(out, m, body, level, depth + 1)?;
             }
         }
@@ -281,16 +372,16 @@ impl Walk<'_> {
 }
 
 /// 64-bit integers are JSON strings in `MessageToJson`.
-fn quoted_i64(out: &mut String, n: i64) {
-    out.push('"');
-    push_i64(out, n);
-    out.push('"');
+fn quoted_i64(out: &mut Vec<u8>, n: i64) {
+    out.push(b'"');
+    put_i64(out, n);
+    out.push(b'"');
 }
 
-fn quoted_u64(out: &mut String, n: u64) {
-    out.push('"');
-    push_u64(out, n);
-    out.push('"');
+fn quoted_u64(out: &mut Vec<u8>, n: u64) {
+    out.push(b'"');
+    put_u64(out, n);
+    out.push(b'"');
 }
 
 /// True when the decoder would accept `buf` as a message of schema message `mi`

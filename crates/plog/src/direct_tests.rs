@@ -77,8 +77,9 @@ fn same(d: &Decoder, plan: &Plan, e: &[u8]) -> bool {
     );
     let mut took = true;
     for style in [JsonStyle::Compact, JsonStyle::Pretty] {
-        let mut fast = String::from("prefix");
+        let mut fast = b"prefix".to_vec();
         let ok = json(&mut fast, schema, plan, e, style).is_ok();
+        let fast = String::from_utf8(fast).expect("the fast path writes UTF-8");
         match &decoded {
             Ok(m) if ok => {
                 let mut slow = String::from("prefix");

@@ -49,11 +49,13 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
     // Output buffers go back to the workers once written: fresh multi-MiB buffers are
     // fresh pages from the kernel (faulting them in cost ~15 % of a dump). At most
     // `keep` wait here, so memory stays bounded.
-    let pool: Arc<Mutex<Vec<String>>> = Arc::default();
+    let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let keep = 2 * worker_threads(&opts.read) + 2;
     let free = Arc::clone(&pool);
     // Blocks of entries are rendered on the workers and come back in entry order.
     let render = move |block: &EntryBlock| {
+        // The rare entry the fast path declines is rendered here, then copied.
+        let mut slow = String::new();
         let mut s = free
             .lock()
             .ok()
@@ -64,7 +66,7 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
         for i in 0..n {
             let entry = block.entry(i);
             if format == Format::Json && !s.is_empty() {
-                s.push_str(",\n");
+                s.extend_from_slice(b",\n");
             }
             let style = match format {
                 Format::Json => JsonStyle::Pretty,
@@ -75,13 +77,15 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
                 .is_some_and(|plan| direct::json(&mut s, d.schema(), plan, entry, style).is_ok());
             if !fast {
                 let m = d.decode(entry).map_err(|e| block.entry_error(&p, i, e))?;
+                slow.clear();
                 match format {
-                    Format::Text => render::text(&mut s, d.schema(), &m),
-                    _ => render::json(&mut s, d.schema(), &m, style),
+                    Format::Text => render::text(&mut slow, d.schema(), &m),
+                    _ => render::json(&mut slow, d.schema(), &m, style),
                 }
+                s.extend_from_slice(slow.as_bytes());
             }
             if format != Format::Json {
-                s.push('\n');
+                s.push(b'\n');
             }
         }
         Ok((n, s))
@@ -103,7 +107,7 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
         if format == Format::Json && total > 0 && n > 0 {
             out.write_all(b",\n").map_err(wr)?;
         }
-        out.write_all(s.as_bytes()).map_err(wr)?;
+        out.write_all(&s).map_err(wr)?;
         total += n;
         if let Ok(mut p) = pool.lock()
             && p.len() < keep

@@ -1,35 +1,104 @@
 //! JSON scalars exactly as Python writes them: `json.dumps(ensure_ascii=True)` string
 //! escapes, decimal integers, `repr(float)` (with protobuf's shortest `f32`), base64.
-//! Shared by the renderings ([`crate::render`]) and the schema's precomputed keys
+//! Shared by the renderings ([`crate::render`], into a `String`), the fast path
+//! ([`crate::direct`], into bytes: the `put_*` writers) and the schema's precomputed keys
 //! ([`crate::schema`]); depends on no other module of the crate.
+//!
+//! Every writer here emits ASCII only (anything else is escaped), which is what lets the
+//! `String` forms share the byte writers.
 
 use std::fmt::Write as _;
 
-/// Decimal digits without going through `fmt` (the hot path of every dump; `itoa`
-/// writes two digits a step and needs no UTF-8 check of its output).
+/// Runs a writer of this module on a `String`'s bytes.
+fn ascii(out: &mut String, write: impl FnOnce(&mut Vec<u8>)) {
+    // SAFETY: the `put_*` writers append ASCII bytes only (each byte pushed is < 0x80,
+    // so the string is valid UTF-8 after every push, even if a writer stopped midway).
+    write(unsafe { out.as_mut_vec() });
+    debug_assert!(std::str::from_utf8(out.as_bytes()).is_ok());
+}
+
+/// Two ASCII digits per value below 100.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+/// Decimal digits of `n` (the hot path of every dump). A fixed 20-byte write cut back to
+/// the digit count costs no `memcpy` call, unlike copying a formatted buffer; eight
+/// digits at a time are split off with one 64-bit division and written with independent
+/// 32-bit ones, so the chain of slow divisions stays short.
+pub fn put_u64(out: &mut Vec<u8>, mut n: u64) {
+    let len = n.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let start = out.len();
+    out.extend_from_slice(&[b'0'; 20]);
+    let d = &mut out[start..start + len];
+    let mut end = len;
+    while n >= 100_000_000 {
+        let low = (n % 100_000_000) as u32;
+        n /= 100_000_000;
+        eight_digits(&mut d[end - 8..end], low);
+        end -= 8;
+    }
+    let mut n = n as u32;
+    while n >= 100 {
+        let r = (n % 100) as usize * 2;
+        n /= 100;
+        end -= 2;
+        d[end..end + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        d[..2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
+        d[0] = b'0' + n as u8;
+    }
+    out.truncate(start + len);
+}
+
+/// `v` (below 10⁸) as exactly eight digits.
+fn eight_digits(d: &mut [u8], v: u32) {
+    let (hi, lo) = (v / 10_000, v % 10_000);
+    let pairs = [hi / 100, hi % 100, lo / 100, lo % 100];
+    for (at, p) in d.chunks_exact_mut(2).zip(pairs) {
+        let r = p as usize * 2;
+        at.copy_from_slice(&PAIRS[r..r + 2]);
+    }
+}
+
+pub fn put_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    put_u64(out, n.unsigned_abs());
+}
+
 pub fn push_u64(out: &mut String, n: u64) {
-    out.push_str(itoa::Buffer::new().format(n));
+    ascii(out, |v| put_u64(v, n));
 }
 
 pub fn push_i64(out: &mut String, n: i64) {
-    out.push_str(itoa::Buffer::new().format(n));
+    ascii(out, |v| put_i64(v, n));
+}
+
+pub fn put_float(out: &mut Vec<u8>, x: f64, single: Option<f32>) {
+    if x.is_nan() {
+        out.extend_from_slice(b"\"NaN\"");
+    } else if x.is_infinite() {
+        out.extend_from_slice(if x > 0.0 {
+            b"\"Infinity\""
+        } else {
+            b"\"-Infinity\""
+        });
+    } else {
+        let text = match single {
+            Some(f) => py_repr(shortest_f32(f)),
+            None => py_repr(x),
+        };
+        out.extend_from_slice(text.as_bytes());
+    }
 }
 
 pub fn json_float(out: &mut String, x: f64, single: Option<f32>) {
-    if x.is_nan() {
-        out.push_str("\"NaN\"");
-    } else if x.is_infinite() {
-        out.push_str(if x > 0.0 {
-            "\"Infinity\""
-        } else {
-            "\"-Infinity\""
-        });
-    } else {
-        out.push_str(&match single {
-            Some(f) => py_repr(shortest_f32(f)),
-            None => py_repr(x),
-        });
-    }
+    ascii(out, |v| put_float(v, x, single));
 }
 
 /// protobuf's `ToShortestFloat`: the fewest significant digits (at least 6) that read
@@ -97,58 +166,67 @@ pub fn py_repr(x: f64) -> String {
 }
 
 /// A JSON string as Python's `json.dumps(ensure_ascii=True)` writes it.
-pub fn json_str(out: &mut String, s: &[u8]) {
-    out.push('"');
+pub fn put_str(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
     // Fast path: plain printable ASCII needs no escaping.
     if s.iter()
         .all(|&b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-        && let Ok(t) = std::str::from_utf8(s)
     {
-        out.push_str(t);
-        out.push('"');
+        out.extend_from_slice(s);
+        out.push(b'"');
         return;
     }
     let text = String::from_utf8_lossy(s);
     for c in text.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            ' '..='~' => out.push(c as u8),
             _ => {
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    let mut esc = String::with_capacity(6);
+                    let _ = write!(esc, "\\u{unit:04x}");
+                    out.extend_from_slice(esc.as_bytes());
                 }
             }
         }
     }
-    out.push('"');
+    out.push(b'"');
 }
 
-pub fn base64(out: &mut String, b: &[u8]) {
+pub fn json_str(out: &mut String, s: &[u8]) {
+    ascii(out, |v| put_str(v, s));
+}
+
+pub fn put_base64(out: &mut Vec<u8>, b: &[u8]) {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for c in b.chunks(3) {
         let n = (u32::from(c[0]) << 16)
             | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
             | u32::from(*c.get(2).unwrap_or(&0));
-        out.push(char::from(A[(n >> 18) as usize & 63]));
-        out.push(char::from(A[(n >> 12) as usize & 63]));
+        out.push(A[(n >> 18) as usize & 63]);
+        out.push(A[(n >> 12) as usize & 63]);
         out.push(if c.len() > 1 {
-            char::from(A[(n >> 6) as usize & 63])
+            A[(n >> 6) as usize & 63]
         } else {
-            '='
+            b'='
         });
         out.push(if c.len() > 2 {
-            char::from(A[n as usize & 63])
+            A[n as usize & 63]
         } else {
-            '='
+            b'='
         });
     }
+}
+
+pub fn base64(out: &mut String, b: &[u8]) {
+    ascii(out, |v| put_base64(v, b));
 }
 
 /// A JSON string literal for `s` (computed once per schema field, not once per entry).
@@ -186,6 +264,26 @@ mod tests {
         let mut s = String::new();
         json_str(&mut s, "a\"\\\n\u{1}é😀\u{7f}".as_bytes());
         assert_eq!(s, r#""a\"\\\n\u0001\u00e9\ud83d\ude00\u007f""#);
+    }
+
+    #[test]
+    fn decimal_digits_at_every_length() {
+        let mut n: u64 = 0;
+        let mut cases = vec![0, 9, 10, 99, 100, u64::MAX, i64::MAX as u64];
+        for _ in 0..20 {
+            cases.extend([n.saturating_sub(1), n, n + 1]);
+            n = if n == 0 { 1 } else { n.saturating_mul(10) };
+        }
+        for n in cases {
+            let mut v = b"x".to_vec();
+            put_u64(&mut v, n);
+            assert_eq!(v, format!("x{n}").into_bytes());
+        }
+        for n in [i64::MIN, -1, 0, 1, i64::MAX] {
+            let mut s = String::new();
+            push_i64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 
     #[test]

@@ -49,56 +49,75 @@ impl<'a> Cursor<'a> {
 
     #[inline]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
+        self.read_varint().ok_or_else(|| self.varint_error())
+    }
+
+    /// The varint at the cursor, or `None` (cursor unmoved) when it is cut short or
+    /// longer than 10 bytes. The `read_*` forms build no error: the fast path of
+    /// [`crate::direct`] only needs to know it must decline, and a small `Option` comes
+    /// back in registers where a `Result` with an error message does not.
+    #[inline]
+    pub(crate) fn read_varint(&mut self) -> Option<u64> {
         // Tags and most small values are one byte.
         if let Some(&b) = self.buf.get(self.pos)
             && b < 0x80
         {
             self.pos += 1;
-            return Ok(u64::from(b));
+            return Some(u64::from(b));
         }
-        self.varint_long()
+        self.read_varint_long()
     }
 
-    fn varint_long(&mut self) -> Result<u64, DecodeError> {
+    fn read_varint_long(&mut self) -> Option<u64> {
         // With ten bytes in hand the loop needs no bounds checks and unrolls.
-        if let Some(w) = self.buf.get(self.pos..self.pos + 10) {
-            let mut v: u64 = 0;
-            for (i, &b) in w.iter().enumerate() {
-                v |= u64::from(b & 0x7f) << (7 * i);
-                if b < 0x80 {
-                    self.pos += i + 1;
-                    return Ok(v);
-                }
-            }
-            return Err(self.err("varint longer than 10 bytes".into()));
-        }
+        let window = match self.buf.get(self.pos..self.pos + 10) {
+            Some(w) => w,
+            None => self.buf.get(self.pos..)?,
+        };
         let mut v: u64 = 0;
-        for i in 0..10 {
-            let Some(&b) = self.buf.get(self.pos + i) else {
-                return Err(self.err("truncated varint".into()));
-            };
+        for (i, &b) in window.iter().enumerate() {
             v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
+            if b < 0x80 {
                 self.pos += i + 1;
-                return Ok(v);
+                return Some(v);
             }
         }
-        Err(self.err("varint longer than 10 bytes".into()))
+        None
+    }
+
+    #[cold]
+    fn varint_error(&self) -> DecodeError {
+        let rest = self.buf.len() - self.pos;
+        self.err(if rest >= 10 {
+            "varint longer than 10 bytes".into()
+        } else {
+            "truncated varint".into()
+        })
     }
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let left = self.buf.len() - self.pos;
-        if n > left {
-            return Err(self.err(format!("field needs {n} bytes, only {left} left")));
-        }
-        let s = &self.buf[self.pos..self.pos + n];
+        self.read(n).ok_or_else(|| {
+            let left = self.buf.len() - self.pos;
+            self.err(format!("field needs {n} bytes, only {left} left"))
+        })
+    }
+
+    #[inline]
+    pub(crate) fn read(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
-        Ok(s)
+        Some(s)
     }
 
     pub(crate) fn fixed32(&mut self) -> Result<u32, DecodeError> {
         let s = self.take(4)?;
         Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+
+    #[inline]
+    pub(crate) fn read_fixed32(&mut self) -> Option<u32> {
+        let s = self.read(4)?;
+        Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
 
     pub(crate) fn fixed64(&mut self) -> Result<u64, DecodeError> {
@@ -108,10 +127,25 @@ impl<'a> Cursor<'a> {
         Ok(u64::from_le_bytes(a))
     }
 
+    #[inline]
+    pub(crate) fn read_fixed64(&mut self) -> Option<u64> {
+        let s = self.read(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        Some(u64::from_le_bytes(a))
+    }
+
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let n = self.varint()?;
         let n = usize::try_from(n).unwrap_or(usize::MAX);
         self.take(n)
+    }
+
+    /// Length-delimited bytes, or `None` (the length may have been read).
+    #[inline]
+    pub(crate) fn read_bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.read_varint()?).ok()?;
+        self.read(n)
     }
 }
 
