@@ -53,7 +53,7 @@ pub fn decode_entry(d: &EntryDecoder, entry: &[u8]) -> Option<String> {
             if direct::json(&mut fast, schema, &d.1, entry, style).is_ok() {
                 assert_eq!(
                     fast,
-                    s[start..].as_bytes(),
+                    &s.as_bytes()[start..],
                     "fast JSON differs from the decoder's"
                 );
             } else {
