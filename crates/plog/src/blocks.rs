@@ -1,4 +1,4 @@
-//! Block pipeline, the streaming path of dumps: each chunk is inflated a block of about
+//! Block pipeline, the streaming path of dumps and diffs: each chunk is inflated a block of about
 //! [`BLOCK`] bytes at a time, every block of whole entries is rendered by whichever
 //! worker is free, and the results come back in file order.
 //!
@@ -57,6 +57,17 @@ impl EntryBlock {
         &self.data[self.entries[i].clone()]
     }
 
+    /// Where entry `i`'s message is in the block's bytes.
+    pub fn range(&self, i: usize) -> Range<usize> {
+        self.entries[i].clone()
+    }
+
+    /// The block's bytes, for a caller that keeps entries past the render (the block's
+    /// buffer is then not reused).
+    pub fn take_data(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.data)
+    }
+
     /// The error for entry `i` of the block, which failed to decode with `e`.
     pub fn entry_error(&self, path: &Path, i: usize, e: DecodeError) -> PlogError {
         PlogError::Entry {
@@ -70,7 +81,8 @@ impl EntryBlock {
 }
 
 /// The per-block work, run on a worker thread.
-pub type Render<T> = Arc<dyn Fn(&EntryBlock) -> Result<T, PlogError> + Send + Sync>;
+/// It may take the block's bytes ([`EntryBlock::take_data`]) to keep them past the call.
+pub type Render<T> = Arc<dyn Fn(&mut EntryBlock) -> Result<T, PlogError> + Send + Sync>;
 
 /// Where a block's result goes: chunk, then block within the chunk.
 type Key = (usize, usize);
@@ -84,10 +96,16 @@ pub struct BlockStream<T> {
     threads: Vec<JoinHandle<()>>,
 }
 
+/// The state and one condition variable per kind of waiter, so that finishing a block
+/// wakes the consumer only, not every thread.
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// Signalled on every change of `state`; every waiter re-checks its condition.
-    changed: Condvar,
+    /// Workers: a block is ready, a chunk can be inflated or started, or all is done.
+    work: Condvar,
+    /// The consumer: a block's result is in, or a worker stopped.
+    results: Condvar,
+    /// The reader: a compressed chunk was taken.
+    room: Condvar,
 }
 
 /// A chunk being inflated, and how far.
@@ -152,7 +170,9 @@ impl<T: Send + 'static> BlockStream<T> {
                 workers,
                 stop: false,
             }),
-            changed: Condvar::new(),
+            work: Condvar::new(),
+            results: Condvar::new(),
+            room: Condvar::new(),
         });
         let mut threads = Vec::with_capacity(workers + 1);
         let (sh, p, chunks) = (
@@ -172,7 +192,7 @@ impl<T: Send + 'static> BlockStream<T> {
                 };
                 worker.run(&*r);
                 sh.lock().workers -= 1;
-                sh.changed.notify_all();
+                sh.results.notify_all();
             }));
         }
         BlockStream {
@@ -185,13 +205,23 @@ impl<T: Send + 'static> BlockStream<T> {
     }
 }
 
+impl<T> State<T> {
+    /// Nothing left to read, inflate or render.
+    fn finished(&self) -> bool {
+        self.reader_done
+            && self.compressed.is_empty()
+            && self.active.is_empty()
+            && self.ready.is_empty()
+    }
+}
+
 impl<T> Shared<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn wait<'a>(&self, g: MutexGuard<'a, State<T>>) -> MutexGuard<'a, State<T>> {
-        self.changed.wait(g).unwrap_or_else(PoisonError::into_inner)
+    fn wait<'a>(&self, on: &Condvar, g: MutexGuard<'a, State<T>>) -> MutexGuard<'a, State<T>> {
+        on.wait(g).unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -210,7 +240,8 @@ impl<T> Iterator for BlockStream<T> {
                     a.unconsumed -= 1;
                 }
                 drop(st);
-                self.shared.changed.notify_all();
+                // The chunk's window has room again.
+                self.shared.work.notify_one();
                 self.next = if last {
                     (chunk + 1, 0)
                 } else {
@@ -225,7 +256,7 @@ impl<T> Iterator for BlockStream<T> {
                     "internal error: the decoding threads stopped".into(),
                 )));
             }
-            st = self.shared.wait(st);
+            st = self.shared.wait(&self.shared.results, st);
         }
     }
 }
@@ -233,7 +264,9 @@ impl<T> Iterator for BlockStream<T> {
 impl<T> Drop for BlockStream<T> {
     fn drop(&mut self) {
         self.shared.lock().stop = true;
-        self.shared.changed.notify_all();
+        for c in [&self.shared.work, &self.shared.results, &self.shared.room] {
+            c.notify_all();
+        }
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -249,7 +282,7 @@ fn read_ahead<T>(sh: &Shared<T>, path: &PathBuf, chunks: Vec<ChunkSpan>) {
     for span in chunks {
         let mut st = sh.lock();
         while !st.stop && st.compressed.len() >= READ_AHEAD {
-            st = sh.wait(st);
+            st = sh.wait(&sh.room, st);
         }
         if st.stop {
             return;
@@ -265,13 +298,13 @@ fn read_ahead<T>(sh: &Shared<T>, path: &PathBuf, chunks: Vec<ChunkSpan>) {
         };
         let failed = data.is_err();
         sh.lock().compressed.push_back((span, data));
-        sh.changed.notify_all();
+        sh.work.notify_one();
         if failed {
             break;
         }
     }
     sh.lock().reader_done = true;
-    sh.changed.notify_all();
+    sh.work.notify_all();
 }
 
 /// What a worker does next, taken under the lock and done outside it.
@@ -298,46 +331,47 @@ struct Worker<'a, T> {
 impl<T> Worker<'_, T> {
     /// Renders the earliest ready block, else inflates the next block of the earliest
     /// chunk with room in its window, else starts the next chunk, else waits.
-    fn run(&self, render: &dyn Fn(&EntryBlock) -> Result<T, PlogError>) {
+    fn run(&self, render: &dyn Fn(&mut EntryBlock) -> Result<T, PlogError>) {
         let mut st = self.sh.lock();
         loop {
             if st.stop {
                 return;
             }
             let Some(task) = self.take(&mut st) else {
-                if st.reader_done
-                    && st.compressed.is_empty()
-                    && st.active.is_empty()
-                    && st.ready.is_empty()
-                {
+                if st.finished() {
+                    // The others may be waiting for work that will not come.
+                    self.sh.work.notify_all();
                     return;
                 }
-                st = self.sh.wait(st);
+                st = self.sh.wait(&self.sh.work, st);
                 continue;
             };
             drop(st);
             match task {
                 Task::Render(key, mut block) => {
-                    let r =
-                        catch_unwind(AssertUnwindSafe(|| render(&block))).unwrap_or_else(|_| {
+                    let r = catch_unwind(AssertUnwindSafe(|| render(&mut block))).unwrap_or_else(
+                        |_| {
                             Err(PlogError::Unsupported(
                                 "internal error: a decoding thread panicked".into(),
                             ))
-                        });
+                        },
+                    );
                     st = self.sh.lock();
                     st.done.insert(key, (block.last, r));
                     if st.spare.len() < self.workers * WINDOW {
                         let data = std::mem::take(&mut block.data);
                         st.spare.push((data, std::mem::take(&mut block.entries)));
                     }
+                    self.sh.results.notify_one();
                 }
                 Task::Inflate(mut job) => {
                     let r = next_block(self.path, &job.span, &mut job.stream, &mut job.block);
                     st = self.sh.lock();
                     self.inflated(&mut st, *job, r);
+                    // A block to render and the chunk's next block: work for another.
+                    self.sh.work.notify_one();
                 }
             }
-            self.sh.changed.notify_all();
         }
     }
 
@@ -389,7 +423,8 @@ impl<T> Worker<'_, T> {
                 }
             }
             // Started (or failed) a chunk: look again, and let the reader read on.
-            self.sh.changed.notify_all();
+            self.sh.room.notify_one();
+            self.sh.results.notify_one();
             return self.take(st);
         }
         None
@@ -425,6 +460,7 @@ impl<T> Worker<'_, T> {
             Err(e) => {
                 st.active.remove(pos);
                 st.done.insert(key, (true, Err(e)));
+                self.sh.results.notify_one();
             }
         }
     }

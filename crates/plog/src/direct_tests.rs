@@ -75,6 +75,12 @@ fn same(d: &Decoder, plan: &Plan, e: &[u8]) -> bool {
         decoded.is_ok(),
         "decode check vs decoder on {e:02x?}"
     );
+    let (pc, instr) = crate::wire::pc_instr(e);
+    assert_eq!(
+        decodes_with_pc_instr(schema, e),
+        decoded.is_ok().then_some(PcInstr { pc, instr }),
+        "pc/instr peek vs the decoder and wire::pc_instr on {e:02x?}"
+    );
     let mut took = true;
     for style in [JsonStyle::Compact, JsonStyle::Pretty] {
         let mut fast = b"prefix".to_vec();

@@ -53,7 +53,7 @@ pub fn dump(file: &Path, opts: &DumpOptions<'_>, out: &mut dyn Write) -> Result<
     let keep = 2 * worker_threads(&opts.read) + 2;
     let free = Arc::clone(&pool);
     // Blocks of entries are rendered on the workers and come back in entry order.
-    let render = move |block: &EntryBlock| {
+    let render = move |block: &mut EntryBlock| {
         // The rare entry the fast path declines is rendered here, then copied.
         let mut slow = String::new();
         let mut s = free

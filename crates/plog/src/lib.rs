@@ -20,8 +20,8 @@
 //! `error` is used by all): `layout` (header, directory, content sniffing), `recover`
 //! (scanning for zlib streams), `inflate` (a chunk's zlib stream, whole or a block at a
 //! time), `pipeline` (parallel, ordered, bounded chunk decompression), `reader` (entry
-//! splitting, per-chunk map, a chunk's entries split across threads), `blocks` (the
-//! dump's pipeline: chunks inflated and rendered a block at a time), `wire` (protobuf wire
+//! splitting, per-chunk map), `blocks` (the pipeline of dumps and diffs: chunks inflated
+//! a block at a time, blocks rendered on every worker), `wire` (protobuf wire
 //! primitives), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
 //! decoding), `render` (JSON and text renderings of an entry), `direct` (JSON straight

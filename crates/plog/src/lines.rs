@@ -2,33 +2,20 @@
 //! Decoding and rendering run on the pipeline's worker threads. Produces items; writes
 //! nothing.
 
-use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::blocks::{BlockStream, EntryBlock};
 use crate::decode::Decoder;
 use crate::diff::{EntryLine, RawEntry};
 use crate::direct;
 use crate::error::PlogError;
-use crate::layout::Layout;
-use crate::pipeline::ChunkStream;
-use crate::reader::{RawChunk, ReadOptions, in_parts, map_chunks, open_layout};
+use crate::reader::{ReadOptions, max_raw_chunk, open_layout};
 use crate::render;
-use crate::wire::{DecodeError, pc_instr};
+use crate::wire::pc_instr;
 
-/// Turns a decode error into a one-line error naming chunk, entry and byte.
-pub fn entry_error(path: &Path, chunk: &RawChunk, i: usize, e: DecodeError) -> PlogError {
-    PlogError::Entry {
-        path: path.display().to_string(),
-        chunk: chunk.span.index,
-        entry: i as u64,
-        offset: (chunk.entries[i].start + e.offset) as u64,
-        msg: format!("bad protobuf: {}", e.msg),
-    }
-}
-
-/// What a worker hands over for one part of a chunk: a compact record per entry (a
+/// What a worker hands over for one block of a chunk: a compact record per entry (a
 /// 72-byte `EntryLine` with its own reference to the chunk, built on the worker, cost a
 /// diff ~10 % in allocation, page faults and contended reference counts).
 pub struct Part {
@@ -47,9 +34,9 @@ struct Item {
 /// The entries of a log in order, numbered globally, expanded from [`Part`]s one at a
 /// time on the reading (diff) thread.
 pub struct Entries {
-    stream: ChunkStream<Vec<Part>>,
-    parts: VecDeque<Part>,
-    /// Next item of the front part.
+    stream: BlockStream<Part>,
+    part: Option<Part>,
+    /// Next item of `part`.
     at: usize,
     next: u64,
 }
@@ -58,7 +45,7 @@ impl Iterator for Entries {
     type Item = Result<EntryLine, PlogError>;
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(p) = self.parts.front_mut() {
+            if let Some(p) = self.part.as_mut() {
                 if let Some(it) = p.items.get(self.at) {
                     let text = p.texts.get_mut(self.at).map(std::mem::take);
                     let e = EntryLine {
@@ -72,12 +59,11 @@ impl Iterator for Entries {
                     self.next += 1;
                     return Some(Ok(e));
                 }
-                self.parts.pop_front();
+                self.part = None;
                 self.at = 0;
-                continue;
             }
             match self.stream.next()? {
-                Ok(v) => self.parts = v.into(),
+                Ok(p) => self.part = Some(p),
                 Err(e) => return Some(Err(e)),
             }
         }
@@ -97,58 +83,58 @@ pub fn entry_lines(
 ) -> Result<Entries, PlogError> {
     let layout = open_layout(path, opts)?;
     // A diff reads two logs at once: split the cores between them.
-    let mut opts = *opts;
-    if opts.threads == 0 {
-        opts.threads = (crate::pipeline::default_threads() / 2).max(1);
-    }
-    Ok(Entries {
-        stream: parts_of(path, &layout, decoder, &opts, eager),
-        parts: VecDeque::new(),
-        at: 0,
-        next: 0,
-    })
-}
-
-fn parts_of(
-    path: &Path,
-    layout: &Layout,
-    decoder: &Arc<Decoder>,
-    opts: &ReadOptions,
-    eager: bool,
-) -> ChunkStream<Vec<Part>> {
+    let threads = match opts.threads {
+        0 => (crate::pipeline::default_threads() / 2).max(1),
+        n => n,
+    };
     let d = Arc::clone(decoder);
     let p = path.to_path_buf();
-    let parts = opts.threads;
-    map_chunks(path, layout, opts, move |chunk| {
-        in_parts(chunk, parts, |range| {
-            let mut items = Vec::with_capacity(range.len());
-            let mut texts = Vec::with_capacity(if eager { range.len() } else { 0 });
-            let schema = d.schema();
-            for i in range {
-                let bytes = chunk.entry(i);
-                // A corrupt entry is an error even when only bytes are compared: check
-                // that it decodes (fast walk; the decoder names the error).
-                if eager {
-                    let m = d.decode(bytes).map_err(|e| entry_error(&p, chunk, i, e))?;
-                    let mut text = String::new();
-                    render::text(&mut text, schema, &m);
-                    texts.push(text);
-                } else if !direct::decodes(schema, Some(schema.root), bytes, 0) {
-                    d.decode(bytes).map_err(|e| entry_error(&p, chunk, i, e))?;
+    let part = move |block: &mut EntryBlock| {
+        let n = block.len();
+        let mut items = Vec::with_capacity(n);
+        let mut texts = Vec::with_capacity(if eager { n } else { 0 });
+        let schema = d.schema();
+        for i in 0..n {
+            let bytes = block.entry(i);
+            // A corrupt entry is an error even when only bytes are compared: check that
+            // it decodes (fast walk, noting pc and instr; the decoder names the error).
+            let peek = if eager {
+                let m = d.decode(bytes).map_err(|e| block.entry_error(&p, i, e))?;
+                let mut text = String::new();
+                render::text(&mut text, schema, &m);
+                texts.push(text);
+                None
+            } else {
+                direct::decodes_with_pc_instr(schema, bytes)
+            };
+            let peek = match peek {
+                Some(peek) => peek,
+                None => {
+                    if !eager {
+                        d.decode(bytes).map_err(|e| block.entry_error(&p, i, e))?;
+                    }
+                    let (pc, instr) = pc_instr(bytes);
+                    direct::PcInstr { pc, instr }
                 }
-                let (pc, instr) = pc_instr(bytes);
-                items.push(Item {
-                    instr: instr.unwrap_or(0),
-                    pc: pc.unwrap_or(0),
-                    range: chunk.entries[i].clone(),
-                });
-            }
-            Ok(Part {
-                data: Arc::clone(&chunk.data),
-                items,
-                texts,
-            })
+            };
+            items.push(Item {
+                instr: peek.instr.unwrap_or(0),
+                pc: peek.pc.unwrap_or(0),
+                range: block.range(i),
+            });
+        }
+        Ok(Part {
+            data: Arc::new(block.take_data()),
+            items,
+            texts,
         })
+    };
+    let max_raw = max_raw_chunk(&layout, opts);
+    Ok(Entries {
+        stream: BlockStream::start(path, &layout, threads, max_raw, Arc::new(part)),
+        part: None,
+        at: 0,
+        next: 0,
     })
 }
 

@@ -118,55 +118,6 @@ pub fn worker_threads(opts: &ReadOptions) -> usize {
     }
 }
 
-/// Chunks with fewer entries are not split: a thread start would cost more than it saves.
-const SPLIT_MIN_ENTRIES: usize = 4096;
-
-/// Runs `f` on consecutive ranges of a chunk's entries, on up to `parts` threads (this
-/// one included), and returns the results in entry order. Splitting a chunk lets a
-/// one-chunk log (most short replays) use every core; the ranges hold about equal
-/// bytes. The first error in entry order is the one returned, as in a serial run.
-pub fn in_parts<T: Send>(
-    chunk: &RawChunk,
-    parts: usize,
-    f: impl Fn(Range<usize>) -> Result<T, PlogError> + Sync,
-) -> Result<Vec<T>, PlogError> {
-    let n = chunk.entries.len();
-    let parts = parts.min(n / SPLIT_MIN_ENTRIES).max(1);
-    if parts == 1 {
-        return Ok(vec![f(0..n)?]);
-    }
-    let bytes = chunk.data.len();
-    let mut cuts = vec![0];
-    for p in 1..parts {
-        let at = bytes / parts * p;
-        let cut = chunk.entries.partition_point(|e| e.start < at);
-        if cut > *cuts.last().unwrap_or(&0) && cut < n {
-            cuts.push(cut);
-        }
-    }
-    cuts.push(n);
-    let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-    std::thread::scope(|s| {
-        let f = &f;
-        let handles: Vec<_> = ranges[1..]
-            .iter()
-            .map(|r| {
-                let r = r.clone();
-                s.spawn(move || f(r))
-            })
-            .collect();
-        let mut out = vec![f(ranges[0].clone())];
-        for h in handles {
-            out.push(h.join().unwrap_or_else(|_| {
-                Err(PlogError::Unsupported(
-                    "internal error: a decoding thread panicked".into(),
-                ))
-            }));
-        }
-        out.into_iter().collect()
-    })
-}
-
 /// Largest decompressed chunk accepted: the caller's limit, else the header's.
 pub fn max_raw_chunk(layout: &Layout, opts: &ReadOptions) -> usize {
     if opts.max_raw_chunk == 0 {
