@@ -26,7 +26,20 @@ const PAIRS: &[u8; 200] = b"\
 /// the digit count costs no `memcpy` call, unlike copying a formatted buffer; eight
 /// digits at a time are split off with one 64-bit division and written with independent
 /// 32-bit ones, so the chain of slow divisions stays short.
-pub fn put_u64(out: &mut Vec<u8>, mut n: u64) {
+#[inline]
+pub fn put_u64(out: &mut Vec<u8>, n: u64) {
+    // Half the numbers of a PANDA log are below 100 (counts, labels, offsets).
+    if n < 10 {
+        out.push(b'0' + n as u8);
+    } else if n < 100 {
+        let r = n as usize * 2;
+        out.extend_from_slice(&PAIRS[r..r + 2]);
+    } else {
+        put_long(out, n);
+    }
+}
+
+fn put_long(out: &mut Vec<u8>, mut n: u64) {
     let len = n.checked_ilog10().map_or(1, |d| d as usize + 1);
     let start = out.len();
     out.extend_from_slice(&[b'0'; 20]);
@@ -89,11 +102,7 @@ pub fn put_float(out: &mut Vec<u8>, x: f64, single: Option<f32>) {
             b"\"-Infinity\""
         });
     } else {
-        let text = match single {
-            Some(f) => py_repr(shortest_f32(f)),
-            None => py_repr(x),
-        };
-        out.extend_from_slice(text.as_bytes());
+        put_py_repr(out, single.map_or(x, shortest_f32));
     }
 }
 
@@ -101,12 +110,46 @@ pub fn json_float(out: &mut String, x: f64, single: Option<f32>) {
     ascii(out, |v| put_float(v, x, single));
 }
 
+/// Formatted text of a float in a stack buffer: a float is formatted up to five times
+/// per value, and allocating each time was most of the cost of a float field.
+struct Stack {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Stack {
+    fn format(args: std::fmt::Arguments<'_>) -> Option<Stack> {
+        let mut s = Stack {
+            buf: [0; 64],
+            len: 0,
+        };
+        s.write_fmt(args).ok()?;
+        Some(s)
+    }
+
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for Stack {
+    fn write_str(&mut self, t: &str) -> std::fmt::Result {
+        let end = self.len + t.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(t.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// protobuf's `ToShortestFloat`: the fewest significant digits (at least 6) that read
 /// back as the same `f32`, as an `f64`.
 pub fn shortest_f32(f: f32) -> f64 {
     for prec in 6..=9 {
-        let s = format!("{:.*e}", prec - 1, f64::from(f));
-        if let Ok(r) = s.parse::<f64>()
+        let s = Stack::format(format_args!("{:.*e}", prec - 1, f64::from(f)));
+        if let Some(Ok(r)) = s.map(|s| s.text().parse::<f64>())
             && r as f32 == f
         {
             return r;
@@ -118,51 +161,74 @@ pub fn shortest_f32(f: f32) -> f64 {
 /// Python's `repr(float)`: shortest round-trip digits; scientific notation when the
 /// decimal exponent is below -4 or at least 16.
 pub fn py_repr(x: f64) -> String {
+    let mut s = String::new();
+    ascii(&mut s, |v| put_py_repr(v, x));
+    s
+}
+
+/// [`py_repr`] appended to bytes.
+pub fn put_py_repr(out: &mut Vec<u8>, x: f64) {
     if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0.0".into()
+        out.extend_from_slice(if x.is_sign_negative() {
+            b"-0.0"
         } else {
-            "0.0".into()
-        };
+            b"0.0"
+        });
+        return;
     }
-    let sci = format!("{x:e}");
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let Some(sci) = Stack::format(format_args!("{x:e}")) else {
+        // Cannot happen (an `f64` in `{:e}` is at most 24 bytes); never print nothing.
+        out.extend_from_slice(format!("{x:e}").as_bytes());
+        return;
+    };
+    let sci = sci.text();
+    let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (neg, mant) = mant.strip_prefix('-').map_or((false, mant), |m| (true, m));
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let mut s = String::new();
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    for b in mant.bytes().filter(u8::is_ascii_digit) {
+        if let Some(d) = digits.get_mut(n) {
+            *d = b;
+            n += 1;
+        }
+    }
+    let digits = &digits[..n.max(1)];
     if neg {
-        s.push('-');
+        out.push(b'-');
     }
     let decpt = exp + 1;
     if !(-4 < decpt && decpt <= 16) {
-        s.push_str(&digits[..1]);
+        out.push(digits[0]);
         if digits.len() > 1 {
-            s.push('.');
-            s.push_str(&digits[1..]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
         }
-        let _ = write!(s, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        out.extend_from_slice(if exp < 0 { b"e-" } else { b"e+" });
+        if exp.abs() < 10 {
+            out.push(b'0');
+        }
+        put_u64(out, u64::from(exp.unsigned_abs()));
     } else if decpt <= 0 {
-        s.push_str("0.");
+        out.extend_from_slice(b"0.");
         for _ in 0..-decpt {
-            s.push('0');
+            out.push(b'0');
         }
-        s.push_str(&digits);
+        out.extend_from_slice(digits);
     } else {
         let d = decpt as usize;
         if digits.len() <= d {
-            s.push_str(&digits);
+            out.extend_from_slice(digits);
             for _ in digits.len()..d {
-                s.push('0');
+                out.push(b'0');
             }
-            s.push_str(".0");
+            out.extend_from_slice(b".0");
         } else {
-            s.push_str(&digits[..d]);
-            s.push('.');
-            s.push_str(&digits[d..]);
+            out.extend_from_slice(&digits[..d]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[d..]);
         }
     }
-    s
 }
 
 /// A JSON string as Python's `json.dumps(ensure_ascii=True)` writes it.
