@@ -1,29 +1,30 @@
-//! Block pipeline, the streaming path of dumps and diffs: each chunk is inflated a block of about
-//! [`BLOCK`] bytes at a time, every block of whole entries is rendered by whichever
-//! worker is free, and the results come back in file order.
+//! Block pipeline, the streaming path of dumps and diffs: each chunk is read and
+//! inflated a block of about [`BLOCK`] bytes at a time, every block of whole entries is
+//! rendered by whichever worker is free, and the results come back in file order.
 //!
 //! Why not whole chunks ([`crate::pipeline`]): a log of one chunk (most short replays)
 //! would inflate on one core before any rendering could start, and each chunk's
 //! multi-MiB buffers were fresh pages to fault in. Here a one-chunk log renders its first
-//! block while the second inflates, and the small block buffers are reused.
+//! block while the second inflates, and the small buffers are reused.
 //!
 //! Memory is bounded: at most as many chunks are inflated at once as there are workers,
-//! each with at most [`WINDOW`] blocks inflated and not yet taken by the consumer, plus
-//! one compressed chunk read ahead. The chunk the consumer waits for always has room in
-//! its window, so the pipeline cannot stall on a full one.
+//! each with one piece of compressed input and at most [`WINDOW`] blocks inflated and not
+//! yet taken by the consumer. The chunk the consumer waits for always has room in its
+//! window, so the pipeline cannot stall on a full one.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use crate::error::PlogError;
-use crate::inflate::Inflater;
+use crate::inflate::{Inflater, Input, chunk_err};
 use crate::layout::{ChunkSpan, Layout};
-use crate::pipeline::read_span;
+use crate::pipeline::MAX_COMPRESSED_CHUNK;
 use crate::reader::{leftover_error, whole_entries};
 use crate::wire::DecodeError;
 
@@ -104,8 +105,6 @@ struct Shared<T> {
     work: Condvar,
     /// The consumer: a block's result is in, or a worker stopped.
     results: Condvar,
-    /// The reader: a compressed chunk was taken.
-    room: Condvar,
 }
 
 /// A chunk being inflated, and how far.
@@ -123,33 +122,35 @@ struct Active {
 /// What inflating the rest of a chunk needs; a worker takes it out of [`Active`] while it
 /// inflates the next block, so the others never touch it.
 struct ChunkStream {
-    z: Vec<u8>,
+    /// Compressed bytes read and not yet inflated: `input[used..]`.
+    input: Vec<u8>,
+    used: usize,
+    /// Compressed bytes of the chunk read so far.
+    read: u64,
     inflater: Inflater,
     /// The start of an entry cut by the end of the last block.
     carry: Vec<u8>,
 }
 
 struct State<T> {
-    /// Compressed chunks read ahead, in order.
-    compressed: VecDeque<(ChunkSpan, Result<Vec<u8>, PlogError>)>,
-    reader_done: bool,
+    /// Chunks not started yet, in order.
+    waiting: VecDeque<ChunkSpan>,
     /// Chunks being inflated, in chunk order.
     active: VecDeque<Active>,
     /// Blocks waiting to be rendered.
     ready: BTreeMap<Key, EntryBlock>,
     /// Rendered blocks (or errors) waiting for the consumer; `true` = the chunk's last.
     done: BTreeMap<Key, (bool, Result<T, PlogError>)>,
-    /// Block buffers to reuse.
+    /// Block and compressed-input buffers to reuse.
     spare: Vec<(Vec<u8>, Vec<Range<usize>>)>,
-    /// Compressed-chunk buffers to reuse.
-    spare_z: Vec<Vec<u8>>,
+    spare_input: Vec<Vec<u8>>,
     /// Workers still running.
     workers: usize,
     stop: bool,
 }
 
 impl<T: Send + 'static> BlockStream<T> {
-    /// Starts a reader and `workers` threads over `layout`'s chunks of the log at `path`.
+    /// Starts `workers` threads over `layout`'s chunks of the log at `path`.
     pub fn start(
         path: &Path,
         layout: &Layout,
@@ -160,33 +161,30 @@ impl<T: Send + 'static> BlockStream<T> {
         let workers = workers.max(1);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                compressed: VecDeque::new(),
-                reader_done: false,
+                waiting: layout.chunks.iter().cloned().collect(),
                 active: VecDeque::new(),
                 ready: BTreeMap::new(),
                 done: BTreeMap::new(),
                 spare: Vec::new(),
-                spare_z: Vec::new(),
+                spare_input: Vec::new(),
                 workers,
                 stop: false,
             }),
             work: Condvar::new(),
             results: Condvar::new(),
-            room: Condvar::new(),
         });
-        let mut threads = Vec::with_capacity(workers + 1);
-        let (sh, p, chunks) = (
-            Arc::clone(&shared),
-            path.to_path_buf(),
-            layout.chunks.clone(),
-        );
-        threads.push(std::thread::spawn(move || read_ahead(&sh, &p, chunks)));
+        // Workers read the chunks' compressed bytes themselves, a piece at a time, with
+        // positioned reads on one shared handle.
+        let file = Arc::new(File::open(path).map_err(|e| e.kind()));
+        let mut threads = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (sh, p, r) = (Arc::clone(&shared), path.to_path_buf(), Arc::clone(&render));
+            let file = Arc::clone(&file);
             threads.push(std::thread::spawn(move || {
                 let worker = Worker {
                     sh: &sh,
                     path: &p,
+                    file: &file,
                     workers,
                     max_raw,
                 };
@@ -208,10 +206,7 @@ impl<T: Send + 'static> BlockStream<T> {
 impl<T> State<T> {
     /// Nothing left to read, inflate or render.
     fn finished(&self) -> bool {
-        self.reader_done
-            && self.compressed.is_empty()
-            && self.active.is_empty()
-            && self.ready.is_empty()
+        self.waiting.is_empty() && self.active.is_empty() && self.ready.is_empty()
     }
 }
 
@@ -264,47 +259,12 @@ impl<T> Iterator for BlockStream<T> {
 impl<T> Drop for BlockStream<T> {
     fn drop(&mut self) {
         self.shared.lock().stop = true;
-        for c in [&self.shared.work, &self.shared.results, &self.shared.room] {
-            c.notify_all();
-        }
+        self.shared.work.notify_all();
+        self.shared.results.notify_all();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
-}
-
-/// Compressed chunks read ahead of the inflating ones.
-const READ_AHEAD: usize = 1;
-
-/// Reader thread: reads each chunk's compressed bytes while the queue has room.
-fn read_ahead<T>(sh: &Shared<T>, path: &PathBuf, chunks: Vec<ChunkSpan>) {
-    let mut file = File::open(path);
-    for span in chunks {
-        let mut st = sh.lock();
-        while !st.stop && st.compressed.len() >= READ_AHEAD {
-            st = sh.wait(&sh.room, st);
-        }
-        if st.stop {
-            return;
-        }
-        let buf = st.spare_z.pop().unwrap_or_default();
-        drop(st);
-        let data = match file.as_mut() {
-            Ok(f) => read_span(path, f, &span, buf),
-            Err(e) => Err(PlogError::io(
-                path,
-                std::io::Error::new(e.kind(), e.to_string()),
-            )),
-        };
-        let failed = data.is_err();
-        sh.lock().compressed.push_back((span, data));
-        sh.work.notify_one();
-        if failed {
-            break;
-        }
-    }
-    sh.lock().reader_done = true;
-    sh.work.notify_all();
 }
 
 /// What a worker does next, taken under the lock and done outside it.
@@ -324,6 +284,7 @@ struct Inflating {
 struct Worker<'a, T> {
     sh: &'a Shared<T>,
     path: &'a Path,
+    file: &'a Result<File, std::io::ErrorKind>,
     workers: usize,
     max_raw: usize,
 }
@@ -365,7 +326,12 @@ impl<T> Worker<'_, T> {
                     self.sh.results.notify_one();
                 }
                 Task::Inflate(mut job) => {
-                    let r = next_block(self.path, &job.span, &mut job.stream, &mut job.block);
+                    let r = match self.file {
+                        Ok(f) => {
+                            next_block(self.path, f, &job.span, &mut job.stream, &mut job.block)
+                        }
+                        Err(kind) => Err(PlogError::io(self.path, std::io::Error::from(*kind))),
+                    };
                     st = self.sh.lock();
                     self.inflated(&mut st, *job, r);
                     // A block to render and the chunk's next block: work for another.
@@ -403,13 +369,28 @@ impl<T> Worker<'_, T> {
             })));
         }
         if st.active.len() < self.workers
-            && let Some((span, z)) = st.compressed.pop_front()
+            && let Some(span) = st.waiting.pop_front()
         {
-            match z {
-                Ok(z) => st.active.push_back(Active {
+            if span.len > MAX_COMPRESSED_CHUNK {
+                let msg = format!(
+                    "compressed size {} exceeds the {} MiB limit",
+                    span.len,
+                    MAX_COMPRESSED_CHUNK >> 20
+                );
+                st.done.insert(
+                    (span.index, 0),
+                    (true, Err(chunk_err(self.path, &span, msg))),
+                );
+                self.sh.results.notify_one();
+            } else {
+                let mut input = st.spare_input.pop().unwrap_or_default();
+                input.clear();
+                st.active.push_back(Active {
                     span,
                     stream: Some(ChunkStream {
-                        z,
+                        input,
+                        used: 0,
+                        read: 0,
                         inflater: Inflater::new(self.max_raw),
                         carry: Vec::new(),
                     }),
@@ -417,14 +398,8 @@ impl<T> Worker<'_, T> {
                     entries: 0,
                     offset: 0,
                     unconsumed: 0,
-                }),
-                Err(e) => {
-                    st.done.insert((span.index, 0), (true, Err(e)));
-                }
+                });
             }
-            // Started (or failed) a chunk: look again, and let the reader read on.
-            self.sh.room.notify_one();
-            self.sh.results.notify_one();
             return self.take(st);
         }
         None
@@ -451,7 +426,7 @@ impl<T> Worker<'_, T> {
                 a.unconsumed += 1;
                 if last {
                     st.active.remove(pos);
-                    st.spare_z.push(stream.z);
+                    st.spare_input.push(stream.input);
                 } else {
                     a.stream = Some(stream);
                 }
@@ -466,10 +441,14 @@ impl<T> Worker<'_, T> {
     }
 }
 
+/// Compressed bytes read at a time.
+const PIECE: usize = 128 << 10;
+
 /// Inflates the next block of a chunk into `block`: whole entries only, the start of an
 /// entry cut by the block's end kept for the next one. True for the chunk's last block.
 fn next_block(
     path: &Path,
+    file: &File,
     span: &ChunkSpan,
     s: &mut ChunkStream,
     block: &mut EntryBlock,
@@ -479,23 +458,69 @@ fn next_block(
     entries.clear();
     data.extend_from_slice(&s.carry);
     s.carry.clear();
+    let mut target = data.len() + BLOCK;
     loop {
-        let ended = s.inflater.fill(path, span, &s.z, data, BLOCK)?;
-        let used = whole_entries(data, entries);
+        if s.used == s.input.len() && s.read < span.len {
+            read_piece(path, file, span, s)?;
+        }
+        let input = Input {
+            bytes: &s.input[s.used..],
+            last: s.read == span.len,
+        };
+        let want = target - data.len();
+        let (ended, used) = s.inflater.fill(path, span, input, data, want)?;
+        s.used += used;
+        if !ended && data.len() < target {
+            continue; // the piece is used up: read the next
+        }
+        let cut = whole_entries(data, entries);
         if ended {
-            if used < data.len() && !span.truncated {
+            if cut < data.len() && !span.truncated {
                 let entry = block.first + entries.len() as u64;
-                let at = block.offset + used as u64;
-                return Err(leftover_error(path, span, entry, at, &data[used..]));
+                let at = block.offset + cut as u64;
+                return Err(leftover_error(path, span, entry, at, &data[cut..]));
             }
-            data.truncate(used);
+            data.truncate(cut);
             return Ok(true);
         }
         if !entries.is_empty() {
-            s.carry.extend_from_slice(&data[used..]);
-            data.truncate(used);
+            s.carry.extend_from_slice(&data[cut..]);
+            data.truncate(cut);
             return Ok(false);
         }
-        // One entry larger than a block so far: inflate on.
+        // One entry larger than a block so far: inflate another block's worth.
+        entries.clear();
+        target = data.len() + BLOCK;
     }
+}
+
+/// Reads the chunk's next piece of compressed bytes into `s.input`.
+fn read_piece(
+    path: &Path,
+    file: &File,
+    span: &ChunkSpan,
+    s: &mut ChunkStream,
+) -> Result<(), PlogError> {
+    let want = (span.len - s.read).min(PIECE as u64) as usize;
+    s.input.clear();
+    s.input.resize(want, 0);
+    s.used = 0;
+    let mut got = 0;
+    while got < want {
+        match file.read_at(&mut s.input[got..], span.pos + s.read + got as u64) {
+            Ok(0) => {
+                let msg = format!(
+                    "file ends after {} of the chunk's {} bytes",
+                    s.read + got as u64,
+                    span.len
+                );
+                return Err(chunk_err(path, span, msg));
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(PlogError::io(path, e)),
+        }
+    }
+    s.read += want as u64;
+    Ok(())
 }

@@ -30,18 +30,21 @@ impl Inflater {
         }
     }
 
-    /// Appends at least `want` more decompressed bytes of `z` to `out` (fewer at the end
-    /// of the stream); true once the stream has ended. Bytes after the end of the zlib
-    /// stream are ignored (as zlib and the Python reader do). A recovered stream cut
+    /// Appends decompressed bytes to `out` until it has grown by `want`, the stream has
+    /// ended, or the input is used up. Returns whether the
+    /// stream ended, and how many bytes of `z` were used. Bytes after the end of the
+    /// zlib stream are ignored (as zlib and the Python reader do). A recovered stream cut
     /// short (`span.truncated`) ends where its bytes end.
     pub fn fill(
         &mut self,
         path: &Path,
         span: &ChunkSpan,
-        z: &[u8],
+        input: Input<'_>,
         out: &mut Vec<u8>,
         want: usize,
-    ) -> Result<bool, PlogError> {
+    ) -> Result<(bool, usize), PlogError> {
+        let z = input.bytes;
+        let base = self.d.total_in() as usize;
         let target = out.len().saturating_add(want);
         while !self.ended && out.len() < target {
             let room = (target - out.len()).min(self.max_raw - self.out);
@@ -50,13 +53,12 @@ impl Inflater {
             }
             let spare = out.capacity() - out.len();
             let (in0, out0) = (self.d.total_in() as usize, self.d.total_out());
+            let rest = &z[(in0 - base).min(z.len())..];
             let status = if room == 0 {
                 // At the limit: only the end of the stream may follow.
-                self.d
-                    .decompress(&z[in0.min(z.len())..], &mut [], FlushDecompress::None)
+                self.d.decompress(rest, &mut [], FlushDecompress::None)
             } else {
-                self.d
-                    .decompress_vec(&z[in0.min(z.len())..], out, FlushDecompress::None)
+                self.d.decompress_vec(rest, out, FlushDecompress::None)
             };
             let made = (self.d.total_out() - out0) as usize;
             self.out += made;
@@ -78,7 +80,11 @@ impl Inflater {
                     // Input used up, or no progress, while there was room for output.
                     let consumed = self.d.total_in() as usize;
                     let stuck = consumed == in0 && made == 0;
-                    if made < spare && (consumed >= z.len() || stuck) {
+                    if made < spare && (consumed - base >= z.len() || stuck) {
+                        if !input.last {
+                            // More of the chunk to read first.
+                            return Ok((false, consumed - base));
+                        }
                         if span.truncated {
                             self.ended = true;
                         } else {
@@ -87,7 +93,7 @@ impl Inflater {
                                 span,
                                 format!(
                                     "zlib stream ends early after {consumed} of {} compressed bytes (truncated file?)",
-                                    z.len()
+                                    base + z.len()
                                 ),
                             ));
                         }
@@ -105,8 +111,18 @@ impl Inflater {
                 }
             }
         }
-        Ok(self.ended)
+        let used = (self.d.total_in() as usize - base).min(z.len());
+        Ok((self.ended, used))
     }
+}
+
+/// A piece of a chunk's compressed bytes, handed to [`Inflater::fill`].
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The compressed bytes from where the last call stopped using them.
+    pub bytes: &'a [u8],
+    /// `bytes` runs to the end of the chunk.
+    pub last: bool,
 }
 
 /// Decompresses one whole chunk, refusing to grow past `max_raw` bytes.
@@ -124,10 +140,19 @@ pub fn inflate(
     let mut inf = Inflater::new(max_raw);
     // Ask for what the buffer holds, then double it, as a growing Vec would.
     let mut want = out.capacity();
-    while !inf.fill(path, span, z, &mut out, want)? {
+    let mut used = 0;
+    loop {
+        let input = Input {
+            bytes: &z[used..],
+            last: true,
+        };
+        let (ended, n) = inf.fill(path, span, input, &mut out, want)?;
+        if ended {
+            return Ok(out);
+        }
+        used += n;
         want = out.len().max(1 << 12);
     }
-    Ok(out)
 }
 
 pub(crate) fn chunk_err(path: &Path, span: &ChunkSpan, msg: String) -> PlogError {

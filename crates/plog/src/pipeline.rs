@@ -187,7 +187,7 @@ fn read_chunks(
             return;
         }
         let data = match file.as_mut() {
-            Some(f) => read_span(path, f, &span, Vec::new()),
+            Some(f) => read_span(path, f, &span),
             None => return,
         };
         let stop = data.is_err();
@@ -197,14 +197,7 @@ fn read_chunks(
     }
 }
 
-/// Reads a chunk's compressed bytes into `buf` (emptied first; a reused buffer saves
-/// faulting in fresh pages).
-pub(crate) fn read_span(
-    path: &Path,
-    f: &mut File,
-    span: &ChunkSpan,
-    mut buf: Vec<u8>,
-) -> Result<Vec<u8>, PlogError> {
+fn read_span(path: &Path, f: &mut File, span: &ChunkSpan) -> Result<Vec<u8>, PlogError> {
     if span.len > MAX_COMPRESSED_CHUNK {
         return Err(chunk_err(
             path,
@@ -216,8 +209,7 @@ pub(crate) fn read_span(
             ),
         ));
     }
-    buf.clear();
-    buf.reserve_exact(span.len as usize);
+    let mut buf = Vec::with_capacity(span.len as usize);
     f.seek(SeekFrom::Start(span.pos))
         .map_err(|e| PlogError::io(path, e))?;
     f.take(span.len)
