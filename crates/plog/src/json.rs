@@ -39,42 +39,39 @@ pub fn put_u64(out: &mut Vec<u8>, n: u64) {
     }
 }
 
-fn put_long(out: &mut Vec<u8>, mut n: u64) {
-    let len = n.checked_ilog10().map_or(1, |d| d as usize + 1);
-    let start = out.len();
-    out.extend_from_slice(&[b'0'; 20]);
-    let d = &mut out[start..start + len];
-    let mut end = len;
-    while n >= 100_000_000 {
-        let low = (n % 100_000_000) as u32;
-        n /= 100_000_000;
-        eight_digits(&mut d[end - 8..end], low);
-        end -= 8;
-    }
-    let mut n = n as u32;
-    while n >= 100 {
-        let r = (n % 100) as usize * 2;
-        n /= 100;
-        end -= 2;
-        d[end..end + 2].copy_from_slice(&PAIRS[r..r + 2]);
-    }
-    if n >= 10 {
-        let r = n as usize * 2;
-        d[..2].copy_from_slice(&PAIRS[r..r + 2]);
+fn put_long(out: &mut Vec<u8>, n: u64) {
+    const E8: u64 = 100_000_000;
+    if n < E8 {
+        put_head(out, n as u32);
+    } else if n < E8 * E8 {
+        put_head(out, (n / E8) as u32);
+        out.extend_from_slice(&eight_ascii((n % E8) as u32).to_le_bytes());
     } else {
-        d[0] = b'0' + n as u8;
+        put_head(out, (n / (E8 * E8)) as u32);
+        let r = n % (E8 * E8);
+        out.extend_from_slice(&eight_ascii((r / E8) as u32).to_le_bytes());
+        out.extend_from_slice(&eight_ascii((r % E8) as u32).to_le_bytes());
     }
+}
+
+/// `v` (below 10⁸) without leading zeros: its eight digits, shifted.
+fn put_head(out: &mut Vec<u8>, v: u32) {
+    let len = v.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let start = out.len();
+    out.extend_from_slice(&(eight_ascii(v) >> (8 * (8 - len))).to_le_bytes());
     out.truncate(start + len);
 }
 
-/// `v` (below 10⁸) as exactly eight digits.
-fn eight_digits(d: &mut [u8], v: u32) {
-    let (hi, lo) = (v / 10_000, v % 10_000);
-    let pairs = [hi / 100, hi % 100, lo / 100, lo % 100];
-    for (at, p) in d.chunks_exact_mut(2).zip(pairs) {
-        let r = p as usize * 2;
-        at.copy_from_slice(&PAIRS[r..r + 2]);
-    }
+/// The eight decimal digits of `v` (below 10⁸, leading zeros kept) as ASCII bytes of a
+/// little-endian word, most significant first: the four 2-digit groups are split at
+/// once, lane by lane (SWAR), with no loop and no table.
+fn eight_ascii(v: u32) -> u64 {
+    let merged = u64::from(v / 10_000) | (u64::from(v % 10_000) << 32);
+    let hundreds = ((merged * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let pairs = hundreds | ((merged - hundreds * 100) << 16);
+    let tens = ((pairs * 103) >> 10) & 0x000f_000f_000f_000f;
+    let digits = tens | ((pairs - tens * 10) << 8);
+    digits | 0x3030_3030_3030_3030
 }
 
 pub fn put_i64(out: &mut Vec<u8>, n: i64) {
@@ -339,6 +336,14 @@ mod tests {
         for _ in 0..20 {
             cases.extend([n.saturating_sub(1), n, n + 1]);
             n = if n == 0 { 1 } else { n.saturating_mul(10) };
+        }
+        // And values of every magnitude between the boundaries.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(x >> (i % 64));
         }
         for n in cases {
             let mut v = b"x".to_vec();
