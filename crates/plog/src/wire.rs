@@ -172,3 +172,62 @@ pub(crate) fn pc_instr(buf: &[u8]) -> (Option<u64>, Option<u64>) {
     }
     (pc, instr)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(mut v: u64, out: &mut Vec<u8>) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    /// Every varint length, at the end of the buffer (the byte loop) and followed by more
+    /// bytes (the eight-byte word), reads back as encoded, and the cursor lands after it.
+    #[test]
+    fn varints_of_every_length_read_back() {
+        let mut values = vec![0, 1, 127, 128, u64::MAX, u64::MAX >> 1];
+        for bits in 1..64 {
+            values.extend([(1u64 << bits) - 1, 1u64 << bits, (1u64 << bits) | 0x55]);
+        }
+        for v in values {
+            let mut enc = Vec::new();
+            encode(v, &mut enc);
+            for tail in [&[][..], &[0x01], &[0xff; 12]] {
+                let mut buf = enc.clone();
+                buf.extend_from_slice(tail);
+                let mut r = Cursor {
+                    buf: &buf,
+                    pos: 0,
+                    base: 0,
+                };
+                assert_eq!(r.read_varint(), Some(v), "{v:#x} with {} after", tail.len());
+                assert_eq!(r.pos, enc.len());
+            }
+        }
+    }
+
+    #[test]
+    fn cut_and_overlong_varints_are_refused_where_they_start() {
+        for buf in [&[0x80u8, 0x80][..], &[0xff; 10], &[0xff; 11]] {
+            let mut r = Cursor {
+                buf,
+                pos: 0,
+                base: 0,
+            };
+            assert_eq!(r.read_varint(), None);
+            assert_eq!(r.pos, 0);
+            let e = r.varint().unwrap_err();
+            assert_eq!(e.offset, 0);
+            let want = if buf.len() >= 10 {
+                "varint longer than 10 bytes"
+            } else {
+                "truncated varint"
+            };
+            assert_eq!(e.msg, want);
+        }
+    }
+}
