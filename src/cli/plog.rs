@@ -27,7 +27,7 @@ pub struct Common {
     /// of a crashed replay).
     #[arg(long)]
     pub recover: bool,
-    /// Decompression threads (default: one per core).
+    /// Worker threads that read, inflate and render (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Accept decompressed chunks up to this many MiB (default: the header's chunk size

@@ -16,7 +16,7 @@ use crate::recover::scan_layout;
 pub struct ReadOptions {
     /// Ignore header and directory; find chunks by scanning for zlib streams.
     pub recover: bool,
-    /// Decompression threads (0 = one per core).
+    /// Worker threads that read, inflate and render (0 = one per core).
     pub threads: usize,
     /// Largest decompressed chunk accepted in bytes (0 = the header's chunk size plus
     /// 1/16, at least 1 MiB more, capped at 512 MiB).

@@ -1,5 +1,6 @@
-//! A chunk split across threads (dump, diff) gives exactly the serial result: the same
-//! bytes in the same order, the same first error, the same diff report.
+//! A chunk whose blocks are rendered on several threads (dump, diff) gives exactly the
+//! serial result: the same bytes in the same order, the same first error, the same diff
+//! report.
 mod common;
 use common::*;
 use ptest_plog::{
