@@ -144,6 +144,8 @@ struct State<T> {
     /// Block and compressed-input buffers to reuse.
     spare: Vec<(Vec<u8>, Vec<Range<usize>>)>,
     spare_input: Vec<Vec<u8>>,
+    /// The block the consumer waits for (only its result wakes it).
+    awaited: Key,
     /// Workers still running.
     workers: usize,
     stop: bool,
@@ -167,6 +169,7 @@ impl<T: Send + 'static> BlockStream<T> {
                 done: BTreeMap::new(),
                 spare: Vec::new(),
                 spare_input: Vec::new(),
+                awaited: (0, 0),
                 workers,
                 stop: false,
             }),
@@ -251,6 +254,7 @@ impl<T> Iterator for BlockStream<T> {
                     "internal error: the decoding threads stopped".into(),
                 )));
             }
+            st.awaited = self.next;
             st = self.shared.wait(&self.shared.results, st);
         }
     }
@@ -318,12 +322,17 @@ impl<T> Worker<'_, T> {
                         },
                     );
                     st = self.sh.lock();
+                    let awaited = st.awaited == key;
                     st.done.insert(key, (block.last, r));
                     if st.spare.len() < self.workers * WINDOW {
                         let data = std::mem::take(&mut block.data);
                         st.spare.push((data, std::mem::take(&mut block.entries)));
                     }
-                    self.sh.results.notify_one();
+                    // Waking the consumer for a block it cannot write yet costs a
+                    // context switch and gains nothing.
+                    if awaited {
+                        self.sh.results.notify_one();
+                    }
                 }
                 Task::Inflate(mut job) => {
                     let r = match self.file {
