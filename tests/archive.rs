@@ -150,6 +150,53 @@ fn archive_then_unarchive_into_a_fresh_directory_then_test_passes() {
 }
 
 #[test]
+fn an_unarchive_removes_the_staging_left_by_a_killed_one() {
+    let s = recorded();
+    let archive = s.scratch("all.tar.gz");
+    s.ptest(&["archive", "-o", path(&archive)]).code(0);
+    let fresh = s.scratch("fresh-reg");
+    s.ptest(&[
+        "--regression-dir",
+        path(&fresh),
+        "unarchive",
+        path(&archive),
+    ])
+    .code(0);
+    // What a SIGKILL mid-unarchive leaves: a staging folder with half the members.
+    let state = fresh.join(".ptest");
+    let left = state.join(".unarchive-AbC123");
+    std::fs::create_dir_all(left.join("replays/alpha")).unwrap();
+    std::fs::write(left.join("replays/alpha/rec.log"), "half").unwrap();
+    // A file of that name, and links, are not staging folders: left alone.
+    std::fs::write(state.join(".unarchive-file"), "x").unwrap();
+    let kept = s.scratch("kept");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::write(kept.join("precious"), "y").unwrap();
+    std::os::unix::fs::symlink(&kept, state.join(".unarchive-link")).unwrap();
+    s.ptest(&[
+        "--regression-dir",
+        path(&fresh),
+        "unarchive",
+        path(&archive),
+    ])
+    .code(0)
+    .says(&["12 already identical"]);
+    assert!(!left.exists(), "the leftover staging folder is gone");
+    assert!(state.join(".unarchive-file").exists());
+    assert!(state.join(".unarchive-link").is_symlink());
+    assert_eq!(read(kept.join("precious")), "y", "a link is not followed");
+    let staging: Vec<_> = std::fs::read_dir(&state)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with(".unarchive-")
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .collect();
+    assert!(staging.is_empty(), "no staging folder left: {staging:?}");
+}
+
+#[test]
 fn a_partitioned_archive_holds_exactly_the_shard_that_test_runs() {
     let s = recorded();
     let mut all = Vec::new();

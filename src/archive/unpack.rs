@@ -39,8 +39,9 @@ pub fn unpack(
     root: &Path,
     staging_parent: &Path,
 ) -> Result<Unpacked, ArchiveError> {
+    remove_stale_staging(staging_parent)?;
     let staging = tempfile::Builder::new()
-        .prefix(".unarchive-")
+        .prefix(STAGING_PREFIX)
         .tempdir_in(staging_parent)
         .map_err(|source| ArchiveError::Io {
             path: staging_parent.to_path_buf(),
@@ -86,6 +87,37 @@ pub fn unpack(
         placed: to_place,
         identical,
     })
+}
+
+/// Staging folders are named this, then random letters.
+const STAGING_PREFIX: &str = ".unarchive-";
+
+/// Removes the staging folders of unarchives that were killed before they could clean
+/// up. The caller holds the directory's exclusive lock, so no other unarchive is running:
+/// every staging folder found is a leftover. Links are not followed.
+fn remove_stale_staging(parent: &Path) -> Result<(), ArchiveError> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ArchiveError::Io { path, source }
+    };
+    let entries = match std::fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(parent)(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_err(parent))?;
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        if stale {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(io_err(&path))?;
+        }
+    }
+    Ok(())
 }
 
 /// Member → (size, sha256), as read.
