@@ -315,3 +315,66 @@ fn the_net_log_check_sees_a_page_that_makes_requests() {
     urls.sort();
     assert_eq!(urls, ["http://127.0.0.1:9/x.png", "http://127.0.0.1:9/y"]);
 }
+
+/// A pandalog whose entry `i` has `pc`, `instr` and an `asid_info` with `pids[i]`.
+fn pid_log(path: &Path, pids: &[u64]) {
+    use ptest_plog::synth::Enc;
+    let mut w = ptest_plog::PlogWriter::create(path).expect("create the log");
+    for (i, &pid) in pids.iter().enumerate() {
+        let mut a = Enc::default();
+        a.uint(1, pid)
+            .uint(2, 5)
+            .uint(3, 1)
+            .uint(4, 0x1000)
+            .bytes(5, b"bash");
+        let mut e = Enc::default();
+        e.uint(1, 0x40_1000 + i as u64)
+            .uint(2, 100 * (i as u64 + 1))
+            .msg(40, &a);
+        w.write_entry(&e.0).expect("write an entry");
+    }
+    w.finish().expect("finish the log");
+}
+
+/// A test whose pandalog output changed in one field of one entry shows, as Chromium
+/// renders the report, one row of the entry table with that entry's place and both values.
+#[test]
+fn a_pandalog_diff_renders_as_an_entry_table() {
+    let s = TestSuite::new()
+        .sh(
+            "asids",
+            "cp \"$PTEST_SCRATCH/asids.plog\" \"$PTEST_TMPOUT_DIR/\"",
+        )
+        .test_toml("asids", "[compare]\nplog-schema = \"plog.proto\"\n");
+    s.write(
+        "asids/plog.proto",
+        &read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/plog/tests/data/panda-plog.proto"),
+        ),
+    );
+    pid_log(&s.scratch("asids.plog"), &[100, 101, 102]);
+    s.ptest(&["bless"]).code(0);
+    pid_log(&s.scratch("asids.plog"), &[100, 555, 102]);
+    let html = s.scratch("plog.html");
+    s.ptest(&["test", "--html", html.to_str().unwrap()])
+        .code(100);
+
+    let work = s.scratch("chromium-plog");
+    let dom = headless(
+        &work,
+        &format!("file://{}", html.display()),
+        &["--dump-dom".into()],
+    );
+    let doc = Html::parse_document(&dom);
+    let rows = select(&doc, "details.test[data-name=asids] table.plog tbody tr");
+    assert_eq!(rows.len(), 1, "one changed field:\n{dom}");
+    let cells: Vec<String> = rows[0]
+        .select(&Selector::parse("td").unwrap())
+        .map(|c| text(&c))
+        .collect();
+    assert_eq!(
+        cells,
+        ["1", "200", "0x401001", "asid_info.pid", "101", "555"],
+        "entry, instr, pc, field, blessed, new:\n{dom}"
+    );
+}
