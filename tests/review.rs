@@ -440,9 +440,12 @@ fn a_long_diff_is_paged_and_named_tests_are_reviewed_alone() {
         first.contains("+changed 0") && !first.contains("+changed 99"),
         "{first}"
     );
-    // The header names the compare mode and the filters that applied to this file.
+    // The header names the compare mode and the filters that applied to this file, as
+    // the comparison labelled them (the words of the reports).
     assert!(
-        first.contains("two.out · compare mode exact · filters: /pid=[0-9]+/ → \"pid=N\""),
+        first.contains(
+            "two.out · compare mode exact · filters: regex \"pid=[0-9]+\" → \"pid=N\" on two.out"
+        ),
         "{first}"
     );
     // Page on with `m` until the end of the diff shows (each press shows the next lines).

@@ -275,3 +275,53 @@ fn pandalogs_are_detected_by_content_and_compared_by_entry() {
     };
     assert!(diff.starts_with("Binary files blessed/trace.out"), "{diff}");
 }
+
+/// Each file names exactly the filters whose `files` glob takes it, across layers, in the
+/// words of the reports (`ptest review` shows the same labels).
+#[test]
+fn each_file_names_the_filters_that_applied_to_it() {
+    let (_t, b, n) = dirs();
+    fs::create_dir_all(b.join("trace")).unwrap();
+    fs::create_dir_all(n.join("trace")).unwrap();
+    for f in ["a.log", "trace/x.out", "plain.out"] {
+        fs::write(b.join(f), "pid=1 0x10\n").unwrap();
+        fs::write(n.join(f), "pid=2 0x20\n").unwrap();
+    }
+    let layers = [
+        layer(
+            "ptest.toml",
+            "[[filters]]\npreset = 'iso-timestamps'\n\
+             [[filters]]\nregex = 'pid=[0-9]+'\nreplace = 'pid=N'\nfiles = '*.log'\n",
+        ),
+        layer(
+            "t/test.toml",
+            "[[filters]]\nregex = '0x[0-9a-f]+'\nreplace = 'N'\nfiles = 'trace/**'\n",
+        ),
+    ];
+    let d = Comparer::new(&layers)
+        .unwrap()
+        .compare_dirs(&b, &n)
+        .unwrap();
+    let named = |file: &str| -> Vec<String> {
+        d.files
+            .iter()
+            .find(|f| f.name == file)
+            .map(|f| f.filters.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        named("a.log"),
+        [
+            "preset iso-timestamps",
+            "regex \"pid=[0-9]+\" → \"pid=N\" on *.log"
+        ]
+    );
+    assert_eq!(
+        named("trace/x.out"),
+        [
+            "preset iso-timestamps",
+            "regex \"0x[0-9a-f]+\" → \"N\" on trace/**"
+        ]
+    );
+    assert_eq!(named("plain.out"), ["preset iso-timestamps"]);
+}

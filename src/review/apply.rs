@@ -42,7 +42,7 @@ pub fn apply(
             .iter()
             .zip(choices)
             .filter(|(_, c)| **c == Choice::Accepted)
-            .map(|(f, _)| f.record.name.as_str())
+            .map(|(f, _)| f.name.as_str())
             .collect();
         let applied = if taken.is_empty() {
             TestApplied::Kept {

@@ -14,5 +14,5 @@ pub mod session;
 pub mod ui;
 
 pub use apply::{TestApplied, apply};
-pub use plan::{FileReview, Plan, PlanError, TestReview, plan};
+pub use plan::{Plan, PlanError, TestReview, plan};
 pub use session::{Action, Choice, Session};

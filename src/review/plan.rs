@@ -5,9 +5,7 @@
 
 use std::path::PathBuf;
 
-use globset::Glob;
-
-use crate::compare::{CompareError, CompareLayer, Comparer, FileOutcome};
+use crate::compare::{CompareError, Comparer, FileOutcome};
 use crate::outcome::{self, FileRecord};
 use crate::runner::RunKind;
 use crate::runner::state::State;
@@ -21,20 +19,13 @@ pub enum PlanError {
     Compare(#[from] CompareError),
 }
 
-/// One differing file to decide on.
-#[derive(Debug, Clone)]
-pub struct FileReview {
-    pub record: FileRecord,
-    /// The filters that applied to it, in words (`preset timestamps`, `/0x[0-9a-f]+/`).
-    pub filters: Vec<String>,
-}
-
 /// One test's differing files.
 #[derive(Debug, Clone)]
 pub struct TestReview {
     pub name: String,
     pub tmpout: PathBuf,
-    pub files: Vec<FileReview>,
+    /// Its differing files, each with the mode and filters its comparison used.
+    pub files: Vec<FileRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -119,13 +110,9 @@ pub fn plan(
             .with_test_name(&name)
             .with_diff_lines(usize::MAX);
         let cmp = comparer.compare_dirs(&regdir.blessed(&name), &tmpout)?;
-        let files: Vec<FileReview> = outcome::records(&cmp.files)
+        let files: Vec<FileRecord> = outcome::records(&cmp.files)
             .into_iter()
             .filter(|f| f.outcome != FileOutcome::Same)
-            .map(|record| FileReview {
-                filters: filters_for(&def.settings.compare, &record.name),
-                record,
-            })
             .collect();
         if files.is_empty() {
             let why = format!(
@@ -141,67 +128,4 @@ pub fn plan(
         });
     }
     Ok(plan)
-}
-
-/// The filters of `layers` whose `files` glob takes `file`, in words. (The layers were
-/// compiled already, so a bad glob cannot occur; one would be left out.)
-pub fn filters_for(layers: &[CompareLayer], file: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for layer in layers {
-        for spec in &layer.filters {
-            let applies = match &spec.files {
-                None => true,
-                Some(glob) => Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(file)),
-            };
-            if !applies {
-                continue;
-            }
-            match (&spec.preset, &spec.regex) {
-                (Some(preset), _) => out.push(format!("preset {preset}")),
-                (None, Some(regex)) => out.push(format!("/{regex}/ → {:?}", spec.replace)),
-                (None, None) => {}
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::compare::FilterSpec;
-
-    #[test]
-    fn filters_for_names_the_filters_whose_glob_takes_the_file() {
-        let spec = |preset: Option<&str>, regex: Option<&str>, files: Option<&str>| FilterSpec {
-            preset: preset.map(str::to_string),
-            regex: regex.map(str::to_string),
-            replace: "N".into(),
-            files: files.map(str::to_string),
-        };
-        let layers = [
-            CompareLayer {
-                origin: "ptest.toml".into(),
-                filters: vec![
-                    spec(Some("timestamps"), None, None),
-                    spec(None, Some("pid=[0-9]+"), Some("*.log")),
-                ],
-                compare: Default::default(),
-            },
-            CompareLayer {
-                origin: "t/test.toml".into(),
-                filters: vec![spec(None, Some("0x[0-9a-f]+"), Some("trace/**"))],
-                compare: Default::default(),
-            },
-        ];
-        assert_eq!(
-            filters_for(&layers, "sub/a.log"),
-            ["preset timestamps", "/pid=[0-9]+/ → \"N\""]
-        );
-        assert_eq!(
-            filters_for(&layers, "trace/x.out"),
-            ["preset timestamps", "/0x[0-9a-f]+/ → \"N\""]
-        );
-        assert_eq!(filters_for(&layers[1..], "a.out"), Vec::<String>::new());
-    }
 }

@@ -97,16 +97,13 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::plan::{FileReview, TestReview};
+    use crate::review::plan::TestReview;
 
     fn plan(files: &[usize]) -> Plan {
-        let file = |i: usize| FileReview {
-            record: crate::outcome::FileRecord {
-                name: format!("f{i}"),
-                mode: "text".into(),
-                outcome: crate::compare::FileOutcome::Missing,
-                filters: Vec::new(),
-            },
+        let file = |i: usize| crate::outcome::FileRecord {
+            name: format!("f{i}"),
+            mode: "text".into(),
+            outcome: crate::compare::FileOutcome::Missing,
             filters: Vec::new(),
         };
         Plan {

@@ -69,7 +69,7 @@ pub fn run(term: &Term, color: bool, plan: &Plan) -> io::Result<(Session, Ended)
     while let Some((t, f)) = session.current() {
         let test = &plan.tests[t];
         let file = &test.files[f];
-        let text = outcome::describe(&file.record);
+        let text = outcome::describe(file);
         let lines: Vec<&str> = text.lines().collect();
         let (rows, cols) = term.size();
         let page = usize::from(rows).saturating_sub(9).max(5);
@@ -96,8 +96,8 @@ pub fn run(term: &Term, color: bool, plan: &Plan) -> io::Result<(Session, Ended)
             };
             screen += &format!(
                 "{} · compare mode {} · filters: {filters}\n",
-                style(Style::new().bold()).apply_to(&file.record.name),
-                file.record.mode
+                style(Style::new().bold()).apply_to(&file.name),
+                file.mode
             );
             let rule = style(Style::new().dim()).apply_to("─".repeat(width.min(100)));
             screen += &format!("{rule}\n");
