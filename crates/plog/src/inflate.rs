@@ -1,12 +1,32 @@
-//! Decompressing one chunk's zlib stream, whole or a block at a time, never past the
-//! log's chunk limit. Knows bytes only: entries are the caller's work.
+//! Decompressing one chunk's zlib stream a block at a time, never past the log's chunk
+//! limit. Knows bytes only: entries are the caller's work.
 
 use std::path::Path;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::PlogError;
-use crate::layout::ChunkSpan;
+use crate::layout::{ChunkSpan, DEFAULT_CHUNK_SIZE};
+
+/// Largest decompressed chunk accepted whatever the header says. PANDA's chunks are
+/// ~16 MiB (a little more when one instruction's entries straddle the limit).
+pub const MAX_RAW_CHUNK: usize = 512 << 20;
+
+/// Largest decompressed chunk accepted for a log whose header gives `chunk_size` (0:
+/// unknown, as in a log never closed; PANDA's default is assumed). PANDA closes a chunk
+/// once it is full and the next entry starts a new instruction, so a chunk exceeds the
+/// chunk size only by the entries of one instruction: 1/16 of the chunk size, at least
+/// 1 MiB, covers that. Anything larger is damage or a zlib bomb, and would make each
+/// worker hold (and render) far more than the header promised.
+pub fn chunk_limit(chunk_size: u32) -> usize {
+    let size = if chunk_size == 0 {
+        DEFAULT_CHUNK_SIZE
+    } else {
+        chunk_size
+    } as usize;
+    size.saturating_add((size / 16).max(1 << 20))
+        .min(MAX_RAW_CHUNK)
+}
 
 /// The inflation state of one chunk: its zlib stream may be decompressed in pieces, each
 /// appended to a caller's buffer, so a dump can start rendering the first entries of a
@@ -123,36 +143,6 @@ pub struct Input<'a> {
     pub bytes: &'a [u8],
     /// `bytes` runs to the end of the chunk.
     pub last: bool,
-}
-
-/// Decompresses one whole chunk, refusing to grow past `max_raw` bytes.
-pub fn inflate(
-    path: &Path,
-    span: &ChunkSpan,
-    z: &[u8],
-    max_raw: usize,
-) -> Result<Vec<u8>, PlogError> {
-    let mut out: Vec<u8> = Vec::with_capacity(
-        (z.len().saturating_mul(4))
-            .clamp(1 << 12, 64 << 20)
-            .min(max_raw),
-    );
-    let mut inf = Inflater::new(max_raw);
-    // Ask for what the buffer holds, then double it, as a growing Vec would.
-    let mut want = out.capacity();
-    let mut used = 0;
-    loop {
-        let input = Input {
-            bytes: &z[used..],
-            last: true,
-        };
-        let (ended, n) = inf.fill(path, span, input, &mut out, want)?;
-        if ended {
-            return Ok(out);
-        }
-        used += n;
-        want = out.len().max(1 << 12);
-    }
 }
 
 pub(crate) fn chunk_err(path: &Path, span: &ChunkSpan, msg: String) -> PlogError {

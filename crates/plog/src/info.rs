@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::blocks::{BlockStream, EntryBlock};
 use crate::error::PlogError;
-use crate::reader::{ReadOptions, map_chunks, open_layout};
+use crate::reader::{ReadOptions, max_raw_chunk, open_layout, worker_threads};
 use crate::wire::pc_instr;
 
 /// What [`info`] found.
@@ -55,48 +57,60 @@ impl fmt::Display for Warning {
     }
 }
 
-/// Per-chunk statistics gathered on the worker threads.
-struct ChunkStats {
+/// Per-block statistics gathered on the worker threads.
+struct BlockStats {
+    chunk: usize,
+    last: bool,
     entries: u64,
     raw: u64,
     instr: Option<(u64, u64)>,
-    dir_entries: u64,
 }
 
 /// Reads every chunk of `file` (entries are split, not decoded) and summarises it.
 pub fn info(file: &Path, opts: &ReadOptions) -> Result<LogInfo, PlogError> {
     let layout = open_layout(file, opts)?;
-    let stream = map_chunks(file, &layout, opts, |chunk| {
+    let stats = |block: &mut EntryBlock| {
         let mut range: Option<(u64, u64)> = None;
-        for i in 0..chunk.entries.len() {
-            if let (_, Some(n)) = pc_instr(chunk.entry(i))
+        for i in 0..block.len() {
+            if let (_, Some(n)) = pc_instr(block.entry(i))
                 && n != u64::MAX
             {
                 range = Some(range.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))));
             }
         }
-        Ok(ChunkStats {
-            entries: chunk.entries.len() as u64,
-            raw: chunk.data.len() as u64,
+        Ok(BlockStats {
+            chunk: block.chunk_index(),
+            last: block.is_last(),
+            entries: block.len() as u64,
+            raw: block.byte_len() as u64,
             instr: range,
-            dir_entries: chunk.span.n_entries,
         })
-    });
+    };
+    let max_raw = max_raw_chunk(&layout, opts);
+    let threads = worker_threads(opts);
+    let stream = BlockStream::start(file, &layout, threads, max_raw, Arc::new(stats));
     let (mut entries, mut raw, mut range) = (0u64, 0u64, None::<(u64, u64)>);
     let mut warnings = Vec::new();
-    for (i, s) in stream.enumerate() {
+    // Entries of the chunk being summed, checked against the directory at its last block.
+    let mut in_chunk = 0u64;
+    for s in stream {
         let s = s?;
         entries += s.entries;
         raw += s.raw;
+        in_chunk += s.entries;
         if let Some((lo, hi)) = s.instr {
             range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }
-        if !layout.recovered && s.dir_entries != s.entries {
-            warnings.push(Warning::EntryCount {
-                chunk: i,
-                directory: s.dir_entries,
-                found: s.entries,
-            });
+        if s.last {
+            let directory = layout.chunks.get(s.chunk).map_or(0, |c| c.n_entries);
+            if !layout.recovered && directory != in_chunk {
+                warnings.push(Warning::EntryCount {
+                    chunk: s.chunk,
+                    directory,
+                    found: in_chunk,
+                });
+            }
+            in_chunk = 0;
         }
     }
     Ok(LogInfo {

@@ -18,15 +18,15 @@
 //!
 //! Private modules by concern, each using only modules named before it (no cycles;
 //! `error` is used by all): `layout` (header, directory, content sniffing), `recover`
-//! (scanning for zlib streams), `inflate` (a chunk's zlib stream, whole or a block at a
-//! time), `pipeline` (parallel, ordered, bounded chunk decompression), `reader` (entry
-//! splitting, per-chunk map), `blocks` (the pipeline of dumps and diffs: chunks inflated
-//! a block at a time, blocks rendered on every worker), `wire` (protobuf wire
-//! primitives), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
+//! (scanning for zlib streams), `wire` (protobuf wire primitives), `inflate` (a chunk's
+//! zlib stream a block at a time, within the chunk limit), `reader` (read options,
+//! layout, entry splitting), `blocks` (the one pipeline every reading goes through:
+//! chunks read and inflated a block at a time, blocks handled on every worker, results
+//! in file order), `json` (Python-compatible JSON scalars), `schema` (`.proto` /
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
 //! decoding), `render` (JSON and text renderings of an entry), `direct` (JSON straight
-//! from the wire bytes and a decode check, the fast path of `render` over `decode`), `diff` (entry-level
-//! comparison), `lines` (decoded entry streams), `writer`; then the operations `dump`,
+//! from the wire bytes and a decode check, the fast path of `render` over `decode`),
+//! `diff` (entry-level comparison), `lines` (decoded entry streams), `writer`; then the operations `dump`,
 //! `info` and `compare`.
 
 use std::path::Path;
@@ -44,7 +44,6 @@ mod info;
 mod json;
 mod layout;
 mod lines;
-mod pipeline;
 mod reader;
 mod recover;
 mod render;

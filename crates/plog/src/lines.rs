@@ -84,7 +84,7 @@ pub fn entry_lines(
     let layout = open_layout(path, opts)?;
     // A diff reads two logs at once: split the cores between them.
     let threads = match opts.threads {
-        0 => (crate::pipeline::default_threads() / 2).max(1),
+        0 => (crate::reader::default_threads() / 2).max(1),
         n => n,
     };
     let d = Arc::clone(decoder);

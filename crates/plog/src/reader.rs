@@ -1,14 +1,13 @@
-//! Streaming reader: the chunk layout (from the directory, or scanned with
-//! `--recover`), the split of a decompressed chunk into length-prefixed entries, and
-//! the per-chunk map over the parallel pipeline. Does not decode entries.
+//! Opening a log for reading: the chunk layout (from the directory, or scanned with
+//! `--recover`), the options of a read, and the split of decompressed bytes into
+//! length-prefixed entries. Does not decode entries.
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::error::PlogError;
+use crate::inflate::chunk_limit;
 use crate::layout::{ChunkSpan, Layout, read_layout};
-use crate::pipeline::{ChunkStream, chunk_limit, default_threads};
 use crate::recover::scan_layout;
 
 /// How to open a log.
@@ -30,41 +29,6 @@ pub fn open_layout(path: &Path, opts: &ReadOptions) -> Result<Layout, PlogError>
     } else {
         read_layout(path)
     }
-}
-
-/// A decompressed chunk and the byte ranges of its entries' messages. The bytes are
-/// shared so that a diff can keep entries of a chunk without copying them.
-pub struct RawChunk {
-    pub span: ChunkSpan,
-    pub data: Arc<Vec<u8>>,
-    pub entries: Vec<Range<usize>>,
-}
-
-impl RawChunk {
-    pub fn entry(&self, i: usize) -> &[u8] {
-        &self.data[self.entries[i].clone()]
-    }
-}
-
-/// Splits a decompressed chunk into `u32` length-prefixed entries. A recovered chunk
-/// whose stream was cut short loses only its incomplete last entry.
-pub fn split_entries(
-    path: &Path,
-    span: &ChunkSpan,
-    data: &[u8],
-) -> Result<Vec<Range<usize>>, PlogError> {
-    let mut out = Vec::new();
-    let used = whole_entries(data, &mut out);
-    if used < data.len() && !span.truncated {
-        return Err(leftover_error(
-            path,
-            span,
-            out.len() as u64,
-            used as u64,
-            &data[used..],
-        ));
-    }
-    Ok(out)
 }
 
 /// Appends the ranges of the whole length-prefixed entries at the start of `data` to
@@ -109,6 +73,11 @@ pub fn leftover_error(
     }
 }
 
+/// The available cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 /// Worker threads `opts` asks for (0 = one per core).
 pub fn worker_threads(opts: &ReadOptions) -> usize {
     if opts.threads == 0 {
@@ -125,24 +94,4 @@ pub fn max_raw_chunk(layout: &Layout, opts: &ReadOptions) -> usize {
     } else {
         opts.max_raw_chunk
     }
-}
-
-/// Runs `f` on every chunk (decompressed and split) on worker threads; results come
-/// back in chunk order.
-pub fn map_chunks<T, F>(path: &Path, layout: &Layout, opts: &ReadOptions, f: F) -> ChunkStream<T>
-where
-    T: Send + 'static,
-    F: Fn(&RawChunk) -> Result<T, PlogError> + Send + Sync + 'static,
-{
-    let threads = worker_threads(opts);
-    let p = path.to_path_buf();
-    let work = Arc::new(move |span: &ChunkSpan, data: Vec<u8>| {
-        let entries = split_entries(&p, span, &data)?;
-        f(&RawChunk {
-            span: span.clone(),
-            data: Arc::new(data),
-            entries,
-        })
-    });
-    ChunkStream::start(path, layout, threads, max_raw_chunk(layout, opts), work)
 }
