@@ -83,15 +83,26 @@ fn manifest_tests(archive: &Path) -> Vec<String> {
     panic!("{}: no manifest", archive.display());
 }
 
-/// Rewrite `archive` member by member, letting `edit` change each (name, header, data).
-fn rewrite(archive: &Path, out: &Path, mut edit: impl FnMut(&str, &mut Vec<u8>)) {
-    let file = std::fs::File::open(archive).expect("archive");
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let gz = flate2::write::GzEncoder::new(
+/// `ptest --regression-dir REGDIR unarchive ARCHIVE`.
+fn unarchive(s: &TestSuite, regdir: &Path, archive: &Path) -> common::Run {
+    s.ptest(&["--regression-dir", path(regdir), "unarchive", path(archive)])
+}
+
+type GzBuilder = tar::Builder<flate2::write::GzEncoder<std::fs::File>>;
+
+/// A gzip'd tar builder writing `out`.
+fn builder(out: &Path) -> GzBuilder {
+    tar::Builder::new(flate2::write::GzEncoder::new(
         std::fs::File::create(out).expect("create"),
         flate2::Compression::default(),
-    );
-    let mut builder = tar::Builder::new(gz);
+    ))
+}
+
+/// Appends every member of `archive` to `builder`, letting `edit` change each one's data
+/// (given its name), then finishes the archive.
+fn copy_members(archive: &Path, mut builder: GzBuilder, mut edit: impl FnMut(&str, &mut Vec<u8>)) {
+    let file = std::fs::File::open(archive).expect("archive");
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     for entry in tar.entries().expect("entries") {
         let mut entry = entry.expect("entry");
         let name = entry.path().expect("path").display().to_string();
@@ -106,6 +117,11 @@ fn rewrite(archive: &Path, out: &Path, mut edit: impl FnMut(&str, &mut Vec<u8>))
     builder.into_inner().expect("tar").finish().expect("gzip");
 }
 
+/// Rewrite `archive` member by member, letting `edit` change each (name, data).
+fn rewrite(archive: &Path, out: &Path, edit: impl FnMut(&str, &mut Vec<u8>)) {
+    copy_members(archive, builder(out), edit);
+}
+
 #[test]
 fn archive_then_unarchive_into_a_fresh_directory_then_test_passes() {
     let s = recorded();
@@ -114,14 +130,9 @@ fn archive_then_unarchive_into_a_fresh_directory_then_test_passes() {
         .code(0)
         .says(&["packed 12 files", "of 4 tests"]);
     let fresh = s.scratch("fresh-reg");
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&archive),
-    ])
-    .code(0)
-    .says(&["12 folders placed"]);
+    unarchive(&s, &fresh, &archive)
+        .code(0)
+        .says(&["12 folders placed"]);
     for name in TESTS {
         assert_eq!(
             read(fresh.join("replays").join(name).join("rec.log")),
@@ -139,14 +150,9 @@ fn archive_then_unarchive_into_a_fresh_directory_then_test_passes() {
         assert_eq!(run.status_of(name), "PASS", "{}", run.all());
     }
     // Unpacking the same archive again finds everything identical and changes nothing.
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&archive),
-    ])
-    .code(0)
-    .says(&["0 folders placed, 12 already identical"]);
+    unarchive(&s, &fresh, &archive)
+        .code(0)
+        .says(&["0 folders placed, 12 already identical"]);
 }
 
 #[test]
@@ -155,13 +161,7 @@ fn an_unarchive_removes_the_staging_left_by_a_killed_one() {
     let archive = s.scratch("all.tar.gz");
     s.ptest(&["archive", "-o", path(&archive)]).code(0);
     let fresh = s.scratch("fresh-reg");
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&archive),
-    ])
-    .code(0);
+    unarchive(&s, &fresh, &archive).code(0);
     // What a SIGKILL mid-unarchive leaves: a staging folder with half the members.
     let state = fresh.join(".ptest");
     let left = state.join(".unarchive-AbC123");
@@ -173,14 +173,9 @@ fn an_unarchive_removes_the_staging_left_by_a_killed_one() {
     std::fs::create_dir_all(&kept).unwrap();
     std::fs::write(kept.join("precious"), "y").unwrap();
     std::os::unix::fs::symlink(&kept, state.join(".unarchive-link")).unwrap();
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&archive),
-    ])
-    .code(0)
-    .says(&["12 already identical"]);
+    unarchive(&s, &fresh, &archive)
+        .code(0)
+        .says(&["12 already identical"]);
     assert!(!left.exists(), "the leftover staging folder is gone");
     assert!(state.join(".unarchive-file").exists());
     assert!(state.join(".unarchive-link").is_symlink());
@@ -247,7 +242,7 @@ fn a_tampered_member_is_refused_by_name_and_nothing_is_placed() {
     });
     assert!(flipped, "the archive has replays/gamma/rec.log");
     let fresh = s.scratch("fresh-reg");
-    let run = s.ptest(&["--regression-dir", path(&fresh), "unarchive", path(&bad)]);
+    let run = unarchive(&s, &fresh, &bad);
     run.code(2).says(&[
         "member \"replays/gamma/rec.log\": SHA-256 differs from the manifest's",
         "nothing was unpacked",
@@ -276,14 +271,9 @@ fn traversal_and_link_members_are_refused() {
         builder.append(&h, &b"pwnd"[..]).expect("append");
     });
     let fresh = s.scratch("fresh-reg");
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&traversal),
-    ])
-    .code(2)
-    .says(&["member \"../evil\": climbs out with `..`"]);
+    unarchive(&s, &fresh, &traversal)
+        .code(2)
+        .says(&["member \"../evil\": climbs out with `..`"]);
     assert!(!outside.exists(), "nothing written outside");
     assert_eq!(files_under(&fresh), Vec::<String>::new());
 
@@ -298,14 +288,9 @@ fn traversal_and_link_members_are_refused() {
         h.set_cksum();
         builder.append(&h, &b"pwnd"[..]).expect("append");
     });
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&absolute),
-    ])
-    .code(2)
-    .says(&["is an absolute path"]);
+    unarchive(&s, &fresh, &absolute)
+        .code(2)
+        .says(&["is an absolute path"]);
     assert!(!outside.exists(), "nothing written outside");
 
     let link = s.scratch("link.tar.gz");
@@ -318,7 +303,7 @@ fn traversal_and_link_members_are_refused() {
             .append_link(&mut h, "replays/alpha/escape", "/etc")
             .expect("link");
     });
-    s.ptest(&["--regression-dir", path(&fresh), "unarchive", path(&link)])
+    unarchive(&s, &fresh, &link)
         .code(2)
         .says(&["member \"replays/alpha/escape\": is a link"]);
     assert_eq!(files_under(&fresh), Vec::<String>::new());
@@ -338,7 +323,7 @@ fn a_manifest_naming_a_test_outside_is_refused() {
         }
     });
     let fresh = s.scratch("fresh-reg");
-    s.ptest(&["--regression-dir", path(&fresh), "unarchive", path(&bad)])
+    unarchive(&s, &fresh, &bad)
         .code(2)
         .says(&["test name \"../../escaped\" is not a plain name"]);
     assert!(!s.tmp.path().join("escaped").exists());
@@ -346,27 +331,10 @@ fn a_manifest_naming_a_test_outside_is_refused() {
 }
 
 /// A copy of `good` with members `add` writes first.
-fn craft(
-    good: &Path,
-    out: &Path,
-    add: impl FnOnce(&mut tar::Builder<flate2::write::GzEncoder<std::fs::File>>),
-) {
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(out).expect("create"),
-        flate2::Compression::default(),
-    );
-    let mut builder = tar::Builder::new(gz);
-    add(&mut builder);
-    let file = std::fs::File::open(good).expect("archive");
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    for entry in tar.entries().expect("entries") {
-        let mut entry = entry.expect("entry");
-        let header = entry.header().clone();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).expect("data");
-        builder.append(&header, data.as_slice()).expect("append");
-    }
-    builder.into_inner().expect("tar").finish().expect("gzip");
+fn craft(good: &Path, out: &Path, add: impl FnOnce(&mut GzBuilder)) {
+    let mut b = builder(out);
+    add(&mut b);
+    copy_members(good, b, |_, _| {});
 }
 
 #[test]
@@ -379,12 +347,7 @@ fn a_different_existing_reference_is_never_overwritten() {
     std::fs::create_dir_all(mine.parent().expect("parent")).expect("mkdir");
     std::fs::create_dir_all(other.join(".ptest")).expect("mkdir");
     std::fs::write(&mine, "my own reference\n").expect("write");
-    let run = s.ptest(&[
-        "--regression-dir",
-        path(&other),
-        "unarchive",
-        path(&archive),
-    ]);
+    let run = unarchive(&s, &other, &archive);
     run.code(2).says(&[
         "blessed/beta already exists and differs from the archive's (beta.out differs)",
         "Move it aside (or delete it) and run `ptest unarchive",
@@ -412,7 +375,7 @@ fn a_truncated_archive_is_refused_in_one_line() {
     let cut = s.scratch("cut.tar.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
     let fresh = s.scratch("fresh-reg");
-    let run = s.ptest(&["--regression-dir", path(&fresh), "unarchive", path(&cut)]);
+    let run = unarchive(&s, &fresh, &cut);
     run.code(2).says(&[
         "not a readable ptest archive",
         "make it again with `ptest archive`",
@@ -447,20 +410,13 @@ fn images_travel_only_with_dash_dash_images() {
         .says(&["of 2 tests and 2 images"]);
 
     let fresh = s.scratch("fresh-reg");
-    s.ptest(&[
-        "--regression-dir",
-        path(&fresh),
-        "unarchive",
-        path(&without),
-    ])
-    .code(0);
+    unarchive(&s, &fresh, &without).code(0);
     assert!(
         !fresh.join("qcows/tiny.qcow2").exists(),
         "no images without --images"
     );
     let fresh2 = s.scratch("fresh-reg2");
-    s.ptest(&["--regression-dir", path(&fresh2), "unarchive", path(&with)])
-        .code(0);
+    unarchive(&s, &fresh2, &with).code(0);
     assert_eq!(read(fresh2.join("qcows/tiny.qcow2")), "QFI\u{fb} tiny disk");
     assert_eq!(read(fresh2.join("qcows/qemu-busybox/vmlinuz")), "kernel");
     assert!(
