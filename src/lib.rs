@@ -23,3 +23,4 @@ pub mod review;
 pub mod runner;
 pub mod suite;
 pub mod tree;
+pub mod variation;

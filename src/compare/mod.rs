@@ -43,12 +43,14 @@ mod sniff;
 mod spec;
 mod stream;
 mod transform;
+mod view;
 
 pub use compile::Comparer;
 pub use error::CompareError;
 pub use mode::Mode;
 pub use outcome::{DirComparison, FileComparison, FileOutcome};
 pub use spec::{CompareLayer, CompareSpec, DEFAULT_DIFF_LINES, FilterSpec};
+pub use view::{LineFilter, looks_binary, preset_names};
 
 #[cfg(test)]
 mod tests;
