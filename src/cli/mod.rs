@@ -165,6 +165,14 @@ pub struct RunArgs {
     /// Run one shard of the selected tests: `count:K/N`, `hash:K/N` or `duration:K/N`.
     #[arg(long, value_name = "STRATEGY:K/N")]
     pub partition: Option<Partition>,
+    /// Run each test N times (2 to 1000) and compare the runs: `bless` blesses only when all
+    /// agree, `test` reports a test whose outputs varied as flaky; both show what varies.
+    #[arg(long, value_name = "N", value_parser = repeat_count)]
+    pub repeat: Option<u32>,
+    /// With --repeat: write the checked suggestions into each test's test.toml, then
+    /// re-check the kept runs under the new rules.
+    #[arg(long, requires = "repeat")]
+    pub apply_suggestions: bool,
     #[arg(value_name = "TEST")]
     pub tests: Vec<String>,
 }
@@ -224,6 +232,21 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         Ok(d) => Ok(d),
         Err(e) => Err(format!(
             "{e} (write durations like `90s`, `20m` or `1h30m`)"
+        )),
+    }
+}
+
+/// Most runs `--repeat` takes: beyond, a typo (an extra zero) more likely than a plan.
+pub const MAX_REPEAT: u32 = 1000;
+
+fn repeat_count(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (2..=MAX_REPEAT).contains(&n) => Ok(n),
+        Ok(n) if n < 2 => Err(format!(
+            "{n} run(s) cannot disagree; give 2 or more (3 is a good start)"
+        )),
+        _ => Err(format!(
+            "give a whole number of runs from 2 to {MAX_REPEAT}"
         )),
     }
 }

@@ -20,6 +20,7 @@ mod durations;
 mod engine;
 mod list;
 mod plog;
+mod repeat;
 mod report;
 mod review;
 mod run;
@@ -56,6 +57,8 @@ pub enum CommandError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Edit(#[from] crate::variation::edit::EditError),
     #[error("{0}")]
     Usage(String),
 }

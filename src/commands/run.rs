@@ -18,6 +18,11 @@ use crate::suite::{Overrides, RegressionDir, Suite, TestDef, reference};
 use super::{CommandError, load_suite, regression_dir, use_color};
 
 pub fn scripts(g: &GlobalArgs, mode: RunKind, args: &RunArgs) -> Result<i32, CommandError> {
+    if mode == RunKind::Setup && args.repeat.is_some() {
+        return Err(CommandError::Usage(
+            "--repeat is for bless and test: setup makes recordings once".into(),
+        ));
+    }
     let suite = load_suite(g)?;
     let prepared = prepare(g, &suite, &args.tests)?;
     let regdir = regression_dir(g)?;
@@ -189,6 +194,7 @@ fn execute(
                 regdir: regdir.clone(),
             }) as Box<dyn runner::AfterAttempt>
         }),
+        repeat: args.repeat,
     });
     let slots = g
         .jobs
@@ -221,6 +227,9 @@ fn execute(
             "ptest: warning: could not save results to {}: {e} (accept, diff and --failed will not see this run)",
             regdir.state_dir().display()
         );
+    }
+    if args.apply_suggestions && !outcome.interrupted {
+        super::repeat::apply_suggestions(g, regdir, &outcome)?;
     }
     // Every report is attempted; one that could not be written fails the run (exit 2).
     let mut report_failed = false;

@@ -98,6 +98,11 @@ pub struct TestReport {
     /// HTML report plots against); `None` when it had never run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_duration_secs: Option<f64>,
+    /// `--repeat N`: what varied between the runs, with the suggestions. Optional and
+    /// absent otherwise, so the format stays readable both ways (a reader that does not
+    /// know it skips it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variation: Option<crate::variation::Variation>,
 }
 
 impl From<&TestResult> for TestReport {
@@ -113,6 +118,7 @@ impl From<&TestResult> for TestReport {
             files: r.files.clone(),
             log_tail: r.log_tail.clone(),
             previous_duration_secs: None,
+            variation: r.variation.clone(),
         }
     }
 }

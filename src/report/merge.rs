@@ -320,6 +320,7 @@ pub fn to_outcome(report: &RunReport) -> RunOutcome {
                 log: t.log.clone(),
                 log_tail: t.log_tail.clone(),
                 leaked: 0,
+                variation: t.variation.clone(),
             })
             .collect(),
     }

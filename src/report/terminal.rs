@@ -144,6 +144,12 @@ impl Reporter for Terminal {
                     let details = self.details_within_budget(result);
                     self.print(&details);
                 }
+                if let Some(found) = &result.variation {
+                    let target = format!("{}/test.toml", result.name);
+                    let text = crate::variation::render(found, &target);
+                    let lines: Vec<String> = text.lines().map(|l| format!("    {l}\n")).collect();
+                    self.print(&lines.concat());
+                }
                 self.update_bar();
             }
             Event::RunFinished { outcome } => {
@@ -270,8 +276,15 @@ impl Terminal {
                 counts.join(", ")
             }
         ));
-        let bad: Vec<&TestResult> = results.iter().filter(|r| !r.status.is_success()).collect();
-        for r in results.iter().filter(|r| r.status == Status::Flaky) {
+        // A `--repeat` test whose runs varied is flaky and fails the run.
+        let bad: Vec<&TestResult> = results
+            .iter()
+            .filter(|r| !r.status.is_success() || r.variation.is_some())
+            .collect();
+        for r in results
+            .iter()
+            .filter(|r| r.status == Status::Flaky && r.variation.is_none())
+        {
             out.push_str(&self.finished_line(r));
         }
         for r in &bad {

@@ -48,6 +48,7 @@ pub(super) fn attempt(
         log: log.clone(),
         log_tail: Vec::new(),
         leaked: 0,
+        variation: None,
     };
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {

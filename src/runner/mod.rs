@@ -11,6 +11,7 @@ mod execute;
 pub mod interrupt;
 mod notices;
 pub mod process;
+pub mod repeat;
 pub mod result;
 pub mod state;
 
@@ -40,6 +41,8 @@ pub struct RunContext {
     pub interpreters: Mutex<Interpreters>,
     /// Run after every attempt, in its thread (`bless` promotes the outputs here).
     pub after_attempt: Option<Box<dyn AfterAttempt>>,
+    /// `--repeat N`: each test runs N times and its runs are compared ([`repeat`]).
+    pub repeat: Option<u32>,
 }
 
 /// A step after each attempt of a test, before the runner decides whether to retry: it
@@ -138,7 +141,10 @@ pub fn run(
             let services = services.clone();
             let offset = started.elapsed();
             std::thread::spawn(move || {
-                let mut result = run_with_retries(&ctx, &job, &tx, &services);
+                let mut result = match ctx.repeat {
+                    Some(count) => repeat::run(&ctx, &job, &tx, &services, count),
+                    None => run_with_retries(&ctx, &job, &tx, &services),
+                };
                 result.started = offset;
                 let _ = tx.send(Message::Finished(index, result));
             });
@@ -282,5 +288,6 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         files: Vec::new(),
         log_tail: Vec::new(),
         leaked: 0,
+        variation: None,
     }
 }

@@ -97,6 +97,8 @@ pub struct TestResult {
     pub log_tail: Vec<String>,
     /// Processes that outlived the script (killed when it ended), as nextest's leak report.
     pub leaked: usize,
+    /// `--repeat N`: what varied between the runs (`None`: not repeated, or all agreed).
+    pub variation: Option<crate::variation::Variation>,
 }
 
 /// What [`super::run`] returns (and [`super::Event::RunFinished`] carries): one result per
@@ -112,6 +114,12 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// Whether every test passed (or passed on a retry) and nothing was interrupted.
     pub fn succeeded(&self) -> bool {
-        !self.interrupted && self.results.iter().all(|r| r.status.is_success())
+        // A repeated test whose runs varied is flaky, and fails the run: that is what
+        // `--repeat` looks for.
+        !self.interrupted
+            && self
+                .results
+                .iter()
+                .all(|r| r.status.is_success() && r.variation.is_none())
     }
 }

@@ -14,6 +14,7 @@ fn result(name: &str, status: Status) -> TestResult {
         log: PathBuf::from("/x/test.log"),
         log_tail: Vec::new(),
         leaked: 0,
+        variation: None,
     }
 }
 

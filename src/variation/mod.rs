@@ -174,9 +174,8 @@ fn analyse_file(
     }
     let sorted = spots::sort(&collected, paths.len(), mode != Mode::Sorted);
     for group in &sorted.tokens {
-        let mut values: Vec<(&Vec<u8>, &(std::collections::BTreeSet<u32>, u64))> =
-            group.values.iter().collect();
-        values.sort_by(|a, b| b.1.1.cmp(&a.1.1));
+        let mut values: Vec<_> = group.values.iter().collect();
+        values.sort_by_key(|(_, (_, count))| std::cmp::Reverse(*count));
         file.spots.push(Spot {
             place: Place::Token {
                 first_line: group.first_line,
@@ -254,7 +253,7 @@ fn grouped(per_run: &[String]) -> Vec<Variant> {
             }),
         }
     }
-    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out.sort_by_key(|v| std::cmp::Reverse(v.count));
     out
 }
 

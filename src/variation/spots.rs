@@ -126,6 +126,10 @@ pub(super) struct Spots {
 /// Line positions kept per group to check candidates on.
 const MAX_TUPLES: usize = 1000;
 
+/// A run's lines left once the moved ones are taken out: (line number, text; `None` where
+/// the run's file had ended).
+type Leftovers<'a> = Vec<(u64, Option<&'a [u8]>)>;
+
 /// Context pieces kept before a token, enough to tell `ptr = 0x…` from `size = 0x…`.
 const CONTEXT_PIECES: usize = 2;
 
@@ -146,7 +150,7 @@ pub(super) fn sort(collected: &Collected, runs: usize, order_matters: bool) -> S
         .filter(|(_, n)| *n > 0)
         .collect();
     let mut moved: Vec<Vec<&[u8]>> = vec![Vec::new(); runs];
-    let mut leftovers: Vec<Vec<(u64, Option<&[u8]>)>> = vec![Vec::new(); runs];
+    let mut leftovers: Vec<Leftovers<'_>> = vec![Vec::new(); runs];
     for (r, (moved, leftovers)) in moved.iter_mut().zip(&mut leftovers).enumerate() {
         let mut budget = common.clone();
         for d in &collected.differing {
@@ -192,7 +196,7 @@ pub(super) fn sort(collected: &Collected, runs: usize, order_matters: bool) -> S
     spots.tokens.sort_by_key(|g| g.first_line);
     let outright_any = !rank_aligned || !outright.is_empty();
     if outright_any {
-        let per: Vec<Vec<(u64, Option<&[u8]>)>> = leftovers
+        let per: Vec<Leftovers<'_>> = leftovers
             .iter()
             .map(|l| match rank_aligned {
                 true => outright.iter().map(|&j| l[j]).collect(),

@@ -278,7 +278,11 @@ fn table(out: &mut String, report: &RunReport) {
 
 fn test_details(out: &mut String, i: usize, t: &super::json::TestReport, budget: &mut Budget) {
     let key = status_key(t.status);
-    let open = if t.status.is_success() { "" } else { " open" };
+    let open = if t.status.is_success() && t.variation.is_none() {
+        ""
+    } else {
+        " open"
+    };
     let _ = writeln!(
         out,
         "<details class=\"test s-{key}\" id=\"t-{i}\" data-status=\"{key}\" data-name=\"{name}\" data-visible=\"1\"{open}>\
@@ -297,6 +301,15 @@ fn test_details(out: &mut String, i: usize, t: &super::json::TestReport, budget:
     }
     for f in &t.files {
         diff::file(out, &t.name, f, budget);
+    }
+    if let Some(found) = &t.variation {
+        let target = format!("{}/test.toml", t.name);
+        let _ = writeln!(
+            out,
+            "<div class=\"variation\"><p>What varied between its {} runs, with the checked suggestions</p><pre>{}</pre></div>",
+            found.runs,
+            esc(&crate::variation::render(found, &target))
+        );
     }
     if !t.log_tail.is_empty() || !t.status.is_success() {
         let _ = write!(

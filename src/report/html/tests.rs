@@ -20,6 +20,7 @@ fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
         files,
         log_tail: Vec::new(),
         previous_duration_secs: None,
+        variation: None,
     }
 }
 
