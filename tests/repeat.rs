@@ -33,7 +33,7 @@ fn noisy_output_is_refused_then_fixed_by_the_applied_suggestions() {
         "line 2 varies at …: buffer at …",
         "preset = \"host-pointers\"",
         "line 3 varies at …: now … here",
-        r"regex = '(now )\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?'",
+        r"regex = '\b(now )\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?'",
         "the order of 8 lines varies",
         "\"out.txt\" = \"sorted\"",
         "together they make all 3 runs agree",
@@ -99,7 +99,7 @@ fn test_repeat_reports_a_varying_test_as_flaky_in_the_terminal_and_the_json_repo
     let spot = &variation["files"][0]["spots"][0];
     assert_eq!(spot["spot"], "token");
     assert_eq!(spot["suggestion"]["kind"], "filter");
-    assert_eq!(spot["suggestion"]["regex"], r"(value )-?\d+(?:\.\d+)?");
+    assert_eq!(spot["suggestion"]["regex"], r"\b(value )-?\d+(?:\.\d+)?");
 }
 
 #[test]

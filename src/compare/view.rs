@@ -39,3 +39,10 @@ pub fn preset_names() -> Vec<&'static str> {
 pub fn looks_binary(head: &[u8]) -> bool {
     super::binary::looks_binary(head)
 }
+
+impl Comparer {
+    /// The schema pandalog outputs are decoded with (`plog-schema`), if one is set.
+    pub fn plog_schema(&self) -> Option<&std::path::Path> {
+        self.plog_schema.as_deref()
+    }
+}

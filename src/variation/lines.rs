@@ -15,6 +15,8 @@ use crate::compare::LineFilter;
 pub(super) const MAX_LINE: u64 = 64 << 10;
 /// Differing positions kept per file; beyond, the analysis says it stopped.
 pub(super) const MAX_DIFFERING: usize = 10_000;
+/// Bytes of differing lines kept per file (all runs together), the other bound.
+pub(super) const MAX_HELD: usize = 64 << 20;
 
 /// A line position where the runs disagree: each run's line there (filtered), `None` for a
 /// run whose file had already ended.
@@ -29,7 +31,7 @@ pub(super) struct Differing {
 #[derive(Debug, Default)]
 pub(super) struct Collected {
     pub differing: Vec<Differing>,
-    /// Reading stopped at [`MAX_DIFFERING`] positions.
+    /// Reading stopped at this line: [`MAX_DIFFERING`] positions or [`MAX_HELD`] bytes.
     pub stopped_at: Option<u64>,
 }
 
@@ -79,6 +81,7 @@ pub(super) fn collect(
     let mut scratch = Vec::new();
     let mut out = Collected::default();
     let mut line = 0u64;
+    let mut held = 0usize;
     loop {
         line += 1;
         let mut any = false;
@@ -98,10 +101,11 @@ pub(super) fn collect(
         if filtered.iter().all(|t| *t == filtered[0]) {
             continue;
         }
-        if out.differing.len() >= MAX_DIFFERING {
+        if out.differing.len() >= MAX_DIFFERING || held >= MAX_HELD {
             out.stopped_at = Some(line);
             return Ok(out);
         }
+        held += filtered.iter().flatten().map(Vec::len).sum::<usize>();
         out.differing.push(Differing {
             line,
             texts: filtered.clone(),

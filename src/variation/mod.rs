@@ -13,6 +13,7 @@
 pub mod edit;
 mod lines;
 mod model;
+mod plog;
 mod render;
 mod spots;
 mod suggest;
@@ -28,6 +29,8 @@ use crate::tree;
 
 /// Variants listed per spot; the rest are counted.
 const MAX_VARIANTS: usize = 8;
+/// Varying tokens shown (and given a suggestion) per file; the rest are counted.
+const MAX_TOKEN_SPOTS: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VariationError {
@@ -127,9 +130,21 @@ fn analyse_file(
         fixed_by_suggestions: false,
         note: None,
     };
+    // A pandalog is analysed as its entries rendered one per line (the text its filters
+    // see); a log that does not decode is shown whole.
+    let mut dumps = None;
     let whole = match mode {
-        Mode::Plog => Some("a pandalog, compared entry by entry"),
-        Mode::Exact if paths.iter().any(|p| head_is_binary(p)) => Some("binary"),
+        Mode::Plog => {
+            let scratch = paths[0].parent().unwrap_or(Path::new("."));
+            match plog::render(paths, comparer.plog_schema(), scratch) {
+                Ok(d) => {
+                    dumps = Some(d);
+                    None
+                }
+                Err(why) => Some(format!("a pandalog that does not decode: {why}")),
+            }
+        }
+        Mode::Exact if paths.iter().any(|p| head_is_binary(p)) => Some("binary".to_string()),
         _ => None,
     };
     if let Some(why) = whole {
@@ -139,7 +154,7 @@ fn analyse_file(
             .collect();
         file.spots.push(Spot {
             place: Place::Whole {
-                why: why.to_string(),
+                why,
                 diff: outcome::describe(&differing[0].1),
             },
             variants: vec![
@@ -159,21 +174,36 @@ fn analyse_file(
         });
         return Ok(file);
     }
-    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let read = dumps.as_ref().map_or(paths, |d| &d.paths[..]);
+    let refs: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
     let collected = lines::collect(&refs, &comparer.line_filter(name)).map_err(|(i, source)| {
         VariationError::Io {
-            path: paths[i].clone(),
+            path: read[i].clone(),
             source,
         }
     })?;
+    if dumps.as_ref().is_some_and(|d| d.cut) {
+        add_note(
+            &mut file,
+            format!(
+                "entries analysed up to {} MiB of rendered text per run",
+                plog::MAX_DUMP >> 20
+            ),
+        );
+    }
     if let Some(line) = collected.stopped_at {
-        file.note = Some(format!(
-            "analysed up to line {line}: the first {} line positions that differ",
-            lines::MAX_DIFFERING
-        ));
+        add_note(
+            &mut file,
+            format!(
+                "analysed up to line {line} (at most {} differing lines, {} MiB of them)",
+                lines::MAX_DIFFERING,
+                lines::MAX_HELD >> 20
+            ),
+        );
     }
     let sorted = spots::sort(&collected, paths.len(), mode != Mode::Sorted);
-    for group in &sorted.tokens {
+    let candidates = suggest::Candidates::new(layers, name)?;
+    for group in sorted.tokens.iter().take(MAX_TOKEN_SPOTS) {
         let mut values: Vec<_> = group.values.iter().collect();
         values.sort_by_key(|(_, (_, count))| std::cmp::Reverse(*count));
         file.spots.push(Spot {
@@ -192,8 +222,12 @@ fn analyse_file(
                     count: *count,
                 })
                 .collect(),
-            suggestion: suggest::for_token(layers, name, group)?,
+            suggestion: candidates.for_token(group)?,
         });
+    }
+    if sorted.tokens.len() > MAX_TOKEN_SPOTS {
+        let more = sorted.tokens.len() - MAX_TOKEN_SPOTS;
+        add_note(&mut file, format!("{more} more varying tokens not shown"));
     }
     if let Some((count, samples)) = &sorted.order {
         file.spots.push(Spot {
@@ -201,8 +235,8 @@ fn analyse_file(
             variants: grouped(samples),
             more_variants: 0,
             // The moved lines are by construction the same in every run: only their order
-            // differs, which `sorted` ignores.
-            suggestion: Some(Suggestion::Mode {
+            // differs, which `sorted` ignores. Pandalog entries have no such mode.
+            suggestion: (mode != Mode::Plog).then(|| Suggestion::Mode {
                 mode: Mode::Sorted.as_str().to_string(),
                 files: suggest::glob_for(name),
             }),
@@ -235,6 +269,13 @@ fn analyse_file(
             .all(|k| with.compare_files(name, &paths[0], &paths[k]).outcome == FileOutcome::Same);
     }
     Ok(file)
+}
+
+fn add_note(file: &mut FileVariation, note: String) {
+    file.note = Some(match file.note.take() {
+        Some(n) => format!("{n}; {note}"),
+        None => note,
+    });
 }
 
 /// Runs grouped by the text they showed, most runs first.

@@ -16,8 +16,13 @@ pub fn render(variation: &Variation, target: &str) -> String {
             "{}: differs between the {n} runs ({} mode)",
             file.name, file.mode
         );
+        // A pandalog's lines are its entries, rendered one per line.
+        let unit = match file.mode == "plog" {
+            true => ("entry", "entries"),
+            false => ("line", "lines"),
+        };
         for spot in &file.spots {
-            spot_lines(&mut out, spot, target);
+            spot_lines(&mut out, spot, target, unit);
         }
         if let Some(note) = &file.note {
             let _ = writeln!(out, "  note: {note}");
@@ -46,28 +51,28 @@ fn runs(list: &[u32]) -> String {
     }
 }
 
-fn spot_lines(out: &mut String, spot: &Spot, target: &str) {
+fn spot_lines(out: &mut String, spot: &Spot, target: &str, (unit, units): (&str, &str)) {
     let _ = match &spot.place {
         Place::Token {
             first_line,
             lines,
             shape,
         } => match lines {
-            1 => writeln!(out, "  line {first_line} varies at …: {shape}"),
+            1 => writeln!(out, "  {unit} {first_line} varies at …: {shape}"),
             _ => writeln!(
                 out,
-                "  line {first_line} and {} more alike vary at …: {shape}",
+                "  {unit} {first_line} and {} more alike vary at …: {shape}",
                 lines - 1
             ),
         },
         Place::Order { lines } => writeln!(
             out,
-            "  the order of {lines} lines varies (the same lines in every run)"
+            "  the order of {lines} {units} varies (the same ones in every run)"
         ),
         Place::Lines { first_line, lines } => {
             writeln!(
                 out,
-                "  from line {first_line}, up to {lines} line(s) differ outright"
+                "  from {unit} {first_line}, up to {lines} {units} differ outright"
             )
         }
         Place::Presence => writeln!(out, "  produced by some runs only"),

@@ -81,8 +81,13 @@ fn generated(group: &TokenGroup, files: &str) -> Option<Suggestion> {
         (format!("^{class}"), placeholder.to_string())
     } else if !group.context.is_empty() {
         let context = std::str::from_utf8(&group.context).ok()?;
+        // `\b` keeps `(99=)` from matching inside `199=`.
+        let edge = match context.as_bytes()[0].is_ascii_alphanumeric() {
+            true => r"\b",
+            false => "",
+        };
         (
-            format!("({}){class}", regex::escape(context)),
+            format!("{edge}({}){class}", regex::escape(context)),
             format!("${{1}}{placeholder}"),
         )
     } else {
@@ -95,14 +100,51 @@ fn generated(group: &TokenGroup, files: &str) -> Option<Suggestion> {
     })
 }
 
-/// Whether `candidate`, after the test's rules, makes every run's line of `group` agree.
-fn passes(
-    layers: &[CompareLayer],
-    name: &str,
-    group: &TokenGroup,
-    candidate: &Suggestion,
-) -> Result<bool, CompareError> {
-    let comparer = with(layers, &[candidate])?;
+/// The candidates for one file's tokens: each preset compiled once with the test's rules.
+pub(super) struct Candidates<'a> {
+    layers: &'a [CompareLayer],
+    name: &'a str,
+    files: String,
+    presets: Vec<(Suggestion, Comparer)>,
+}
+
+impl<'a> Candidates<'a> {
+    pub(super) fn new(layers: &'a [CompareLayer], name: &'a str) -> Result<Self, CompareError> {
+        let files = glob_for(name);
+        let mut presets = Vec::new();
+        for p in preset_names() {
+            let s = Suggestion::Preset {
+                preset: p.to_string(),
+                files: files.clone(),
+            };
+            let comparer = with(layers, &[&s])?;
+            presets.push((s, comparer));
+        }
+        Ok(Candidates {
+            layers,
+            name,
+            files,
+            presets,
+        })
+    }
+
+    /// The first candidate for `group` that passes: a preset, else a generated filter.
+    pub(super) fn for_token(&self, group: &TokenGroup) -> Result<Option<Suggestion>, CompareError> {
+        for (s, comparer) in &self.presets {
+            if passes(comparer, self.name, group) {
+                return Ok(Some(s.clone()));
+            }
+        }
+        let Some(s) = generated(group, &self.files) else {
+            return Ok(None);
+        };
+        let comparer = with(self.layers, &[&s])?;
+        Ok(passes(&comparer, self.name, group).then_some(s))
+    }
+}
+
+/// Whether the rules of `comparer` make every run's line of `group` agree.
+fn passes(comparer: &Comparer, name: &str, group: &TokenGroup) -> bool {
     let filter = comparer.line_filter(name);
     let (mut out, mut scratch) = (Vec::new(), Vec::new());
     for tuple in &group.tuples {
@@ -111,31 +153,12 @@ fn passes(
             filter.apply(line, &mut out, &mut scratch);
             match &first {
                 None => first = Some(out.clone()),
-                Some(f) if *f != out => return Ok(false),
+                Some(f) if *f != out => return false,
                 Some(_) => {}
             }
         }
     }
-    Ok(true)
-}
-
-/// The first candidate for `group` that passes: a preset, else a generated filter.
-pub(super) fn for_token(
-    layers: &[CompareLayer],
-    name: &str,
-    group: &TokenGroup,
-) -> Result<Option<Suggestion>, CompareError> {
-    let files = glob_for(name);
-    let presets = preset_names().into_iter().map(|p| Suggestion::Preset {
-        preset: p.to_string(),
-        files: files.clone(),
-    });
-    for candidate in presets.chain(generated(group, &files)) {
-        if passes(layers, name, group, &candidate)? {
-            return Ok(Some(candidate));
-        }
-    }
-    Ok(None)
+    true
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ fn names_each_spot_with_a_checked_suggestion() {
     assert_eq!(
         f.spots[1].suggestion,
         Some(Suggestion::Filter {
-            regex: r"(now )\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?".into(),
+            regex: r"\b(now )\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?".into(),
             replace: "${1}<TIME>".into(),
             files: "out.txt".into()
         })
@@ -117,4 +117,46 @@ fn suggestions_are_written_keeping_comments_and_read_back() {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
     }
+}
+
+fn write_plog(path: &std::path::Path, entries: &[Vec<u8>]) {
+    let mut w = ptest_plog::PlogWriter::create(path).unwrap();
+    for e in entries {
+        w.write_entry(e).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_pandalog_field_that_varies_is_named_and_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let base: Vec<Vec<u8>> = ptest_plog::synth::entries(7, 30).collect();
+    let runs: Vec<PathBuf> = (1..=3u64)
+        .map(|k| {
+            let run = dir.path().join(k.to_string());
+            std::fs::create_dir_all(&run).unwrap();
+            let mut entries = base.clone();
+            // Entry 10 carries a host-side timestamp (field 99) that differs per run.
+            let mut stamp = ptest_plog::synth::Enc::default();
+            stamp.uint(99, 1_700_000_000 + k * 17);
+            entries[10].extend_from_slice(&stamp.0);
+            write_plog(&run.join("trace.plog"), &entries);
+            run
+        })
+        .collect();
+    let v = analyse(&[], &runs).unwrap();
+    let f = &v.files[0];
+    assert_eq!(f.mode, "plog");
+    assert_eq!(f.spots.len(), 1, "{f:#?}");
+    let Place::Token { first_line, .. } = &f.spots[0].place else {
+        panic!("{f:#?}")
+    };
+    assert_eq!(*first_line, 11);
+    assert_eq!(f.spots[0].variants.len(), 3);
+    assert!(
+        matches!(&f.spots[0].suggestion, Some(Suggestion::Filter { .. })),
+        "{f:#?}"
+    );
+    assert!(f.fixed_by_suggestions, "{f:#?}");
+    assert!(render(&v, "t").contains("entry 11 varies"));
 }
