@@ -205,7 +205,8 @@ fn analyse_file(
     let candidates = suggest::Candidates::new(layers, name)?;
     for group in sorted.tokens.iter().take(MAX_TOKEN_SPOTS) {
         let mut values: Vec<_> = group.values.iter().collect();
-        values.sort_by_key(|(_, (_, count))| std::cmp::Reverse(*count));
+        // Most frequent first; among equals, by the first run that showed them.
+        values.sort_by_key(|(_, (runs, count))| (std::cmp::Reverse(*count), runs.first().copied()));
         file.spots.push(Spot {
             place: Place::Token {
                 first_line: group.first_line,
