@@ -15,7 +15,7 @@ pub fn run(command: CacheCommand) -> Result<i32, CommandError> {
     match command {
         CacheCommand::List => {
             let entries = cache_entries::list(&root)?;
-            say!("{:<15} {:>10}  {:<26} KEY", "KIND", "SIZE", "LAST USED");
+            say!("{:<15} {:>10}  {:<32} KEY", "KIND", "SIZE", "LAST USED");
             for e in &entries {
                 say!("{}", row(e, SystemTime::now()));
             }
@@ -81,7 +81,7 @@ fn row(e: &Entry, now: SystemTime) -> String {
         ago(now.duration_since(e.last_used).unwrap_or_default())
     );
     format!(
-        "{:<15} {:>10}  {:<26} {}",
+        "{:<15} {:>10}  {:<32} {}",
         e.kind.name(),
         human::size(e.size),
         when,

@@ -111,12 +111,21 @@ pub fn list(root: &Path) -> Result<Vec<Entry>, EngineError> {
 }
 
 fn size(path: &Path) -> Result<u64, EngineError> {
-    let meta = std::fs::symlink_metadata(path).map_err(EngineError::io(path))?;
+    // A file a builder or another prune removes meanwhile counts for nothing.
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let meta = match std::fs::symlink_metadata(path) {
+        Err(e) if gone(&e) => return Ok(0),
+        meta => meta.map_err(EngineError::io(path))?,
+    };
     if !meta.is_dir() {
         return Ok(meta.len());
     }
+    let read = match std::fs::read_dir(path) {
+        Err(e) if gone(&e) => return Ok(0),
+        read => read.map_err(EngineError::io(path))?,
+    };
     let mut total = 0;
-    for e in std::fs::read_dir(path).map_err(EngineError::io(path))? {
+    for e in read {
         total += size(&e.map_err(EngineError::io(path))?.path())?;
     }
     Ok(total)
