@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::compare::{CompareError, Comparer};
+use crate::compare::{Cancel, CompareError, Comparer, Stopped};
 use crate::outcome;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{Script, ScriptError, TestDef};
@@ -51,7 +51,15 @@ pub(super) fn attempt(
     };
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
-            run_and_check(ctx, test, comparer, &script, &log, services, &mut result)
+            let deadline = started.checked_add(test.settings.timeout);
+            let cancel = Cancel::new(deadline, super::interrupt::requested);
+            let run = Attempt {
+                script: &script,
+                log: &log,
+                services,
+                cancel: &cancel,
+            };
+            run_and_check(ctx, test, comparer, &run, &mut result)
         }
         Ok(None) => Ok((
             Status::Passed,
@@ -173,15 +181,24 @@ fn prepare(
 /// A finished attempt's status and message, or why it errored.
 type Verdict = Result<(Status, Option<String>), AttemptError>;
 
+/// What one attempt runs and when it must stop.
+struct Attempt<'a> {
+    script: &'a Script,
+    log: &'a Path,
+    services: &'a AttemptServices<'a>,
+    /// The test's deadline (its timeout covers the script and the comparison) and the
+    /// interrupt flag, polled by the comparison.
+    cancel: &'a Cancel,
+}
+
 fn run_and_check(
     ctx: &RunContext,
     test: &TestDef,
     comparer: &Comparer,
-    script: &Script,
-    log: &Path,
-    services: &AttemptServices<'_>,
+    run: &Attempt<'_>,
     result: &mut TestResult,
 ) -> Verdict {
+    let (script, log, services) = (run.script, run.log, run.services);
     let tmpout = match ctx.mode {
         RunKind::Setup => None,
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
@@ -242,7 +259,29 @@ fn run_and_check(
         return Ok((Status::Passed, None));
     };
     still_a_folder(&tmpout)?;
-    judge_outputs(ctx, test, comparer, &tmpout, result)
+    match judge_outputs(ctx, test, comparer, &tmpout, run.cancel, result) {
+        Err(AttemptError::Compare(CompareError::Stopped(why))) => Ok(stopped(test, why)),
+        verdict => verdict,
+    }
+}
+
+/// The verdict of a comparison stopped by the test's deadline or by the user.
+fn stopped(test: &TestDef, why: Stopped) -> (Status, Option<String>) {
+    match why {
+        Stopped::TimedOut => {
+            let t = humantime::format_duration(test.settings.timeout);
+            (
+                Status::TimedOut,
+                Some(format!(
+                    "timed out after {t} while comparing the outputs; the timeout covers the script and the comparison (raise `timeout` in test.toml or pass --timeout)"
+                )),
+            )
+        }
+        Stopped::Interrupted => (
+            Status::Interrupted,
+            Some("interrupted while comparing the outputs".into()),
+        ),
+    }
 }
 
 /// The output folder must still be the one ptest created: a script that replaced it with
@@ -269,6 +308,7 @@ fn judge_outputs(
     test: &TestDef,
     comparer: &Comparer,
     tmpout: &Path,
+    cancel: &Cancel,
     result: &mut TestResult,
 ) -> Verdict {
     if count_files(tmpout) == 0 {
@@ -285,7 +325,7 @@ fn judge_outputs(
                     test: test.name.clone(),
                 });
             }
-            let cmp = comparer.compare_dirs(&blessed, tmpout)?;
+            let cmp = comparer.compare_dirs_until(&blessed, tmpout, cancel)?;
             result.files = outcome::records(&cmp.files);
             if cmp.all_same() {
                 Ok((Status::Passed, None))
