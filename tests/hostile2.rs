@@ -101,3 +101,30 @@ fn ctrl_c_and_sigterm_stop_a_comparison() {
         assert_eq!(run.status_of("t"), "INTERRUPTED", "{}", run.all());
     }
 }
+
+// ---- 2. an output hard-linked to a file outside is copied when blessed ----
+
+#[test]
+fn a_hard_linked_output_is_blessed_as_a_copy() {
+    let s = TestSuite::new().sh(
+        "t",
+        "ln -f \"$PTEST_SCRATCH/outside\" \"$PTEST_TMPOUT_DIR/x\"",
+    );
+    let outside = s.scratch("outside");
+    std::fs::write(&outside, "first\n").unwrap();
+    s.ptest(&["bless"]).code(0);
+    // Changed in place (same inode): a shared inode would change the reference too.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&outside)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"other\n"))
+        .unwrap();
+    assert_eq!(common::read(s.blessed("t").join("x")), "first\n");
+    let run = s.ptest(&["test"]);
+    run.code(100).says(&["-first", "+other"]);
+    // `accept` takes the run's outputs the same way.
+    s.ptest(&["accept", "t"]).code(0);
+    // std::fs::write truncates and writes in place: the same inode.
+    std::fs::write(&outside, "third\n").unwrap();
+    assert_eq!(common::read(s.blessed("t").join("x")), "other\n");
+}
