@@ -128,3 +128,28 @@ fn a_hard_linked_output_is_blessed_as_a_copy() {
     std::fs::write(&outside, "third\n").unwrap();
     assert_eq!(common::read(s.blessed("t").join("x")), "other\n");
 }
+
+// ---- 3. control characters reach the terminal visibly ----
+
+#[test]
+fn control_characters_in_names_and_diffs_are_shown_in_caret_notation() {
+    // The script writes through Python so that names may hold ESC, BEL and a newline.
+    let s = TestSuite::new().py(
+        "t",
+        "import os\n\
+         d = os.environ['PTEST_TMPOUT_DIR']\n\
+         v = open(os.path.join(os.environ['PTEST_SCRATCH'], 'version')).read()\n\
+         open(os.path.join(d, 'a\\x1b[31m\\nb.txt'), 'w').write(v)\n\
+         if v != 'old':\n    open(os.path.join(d, 'x\\x1b]0;title\\x07'), 'w').write('y')\n",
+    );
+    std::fs::write(s.scratch("version"), "old").unwrap();
+    s.ptest(&["bless"]).code(0);
+    std::fs::write(s.scratch("version"), "\x1b]0;pwned\x07\n").unwrap();
+    for args in [&["test"][..], &["diff", "t"]] {
+        let run = s.ptest(args);
+        no_panic(&run);
+        let all = run.all();
+        assert!(!all.contains('\x1b') && !all.contains('\x07'), "{all:?}");
+        run.says(&["a^[[31m^Jb.txt", "+^[]0;pwned^G", "x^[]0;title^G"]);
+    }
+}

@@ -42,8 +42,11 @@ impl Comparer {
             Some(t) => format!("ptest diff {t}"),
             None => "ptest diff".to_string(),
         };
+        // Diff headers and reasons reach the terminal: a newline in a name must not split
+        // a header line (the record's `name` stays raw).
+        let shown = crate::human::visible(name);
         let outcome = file::compare_file(&FileJob {
-            name,
+            name: &shown,
             blessed,
             new,
             mode,
@@ -98,7 +101,7 @@ impl Comparer {
                 name: name.clone(),
                 mode: self.mode_unopened(name).as_str(),
                 outcome: FileOutcome::Invalid {
-                    reason: format!("{side}/{name} {why}"),
+                    reason: format!("{side}/{} {why}", crate::human::visible(name)),
                 },
                 filters: Vec::new(),
             };

@@ -105,23 +105,9 @@ pub(super) fn finish(result: &mut TestResult) {
 
 /// A script's log line made safe to print and to put in XML: colour and cursor sequences
 /// removed (they would repaint the terminal or leak into piped CI logs, `NO_COLOR` or
-/// not), other control characters shown as `^X`.
+/// not), other control characters made visible.
 fn printable(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for c in console::strip_ansi_codes(line).chars() {
-        match c {
-            '\t' => out.push(c),
-            // C0 controls in caret notation (ESC → ^[), as `cat -v` shows them.
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            '\u{7f}' => out.push_str("^?"),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::human::visible(&console::strip_ansi_codes(line)).into_owned()
 }
 
 /// Why an attempt errored (the script or the setup is broken, not the outputs). Each
