@@ -153,3 +153,85 @@ fn control_characters_in_names_and_diffs_are_shown_in_caret_notation() {
         run.says(&["a^[[31m^Jb.txt", "+^[]0;pwned^G", "x^[]0;title^G"]);
     }
 }
+
+// ---- 4. report inputs: regular files of bounded size ----
+
+/// A passing one-test suite and its JSON report.
+fn one_report() -> (TestSuite, std::path::PathBuf) {
+    let s = common::ok_test(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    let json = s.scratch("r.json");
+    s.ptest(&["test", "--json", json.to_str().unwrap()]).code(0);
+    (s, json)
+}
+
+#[test]
+fn report_inputs_must_be_regular_files_within_the_size_cap() {
+    let (s, json) = one_report();
+    let html = s.scratch("r.html");
+    let html = html.to_str().unwrap();
+    let fifo = s.scratch("fifo");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let big = s.scratch("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let good = json.to_str().unwrap();
+    for (bad, why) in [
+        ("/dev/zero", "not a regular file (a character device)"),
+        (fifo.to_str().unwrap(), "not a regular file (a FIFO)"),
+        (
+            big.to_str().unwrap(),
+            "larger than the 1.0 GiB a report may be",
+        ),
+    ] {
+        let run = s.ptest(&["report", "html", bad, "-o", html]);
+        no_panic(&run);
+        run.code(2).says(&[bad, why]);
+        let run = s.ptest(&["report", "merge", good, bad]);
+        no_panic(&run);
+        run.code(2).says(&[bad, why]);
+    }
+}
+
+// ---- 8. messages say the true reason ----
+
+#[test]
+fn a_report_with_a_byte_order_mark_is_read() {
+    let (s, json) = one_report();
+    let text = common::read(&json);
+    std::fs::write(&json, format!("\u{feff}{text}")).unwrap();
+    let html = s.scratch("r.html");
+    s.ptest(&[
+        "report",
+        "html",
+        json.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+    ])
+    .code(0);
+    s.ptest(&["report", "merge", json.to_str().unwrap()])
+        .code(0);
+}
+
+#[test]
+fn a_test_listed_twice_in_one_report_is_named_as_such() {
+    let (s, json) = one_report();
+    let mut report: serde_json::Value = serde_json::from_str(&common::read(&json)).unwrap();
+    let tests = report["tests"].as_array_mut().unwrap();
+    tests.push(tests[0].clone());
+    std::fs::write(&json, report.to_string()).unwrap();
+    let path = json.to_str().unwrap();
+    let run = s.ptest(&["report", "merge", path]);
+    run.code(2)
+        .says(&["test `a` is listed twice in", path])
+        .never_says("in both");
+}
