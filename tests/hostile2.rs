@@ -235,3 +235,93 @@ fn a_test_listed_twice_in_one_report_is_named_as_such() {
         .says(&["test `a` is listed twice in", path])
         .never_says("in both");
 }
+
+// ---- 5. archive: signals, temp files, umask ----
+
+/// A blessed suite whose regression directory holds a recording of `mb` MiB of
+/// incompressible bytes, so that packing takes a while.
+fn suite_with_recording(mb: usize) -> TestSuite {
+    let s = common::ok_test(TestSuite::new(), "a");
+    s.ptest(&["bless"]).code(0);
+    let dir = s.reg.join("replays").join("a");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut bytes = Vec::with_capacity(mb << 20);
+    while bytes.len() < mb << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(dir.join("a-rr-nondet.log"), bytes).unwrap();
+    s
+}
+
+/// Hidden files in `dir` (temp files left beside an archive).
+fn hidden(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn ctrl_c_and_sigterm_stop_archive_with_exit_130_and_no_temp_file() {
+    let s = suite_with_recording(64);
+    let out_dir = s.scratch("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join("a.tar.gz");
+    for sig in [Signal::INT, Signal::TERM] {
+        let child = s.spawn(&["archive", "-o", out.to_str().unwrap()]);
+        // Its temp file is named as ptest's, beside the output.
+        let started = std::time::Instant::now();
+        while !hidden(&out_dir)
+            .iter()
+            .any(|n| n.starts_with(".ptest-archive-") && n.ends_with(".tmp"))
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no .ptest-archive-*.tmp in {}: {:?}",
+                out_dir.display(),
+                hidden(&out_dir)
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        signal(child.id(), sig);
+        let run = finish(child, Duration::from_secs(30));
+        run.code(130).says(&["interrupted"]);
+        assert!(hidden(&out_dir).is_empty(), "{:?}", hidden(&out_dir));
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn archive_sweeps_stale_temp_files_and_follows_the_umask() {
+    let s = suite_with_recording(1);
+    let out_dir = s.scratch("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // Left by a ptest that was killed (its pid is gone) and by one still running (ours).
+    let stale = out_dir.join(".ptest-archive-4194999-x1Yz.tmp");
+    let live = out_dir.join(format!(".ptest-archive-{}-a2Bc.tmp", std::process::id()));
+    std::fs::write(&stale, "partial").unwrap();
+    std::fs::write(&live, "partial").unwrap();
+    for (umask, mode) in [("022", 0o644), ("077", 0o600), ("002", 0o664)] {
+        let out = out_dir.join(format!("a-{umask}.tar.gz"));
+        let run: Run = std::process::Command::new("sh")
+            .args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")])
+            .arg(common::PTEST)
+            .args(["archive", "-o", out.to_str().unwrap()])
+            .current_dir(&s.dir)
+            .env("PANDA_REGRESSION_DIR", &s.reg)
+            .output()
+            .map(Run::from)
+            .unwrap();
+        run.code(0);
+        let meta = std::fs::metadata(&out).unwrap();
+        let got = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
+        assert_eq!(got, mode, "umask {umask}: mode {got:o}");
+    }
+    assert!(!stale.exists(), "{:?}", hidden(&out_dir));
+    assert!(live.exists());
+}

@@ -63,6 +63,9 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
+    /// Ctrl-C or SIGTERM: `what` says what was left behind (nothing).
+    #[error("interrupted; {what}")]
+    Interrupted { what: &'static str },
     #[error("{}: {reason}; archives hold only regular files, so fix or remove it and run `ptest archive` again", path.display())]
     Unpackable { path: PathBuf, reason: String },
     #[error("{}: not a readable ptest archive ({reason}); make it again with `ptest archive`", archive.display())]

@@ -53,9 +53,18 @@ pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
         partition: args.partition.map(|p| p.to_string()),
         requested: args.tests.clone(),
     };
-    let manifest =
-        archive::pack::pack(&regdir.root, &units, tests, images, selection, &args.output)
-            .map_err(archive_error)?;
+    // Ctrl-C and SIGTERM set the flag the packer polls: it removes its temp file, exit 130.
+    crate::runner::interrupt::install();
+    let manifest = archive::pack::pack(
+        &regdir.root,
+        &units,
+        tests,
+        images,
+        selection,
+        &args.output,
+        crate::runner::interrupt::requested,
+    )
+    .map_err(archive_error)?;
     let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
     say!(
         "ptest: packed {} files ({}) of {} tests{} into {}",
@@ -176,6 +185,7 @@ pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> 
 fn archive_error(e: ArchiveError) -> CommandError {
     match e {
         ArchiveError::Io { path, source } => CommandError::Io { path, source },
+        ArchiveError::Interrupted { .. } => CommandError::Interrupted(e.to_string()),
         other => CommandError::Usage(other.to_string()),
     }
 }

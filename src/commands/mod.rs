@@ -58,6 +58,9 @@ pub enum CommandError {
     },
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C or SIGTERM stopped the command (exit 130); the message says what was left.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CommandError {
@@ -65,6 +68,7 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Engine(e) => engine::exit_code(e),
+            CommandError::Interrupted(_) => exit_code::INTERRUPTED,
             _ => exit_code::USAGE,
         }
     }
