@@ -325,3 +325,64 @@ fn archive_sweeps_stale_temp_files_and_follows_the_umask() {
     assert!(!stale.exists(), "{:?}", hidden(&out_dir));
     assert!(live.exists());
 }
+
+// ---- 6. unarchive: a bound on unpacked size, local write errors named as local ----
+
+/// A gzip'd tar whose one member `replays/a/big` declares `declared` bytes and holds
+/// `held` zero bytes (a lying header needs no more to be read).
+fn crafted_archive(path: &std::path::Path, declared: u64, held: usize) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    let mut header = tar::Header::new_gnu();
+    header.set_path("replays/a/big").unwrap();
+    header.set_size(declared);
+    header.set_mode(0o644);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    std::io::Write::write_all(&mut gz, header.as_bytes()).unwrap();
+    std::io::Write::write_all(&mut gz, &vec![0u8; held]).unwrap();
+    gz.finish().unwrap();
+}
+
+#[test]
+fn unarchive_refuses_more_than_its_size_bound_before_writing_it() {
+    let s = TestSuite::new();
+    let archive = s.scratch("bomb.tar.gz");
+    crafted_archive(&archive, 1 << 40, 4096);
+    let path = archive.to_str().unwrap();
+    let run = s.ptest(&["unarchive", path]);
+    no_panic(&run);
+    run.code(2)
+        .says(&[path, "more than", "--max-size"])
+        .never_says("hash");
+    crafted_archive(&archive, (1 << 20) + 1, 4096);
+    s.ptest(&["unarchive", "--max-size", "1M", path])
+        .code(2)
+        .says(&["more than 1.0 MiB"]);
+    s.ptest(&["unarchive", "--max-size", "lots", path])
+        .code(2)
+        .says(&["lots"]);
+}
+
+#[test]
+fn a_local_write_error_is_not_blamed_on_the_archive() {
+    let s = suite_with_recording(1);
+    let archive = s.scratch("a.tar.gz");
+    s.ptest(&["archive", "-o", archive.to_str().unwrap()])
+        .code(0);
+    let fresh = s.scratch("fresh-reg");
+    // A file size limit makes writing fail here (EFBIG), as a full disk would (ENOSPC).
+    let run: Run = std::process::Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 100 && exec \"$0\" \"$@\""])
+        .arg(common::PTEST)
+        .args(["unarchive", archive.to_str().unwrap()])
+        .current_dir(&s.dir)
+        .env("PANDA_REGRESSION_DIR", &fresh)
+        .output()
+        .map(Run::from)
+        .unwrap();
+    no_panic(&run);
+    run.says(&["File too large", "not a problem of the archive"])
+        .never_says("not a readable ptest archive");
+    assert_ne!(run.status.code(), Some(0), "{}", run.all());
+}

@@ -12,6 +12,7 @@
 
 pub mod pack;
 pub mod unpack;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -59,6 +60,28 @@ pub struct FileEntry {
 pub enum ArchiveError {
     #[error("{}: {source}", path.display())]
     Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The members would unpack to more than `--max-size`: refused before writing more.
+    #[error(
+        "{}: unpacks to more than {} (--max-size; member {member:?} reaches {}); nothing was placed. If the archive is genuine, pass a larger --max-size",
+        archive.display(), crate::human::size(*limit), crate::human::size(*reached)
+    )]
+    TooLarge {
+        archive: PathBuf,
+        member: String,
+        limit: u64,
+        reached: u64,
+    },
+    /// Writing here failed (a full disk, a file size limit, permissions): not the archive's
+    /// fault.
+    #[error(
+        "cannot write {} ({source}): not a problem of the archive but of this machine; free space or fix the folder, then run `ptest unarchive` again (nothing was placed)",
+        path.display()
+    )]
+    LocalWrite {
         path: PathBuf,
         #[source]
         source: std::io::Error,

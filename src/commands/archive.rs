@@ -157,7 +157,7 @@ fn image_units(
     Ok(out)
 }
 
-pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> {
+pub fn unpack(g: &GlobalArgs, archive_path: &Path, max_size: u64) -> Result<i32, CommandError> {
     let regdir = regression_dir(g)?;
     // A fresh machine unpacks into a directory that does not exist yet.
     if !regdir.root.exists() {
@@ -165,7 +165,7 @@ pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> 
     }
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
-    let done = archive::unpack::unpack(archive_path, &regdir.root, &regdir.state_dir())
+    let done = archive::unpack::unpack(archive_path, &regdir.root, &regdir.state_dir(), max_size)
         .map_err(archive_error)?;
     // The rest of the layout (tmpout/, logs/ …) for the tests that arrived.
     let names: Vec<&str> = done.manifest.tests.iter().map(String::as_str).collect();

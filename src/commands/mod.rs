@@ -129,7 +129,7 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
         Some(Command::Report { command }) => report::run(g, command),
         Some(Command::Durations { command }) => durations::run(g, command),
         Some(Command::Archive(args)) => archive::pack(g, &args),
-        Some(Command::Unarchive { archive }) => archive::unpack(g, &archive),
+        Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
         Some(Command::Plog { command }) => plog::run(command),
         Some(Command::Engine(command)) => engine::run(g, command),
     }
