@@ -386,3 +386,30 @@ fn a_local_write_error_is_not_blamed_on_the_archive() {
         .never_says("not a readable ptest archive");
     assert_ne!(run.status.code(), Some(0), "{}", run.all());
 }
+
+// ---- 7. absurd durations are refused ----
+
+#[test]
+fn absurd_durations_are_refused_like_negative_ones() {
+    let s = common::ok_test(common::ok_test(TestSuite::new(), "a"), "b");
+    s.ptest(&["bless"]).code(0);
+    for value in ["1e308", "31536001"] {
+        let file = s.write(
+            "d.json",
+            &format!("{{\"format\": 1, \"tests\": {{\"a\": {{\"test\": {value}}}}}}}"),
+        );
+        let run = s.ptest(&["durations", "import", file.to_str().unwrap()]);
+        no_panic(&run);
+        run.code(2)
+            .says(&["d.json: test \"a\", mode \"test\": ", "more than a year"]);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    let file = s.write(
+        "d.json",
+        "{\"format\": 1, \"tests\": {\"a\": {\"test\": 86400}, \"b\": {\"test\": 1}}}",
+    );
+    s.ptest(&["durations", "import", file.to_str().unwrap()])
+        .code(0);
+    let run = s.ptest(&["test", "--partition", "duration:1/2"]);
+    run.code(0);
+}
