@@ -413,3 +413,22 @@ fn absurd_durations_are_refused_like_negative_ones() {
     let run = s.ptest(&["test", "--partition", "duration:1/2"]);
     run.code(0);
 }
+
+#[test]
+fn bad_test_names_get_their_true_reason() {
+    for (name, why) in [
+        (".", "is `.`, the folder config.testing is in"),
+        ("..", "is `..`, the folder above config.testing"),
+        ("a..b", "contains `..`"),
+        ("bell\x07", "contains a control character"),
+        ("esc\x1b[1m", "contains a control character"),
+        ("tab\there", "contains whitespace"),
+    ] {
+        let s = TestSuite::new().line(name);
+        let run = s.ptest(&["list"]);
+        no_panic(&run);
+        run.code(2).says(&["config.testing:1: ", why]);
+        let all = run.all();
+        assert!(!all.contains('\x1b') && !all.contains('\x07'), "{all:?}");
+    }
+}
