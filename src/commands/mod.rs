@@ -69,6 +69,14 @@ impl CommandError {
         }
     }
 
+    /// The config line with a caret under what is wrong, when the error points into one.
+    fn excerpt(&self) -> Option<&crate::suite::config::Excerpt> {
+        match self {
+            CommandError::Suite(SuiteError::Toml { excerpt, .. }) => excerpt.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
         move |source| CommandError::Io {
             path: path.to_path_buf(),
@@ -93,6 +101,10 @@ pub fn run(cli: Cli) -> i32 {
                 "error:".to_string()
             };
             eprintln!("{prefix} {e}");
+            // The caret picture is for people: logs and scripts keep the one line.
+            if color_err && let Some(excerpt) = e.excerpt() {
+                eprintln!("{}", console::style(excerpt).dim().force_styling(true));
+            }
             e.exit_code()
         }
     }

@@ -1,12 +1,16 @@
 //! The TOML schema of comparison rules: `[[filters]]` and `[compare]` as written in
 //! `ptest.toml` / `test.toml`, and one config file's share of them ([`CompareLayer`]).
 //!
-//! Owns only the shapes and their serde derives; it must not validate or compile anything
-//! (that is `compile` and `filter`, which name the config file in their errors).
+//! Owns only the shapes and their serde derives; it must not compile anything (that is
+//! `compile` and `filter`, which name the config file in their errors). Mode names are
+//! checked as they are read, so a misspelt one is refused at its line and column.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+use super::Mode;
 
 /// Diff lines shown per file when no `diff-lines` is configured.
 pub const DEFAULT_DIFF_LINES: usize = 200;
@@ -34,11 +38,12 @@ pub struct FilterSpec {
 pub struct CompareSpec {
     /// Default mode for files no glob in `modes` matches: exact | text | sorted | plog.
     /// Pandalogs (recognised by content) get `plog` unless a glob in `modes` says otherwise.
+    #[serde(default, deserialize_with = "mode_name")]
     pub mode: Option<String>,
     /// Glob → mode, for individual files (globs as in [`FilterSpec::files`]); when several
     /// match, the longest glob wins, and a later config file's globs beat an earlier one's.
-    #[serde(default)]
-    pub modes: std::collections::BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "mode_names")]
+    pub modes: BTreeMap<String, String>,
     /// Cut each file's diff to this many lines (default [`DEFAULT_DIFF_LINES`]).
     pub diff_lines: Option<usize>,
     /// Schema for pandalog outputs (`.proto` or descriptor set), relative to the config
@@ -53,4 +58,30 @@ pub struct CompareLayer {
     pub origin: String,
     pub filters: Vec<FilterSpec>,
     pub compare: CompareSpec,
+}
+
+/// A mode name, refused unless [`Mode::parse`] knows it (the message lists the modes).
+struct ModeName(String);
+
+impl<'de> Deserialize<'de> for ModeName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ModeName, D::Error> {
+        let name = String::deserialize(d)?;
+        if Mode::parse(&name).is_none() {
+            let names: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+            return Err(serde::de::Error::custom(format!(
+                "unknown mode; use one of {}",
+                names.join(", ")
+            )));
+        }
+        Ok(ModeName(name))
+    }
+}
+
+fn mode_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Some(ModeName::deserialize(d)?.0))
+}
+
+fn mode_names<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let names = BTreeMap::<String, ModeName>::deserialize(d)?;
+    Ok(names.into_iter().map(|(glob, m)| (glob, m.0)).collect())
 }

@@ -6,7 +6,8 @@
 //!
 //! The surface the `ptest` binary uses:
 //! - [`Context`], [`EngineSettings`] (`[engine]` tables) and [`ImageSpec`] (`[images.NAME]`
-//!   tables), [`ENGINES`] to check engine names in configuration;
+//!   tables), whose values (durations, memory, shift, [`Engine`] names) are checked as
+//!   they are deserialized, by [`values`];
 //! - [`record`] / [`replay`] with [`RecordRequest`] / [`ReplayRequest`]: the one dispatch
 //!   to an [`Engine`]'s driver (record by the image's engine, replay by the recording's
 //!   metadata);
@@ -56,11 +57,12 @@ mod recording;
 mod request;
 mod spec;
 mod stamp;
+pub mod values;
 
 pub use context::{Context, EngineSettings};
 pub use dispatch::{record, recordings, replay};
 pub use driver::{Emulator, Recording};
-pub use engines::{ENGINES, Engine};
+pub use engines::Engine;
 pub use error::EngineError;
 pub use observe::{Bar, Counting, Observed, Observer, Silent};
 pub use request::{RecordRequest, ReplayRequest};
