@@ -9,6 +9,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The binary under test, for tests that spawn and signal it.
+/// No engine command in these tests may take longer than this: building an image on a
+/// cold cache and a recording on a loaded machine fit many times over; a hang does not.
+pub const ENGINE_RUN_LIMIT: Duration = Duration::from_secs(600);
+
 pub fn ptest_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("ptest")
 }
@@ -98,7 +102,10 @@ impl Suite {
             .arg("--regression-dir")
             .arg(self.regdir())
             .args(args);
-        cmd.env_remove("PTEST_TEST").env("NO_COLOR", "1");
+        // A hang fails here, not a bound on how long the command took.
+        cmd.env_remove("PTEST_TEST")
+            .env("NO_COLOR", "1")
+            .timeout(ENGINE_RUN_LIMIT);
         for (k, v) in env {
             cmd.env(k, v);
         }
