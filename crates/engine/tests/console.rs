@@ -2,17 +2,16 @@
 //! for real: upstream QEMU boots the busybox guest to a shell prompt on a serial console
 //! over a Unix socket, with the human monitor on another.
 
-mod common;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
 use ptest_engine::parts::{
     Group, Session, Step, build_iso, converse, ensure_qemu_image, record_steps, run_steps,
     shell_initramfs,
 };
 use ptest_engine::{Context, catalog};
+use ptest_testkit::engine::{emulators_mentioning, require_qemu};
 use regex::Regex;
 
 /// Boots the shell guest with PANDA-style sockets (and, if `cd`, the CD-ROM modules);

@@ -1,17 +1,16 @@
-//! Shared by tests/plog_*.rs: PANDA's real schema (crates/plog/tests/data), logs written
-//! with the crate's writer or byte by byte, and the real `ptest` binary run as
-//! `ptest plog …`.
-#![allow(dead_code)]
+//! Pandalog helpers, for the plog crate's tests and tests/plog_*.rs: PANDA's real schema
+//! (`crates/plog/tests/data`, produced by make_schema.py from the `pandare` package),
+//! logs written with the crate's writer or byte by byte, dumps through the library,
+//! PANDA's Python reader, and the real `ptest` binary run as `ptest plog …`.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
-use ptest_plog::{PlogWriter, synth};
+use ptest_plog::{DumpOptions, Format, PlogWriter, ReadOptions, synth};
 
 pub fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/plog/tests/data")
-        .join(name)
+    crate::workspace().join("crates/plog/tests/data").join(name)
 }
 
 /// PANDA's schema as a serialized FileDescriptorSet.
@@ -69,7 +68,7 @@ pub fn entry_pid(instr: u64, pid: u64) -> Vec<u8> {
 /// `ptest plog ARGS…` as a command, with nothing from the developer's shell that
 /// would change what it does (`$PANDA_BUILD` would select a schema).
 pub fn plog_cmd(args: &[&str]) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("ptest").expect("ptest binary");
+    let mut c = assert_cmd::Command::new(crate::ptest_bin());
     c.arg("plog")
         .args(args)
         .env_remove("PANDA_BUILD")
@@ -147,4 +146,34 @@ pub fn instr_of(mut e: &[u8]) -> u64 {
         }
     }
     instr.expect("an entry with instr")
+}
+
+/// What `ptest plog dump --format FORMAT [--schema SCHEMA] FILE` prints, through the
+/// library.
+pub fn dump_string(file: &Path, schema: Option<&Path>, format: Format) -> String {
+    let opts = DumpOptions {
+        schema,
+        read: ReadOptions::default(),
+        format,
+    };
+    let mut out = Vec::new();
+    ptest_plog::dump(file, &opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// What PANDA's Python reader prints for `file`. Panics (fails the test) when python3
+/// or pandare is missing: CI must `pip install pandare protobuf`.
+pub fn python_reader(file: &Path, backend: &str) -> String {
+    let out = Command::new("python3")
+        .arg(data("python_reader.py"))
+        .arg(file)
+        .env("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", backend)
+        .output()
+        .expect("python3 must be installed (with `pip install pandare protobuf`)");
+    assert!(
+        out.status.success(),
+        "the Python reference reader failed (is `pip install pandare protobuf` done?): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
