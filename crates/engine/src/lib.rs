@@ -21,7 +21,7 @@
 //! `panda-busybox` build); nothing else should need them.
 //!
 //! Module layering, each using only those listed before it (no cycles): leaves
-//! (`error`, `observe`, `engines`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
+//! (`error`, `observe`, `engines`, `values`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
 //! `context` → `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
 //! `qemu`, `panda_build`, `dialogue`, `panda_image` → `images` → `panda` → `dispatch`.
 
