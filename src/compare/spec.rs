@@ -1,9 +1,9 @@
 //! The TOML schema of comparison rules: `[[filters]]` and `[compare]` as written in
 //! `ptest.toml` / `test.toml`, and one config file's share of them ([`CompareLayer`]).
 //!
-//! Owns only the shapes and their serde derives; it must not compile anything (that is
-//! `compile` and `filter`, which name the config file in their errors). Mode names are
-//! checked as they are read, so a misspelt one is refused at its line and column.
+//! Owns only the shapes and their serde derives; it must not compile anything for use
+//! (that is `compile` and `filter`). Mode names, regexes and globs are checked as they
+//! are read, so a bad one is refused at its line and column in the config file.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,12 +23,14 @@ pub struct FilterSpec {
     /// A named preset (listed in the `filter` module's doc); excludes `regex`/`replace`.
     pub preset: Option<String>,
     /// Regex (`regex` crate syntax), matched within each line (without its `\n`).
+    #[serde(default, deserialize_with = "regex_text")]
     pub regex: Option<String>,
     /// Replacement; `$1`/`${name}` refer to groups, `$$` is a literal `$`.
     #[serde(default)]
     pub replace: String,
     /// Glob on the output file's path relative to the output folder (`*.txt`, `logs/**`);
     /// `*` also matches `/`, so `*.txt` covers `sub/a.txt`. Default: every file.
+    #[serde(default, deserialize_with = "glob_text")]
     pub files: Option<String>,
 }
 
@@ -83,5 +85,37 @@ fn mode_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error
 
 fn mode_names<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let names = BTreeMap::<String, ModeName>::deserialize(d)?;
+    for glob in names.keys() {
+        check_glob(glob).map_err(serde::de::Error::custom)?;
+    }
     Ok(names.into_iter().map(|(glob, m)| (glob, m.0)).collect())
+}
+
+/// `deserialize_with` for a filter's `regex`: refused here, at its position, when the
+/// `regex` crate would not compile it (`filter` compiles it for use).
+fn regex_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    regex::bytes::Regex::new(&text).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "invalid regex: {}",
+            crate::human::one_line(&e.to_string())
+        ))
+    })?;
+    Ok(Some(text))
+}
+
+/// `deserialize_with` for a filter's `files` glob.
+fn glob_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    check_glob(&text).map_err(serde::de::Error::custom)?;
+    Ok(Some(text))
+}
+
+fn check_glob(glob: &str) -> Result<(), String> {
+    globset::Glob::new(glob).map(drop).map_err(|e| {
+        format!(
+            "invalid glob {glob:?}: {}; write globs like \"*.txt\" or \"logs/**\"",
+            e.kind()
+        )
+    })
 }

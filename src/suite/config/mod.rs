@@ -144,18 +144,34 @@ fn one_line(e: &toml::de::Error) -> String {
 }
 
 /// The key whose value sits at `span`, as a reader finds it in the file: `timeout`,
-/// `[engine] stall-timeout`, `[images.mine] engine`, `[compare.modes] "*.txt"`.
+/// `[engine] stall-timeout`, `[images.mine] engine`, `[compare.modes] "*.txt"`,
+/// `[[filters]] #2 regex`.
 fn key_of_value(table: &DeTable<'_>, span: &Range<usize>) -> Option<String> {
-    fn walk(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+    /// A key, or the place in an array of tables.
+    enum Step {
+        Key(String),
+        Item(usize),
+    }
+    fn walk(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<Step>) -> bool {
         for (key, value) in table {
-            path.push(key.get_ref().to_string());
+            path.push(Step::Key(bare_or_quoted(key.get_ref())));
             if value.span() == *span {
                 return true;
             }
-            if let DeValue::Table(inner) = value.get_ref()
-                && walk(inner, span, path)
-            {
-                return true;
+            match value.get_ref() {
+                DeValue::Table(inner) if walk(inner, span, path) => return true,
+                DeValue::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        path.push(Step::Item(i + 1));
+                        if let DeValue::Table(inner) = item.get_ref()
+                            && walk(inner, span, path)
+                        {
+                            return true;
+                        }
+                        path.pop();
+                    }
+                }
+                _ => {}
             }
             path.pop();
         }
@@ -165,11 +181,21 @@ fn key_of_value(table: &DeTable<'_>, span: &Range<usize>) -> Option<String> {
     if !walk(table, span, &mut path) {
         return None;
     }
-    let path: Vec<String> = path.iter().map(|k| bare_or_quoted(k)).collect();
-    Some(match path.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, tables)) => format!("[{}] {last}", tables.join(".")),
-        None => return None,
+    let Some((Step::Key(last), tables)) = path.split_last() else {
+        return None;
+    };
+    let mut names = Vec::new();
+    let mut item = None;
+    for step in tables {
+        match step {
+            Step::Key(k) => names.push(k.as_str()),
+            Step::Item(i) => item = Some(*i),
+        }
+    }
+    Some(match (names.is_empty(), item) {
+        (true, _) => last.clone(),
+        (false, None) => format!("[{}] {last}", names.join(".")),
+        (false, Some(i)) => format!("[[{}]] #{i} {last}", names.join(".")),
     })
 }
 

@@ -131,3 +131,33 @@ fn values_are_typed_once_read() {
     assert_eq!(cfg.engine.stall_timeout, Some(Duration::from_secs(120)));
     assert_eq!(cfg.engine.memory, Some(512));
 }
+
+#[test]
+fn regexes_and_globs_are_checked_where_they_are_written() {
+    let text = "[[filters]]\npreset = \"host-pointers\"\n[[filters]]\nregex = \"took (\\\\d+\"\n";
+    let err = from_text(Path::new("ptest.toml"), text, Scope::Suite)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "ptest.toml:4:9: `[[filters]] #2 regex = \"took (\\\\d+\"`: invalid regex:"
+        ),
+        "{err}"
+    );
+    let text = "[[filters]]\nregex = \"x\"\nfiles = \"a[\"\n";
+    let err = from_text(Path::new("ptest.toml"), text, Scope::Suite)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("ptest.toml:3:9: `[[filters]] #1 files = \"a[\"`: invalid glob"),
+        "{err}"
+    );
+    let text = "[compare.modes]\n\"b[\" = \"text\"\n";
+    let err = from_text(Path::new("t/test.toml"), text, Scope::Test)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("t/test.toml:") && err.contains("invalid glob \"b[\""),
+        "{err}"
+    );
+}
