@@ -27,6 +27,7 @@
 
 mod busybox;
 mod cache;
+pub mod cache_entries;
 pub mod catalog;
 mod context;
 mod debian;

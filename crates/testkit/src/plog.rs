@@ -161,18 +161,40 @@ pub fn dump_string(file: &Path, schema: Option<&Path>, format: Format) -> String
     String::from_utf8(out).unwrap()
 }
 
-/// What PANDA's Python reader prints for `file`. Panics (fails the test) when python3
-/// or pandare is missing: CI must `pip install pandare protobuf`.
+/// The venv `scripts/install-deps` installs `pandare` and `protobuf` into:
+/// `${PTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ptest}/python`.
+pub fn reader_venv() -> PathBuf {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("PTEST_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("ptest")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache/ptest")))
+        .unwrap_or_default()
+        .join("python")
+}
+
+/// What PANDA's Python reader prints for `file`, under the venv's Python. Panics (fails
+/// the test) when the venv or pandare is missing: run `scripts/install-deps`.
 pub fn python_reader(file: &Path, backend: &str) -> String {
-    let out = Command::new("python3")
+    let python = reader_venv().join("bin/python3");
+    let out = Command::new(&python)
         .arg(data("python_reader.py"))
         .arg(file)
         .env("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", backend)
         .output()
-        .expect("python3 must be installed (with `pip install pandare protobuf`)");
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: run scripts/install-deps (it installs pandare and protobuf there)",
+                python.display()
+            )
+        });
     assert!(
         out.status.success(),
-        "the Python reference reader failed (is `pip install pandare protobuf` done?): {}",
+        "the Python reference reader failed (run scripts/install-deps, which installs pandare and protobuf into {}): {}",
+        reader_venv().display(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
