@@ -60,6 +60,9 @@ pub enum CommandError {
     },
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C or SIGTERM stopped the command (exit 130); the message says what was left.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CommandError {
@@ -67,6 +70,7 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Engine(e) => engine::exit_code(e),
+            CommandError::Interrupted(_) => exit_code::INTERRUPTED,
             _ => exit_code::USAGE,
         }
     }
@@ -143,7 +147,7 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
             args.partition = one_partition(args.partition, before)?;
             archive::pack(g, &args)
         }
-        Some(Command::Unarchive { archive }) => archive::unpack(g, &archive),
+        Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
         Some(Command::Cache { command }) => cache::run(command),
         Some(Command::Plog { command }) => plog::run(command),
         Some(Command::Engine(command)) => engine::run(g, command),
