@@ -126,7 +126,12 @@ fn scenario(name: &str, blessed: &Path, new: &Path) {
     let secs = start.elapsed().as_secs_f64();
     let outcome = match &result.files[0].outcome {
         FileOutcome::Same => "same".to_string(),
-        FileOutcome::Differs { diff } => format!("differs({}-line-diff)", diff.lines().count()),
+        FileOutcome::Differs { difference } => format!(
+            "differs({}-line-diff)",
+            ptest::compare::render_difference(difference)
+                .lines()
+                .count()
+        ),
         other => format!("{other:?}"),
     };
     println!("{secs:.3} {} {outcome}", vm_hwm_kib());

@@ -8,11 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{FileComparison, FileOutcome};
+use crate::compare::{FileComparison, FileOutcome, render_difference};
 
 /// One compared file. The outcome is flattened: `{"name", "mode", "outcome": "differs",
-/// "diff": "…"}`.
+/// "difference": {…}, "diff": "…"}`, where `diff` is the difference as text, written for
+/// readers of the JSON report and never read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "FileRecordJson", from = "FileRecordJson")]
 pub struct FileRecord {
     pub name: String,
     /// The compare mode used (`exact`, `text`, `sorted`, `plog`).
@@ -23,6 +25,46 @@ pub struct FileRecord {
     /// field read as none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<String>,
+}
+
+/// [`FileRecord`] as JSON: the record plus its rendered `diff`.
+#[derive(Serialize, Deserialize)]
+struct FileRecordJson {
+    name: String,
+    mode: String,
+    #[serde(flatten)]
+    outcome: FileOutcome,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    filters: Vec<String>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+}
+
+impl From<FileRecord> for FileRecordJson {
+    fn from(f: FileRecord) -> FileRecordJson {
+        let diff = match &f.outcome {
+            FileOutcome::Differs { difference } => Some(render_difference(difference)),
+            _ => None,
+        };
+        FileRecordJson {
+            name: f.name,
+            mode: f.mode,
+            outcome: f.outcome,
+            filters: f.filters,
+            diff,
+        }
+    }
+}
+
+impl From<FileRecordJson> for FileRecord {
+    fn from(f: FileRecordJson) -> FileRecord {
+        FileRecord {
+            name: f.name,
+            mode: f.mode,
+            outcome: f.outcome,
+            filters: f.filters,
+        }
+    }
 }
 
 impl From<&FileComparison> for FileRecord {
@@ -50,8 +92,13 @@ pub fn any_change(files: &[FileRecord]) -> bool {
 pub fn describe(file: &FileRecord) -> String {
     match &file.outcome {
         FileOutcome::Same => String::new(),
-        FileOutcome::Differs { diff } if diff.ends_with('\n') => diff.clone(),
-        FileOutcome::Differs { diff } => format!("{diff}\n"),
+        FileOutcome::Differs { difference } => {
+            let text = render_difference(difference);
+            match text.ends_with('\n') {
+                true => text,
+                false => format!("{text}\n"),
+            }
+        }
         FileOutcome::Missing => format!(
             "{}: blessed, but the new run did not produce it\n",
             file.name
@@ -116,16 +163,38 @@ mod tests {
         }
     }
 
+    /// A one-hunk text difference that renders as `-x` / `+y` under its headers.
+    fn x_to_y() -> FileOutcome {
+        use crate::compare::{DiffLine, Difference, Hunk, LineKind, LineRange, TextDiff};
+        let line = |kind, text: &str| DiffLine {
+            kind,
+            text: text.into(),
+            cut_bytes: None,
+            no_newline: false,
+        };
+        let one = LineRange { start: 0, len: 1 };
+        FileOutcome::Differs {
+            difference: Difference::Text(TextDiff {
+                name: "b".into(),
+                sorted: false,
+                first_only: None,
+                hunks: vec![Hunk {
+                    old: one,
+                    new: one,
+                    lines: vec![line(LineKind::Removed, "x"), line(LineKind::Added, "y")],
+                }],
+                truncated: None,
+            }),
+        }
+    }
+
+    const X_TO_Y: &str = "--- blessed/b\n+++ new/b\n@@ -1 +1 @@\n-x\n+y\n";
+
     #[test]
     fn records_round_trip_through_json_with_the_outcome_flattened() {
         let files = vec![
             record("a", FileOutcome::Same),
-            record(
-                "b",
-                FileOutcome::Differs {
-                    diff: "-x\n+y".into(),
-                },
-            ),
+            record("b", x_to_y()),
             record("c", FileOutcome::Missing),
             record(
                 "d",
@@ -136,7 +205,8 @@ mod tests {
         ];
         let json = serde_json::to_value(&files).unwrap();
         assert_eq!(json[1]["outcome"], "differs");
-        assert_eq!(json[1]["diff"], "-x\n+y");
+        assert_eq!(json[1]["diff"], X_TO_Y);
+        assert_eq!(json[1]["difference"]["kind"], "text");
         assert_eq!(json[3]["reason"], "is a FIFO");
         let back: Vec<FileRecord> = serde_json::from_value(json).unwrap();
         assert_eq!(back, files);
@@ -146,18 +216,13 @@ mod tests {
     fn describe_and_summarise_name_each_kind_of_change() {
         let files = vec![
             record("a", FileOutcome::Same),
-            record(
-                "b",
-                FileOutcome::Differs {
-                    diff: "-x\n+y".into(),
-                },
-            ),
+            record("b", x_to_y()),
             record("c", FileOutcome::Missing),
             record("u", FileOutcome::Unexpected),
         ];
         assert_eq!(
             describe_all(&files),
-            "-x\n+y\nc: blessed, but the new run did not produce it\n\
+            "--- blessed/b\n+++ new/b\n@@ -1 +1 @@\n-x\n+y\nc: blessed, but the new run did not produce it\n\
              u: produced by the new run, but not in the blessed reference\n"
         );
         assert_eq!(

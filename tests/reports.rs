@@ -211,3 +211,43 @@ fn unwritable_report_path_is_a_clear_error() {
     assert_ne!(run.status.code(), Some(101), "{}", run.all());
     run.says(&["report.xml"]);
 }
+
+#[test]
+fn the_difference_is_data_in_the_json_report_and_the_state() {
+    let s = TestSuite::new().sh(
+        "t",
+        "if [ -e \"$PTEST_BLESSED_DIR/t.out\" ]; then v=new; else v=old; fi\n\
+         printf 'one\\ntwo\\n%s\\nfour\\n' \"$v\" > \"$PTEST_OUTFILE\"",
+    );
+    s.ptest(&["bless"]).code(0);
+    let json = s.scratch("r.json");
+    s.ptest(&["test", "--json", json.to_str().unwrap()])
+        .code(100);
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
+    assert_eq!(report["format"], 2);
+    let file = &report["tests"][0]["files"][0];
+    let state: serde_json::Value =
+        serde_json::from_str(&read(s.reg.join(".ptest/state/tests/t.json"))).unwrap();
+    for difference in [
+        &file["difference"],
+        &state["last"]["files"][0]["difference"],
+    ] {
+        assert_eq!(difference["kind"], "text", "{difference}");
+        assert_eq!(difference["name"], "t.out");
+        let hunk = &difference["hunks"][0];
+        assert_eq!(hunk["old"], serde_json::json!({"start": 0, "len": 4}));
+        assert_eq!(
+            hunk["lines"][2],
+            serde_json::json!({"kind": "removed", "text": "old"})
+        );
+        assert_eq!(
+            hunk["lines"][3],
+            serde_json::json!({"kind": "added", "text": "new"})
+        );
+    }
+    // The text is rendered from that data, for readers that want what the terminal shows.
+    assert_eq!(
+        file["diff"],
+        "--- blessed/t.out\n+++ new/t.out\n@@ -1,4 +1,4 @@\n one\n two\n-old\n+new\n four\n"
+    );
+}

@@ -10,12 +10,13 @@
 
 use imara_diff::{Algorithm, Diff, InternedInput, Interner};
 
+use super::difference::TextDiff;
 use super::lines::Lines;
 use super::render::{self, CONTEXT, DiffOptions, Hunk};
 
-/// A unified diff of `before` (blessed) and `after` (new), cut to `opts.max_lines`; empty
+/// A unified diff of `before` (blessed) and `after` (new), cut to `opts.max_lines`; `None`
 /// when they are equal.
-pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> String {
+pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> Option<TextDiff> {
     let (nb, na) = (before.len(), after.len());
     // Skip what both sides share at the start and the end, keeping room for context.
     let mut prefix = 0;
@@ -30,7 +31,7 @@ pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> 
         suffix += 1;
     }
     if prefix == nb && prefix == na {
-        return String::new();
+        return None;
     }
     let base = prefix.saturating_sub(CONTEXT);
     let tail = suffix.saturating_sub(CONTEXT);
@@ -65,7 +66,7 @@ pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> 
             _ => groups.push(vec![h]),
         }
     }
-    render::unified(before, after, &groups, opts)
+    Some(render::unified(before, after, &groups, opts))
 }
 
 #[cfg(test)]
@@ -76,7 +77,7 @@ mod tests {
     fn opts(max: usize) -> DiffOptions<'static> {
         DiffOptions {
             name: "out.txt",
-            header_note: "",
+            sorted: false,
             max_lines: max,
             more: "ptest diff t1",
         }
@@ -87,7 +88,9 @@ mod tests {
     }
 
     fn diff(a: &str, b: &str, max: usize) -> String {
-        unified(&lines(a), &lines(b), &opts(max))
+        unified(&lines(a), &lines(b), &opts(max)).map_or(String::new(), |d| {
+            super::super::difference::render(&super::super::difference::Difference::Text(d))
+        })
     }
 
     fn numbered(n: usize) -> String {

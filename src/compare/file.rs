@@ -14,6 +14,7 @@ use super::apply::Filters;
 use super::binary::{self, Side};
 use super::budget::too_large;
 use super::diff;
+use super::difference::{Difference, SortedLines, TextDiff};
 use super::mode::Mode;
 use super::outcome::FileOutcome;
 use super::plog;
@@ -78,11 +79,7 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
     };
     let opts = DiffOptions {
         name: job.name,
-        header_note: if job.mode == Mode::Sorted {
-            " (lines sorted)"
-        } else {
-            ""
-        },
+        sorted: job.mode == Mode::Sorted,
         max_lines: job.max_lines,
         more: job.more,
     };
@@ -103,9 +100,9 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
             match plog::compare(&pair) {
                 Ok(outcome) => Ok(outcome),
                 Err(why) => {
-                    let report = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
+                    let bytes = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
                     Ok(FileOutcome::Differs {
-                        diff: plog::undecodable(job.name, &why, &report),
+                        difference: Difference::Undecodable { why, bytes },
                     })
                 }
             }
@@ -116,7 +113,9 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
                     || binary::looks_binary(&binary::head(&mut fb).map_err(|e| (Side::New, e))?);
             if binary {
                 let diff = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
-                return Ok(FileOutcome::Differs { diff });
+                return Ok(FileOutcome::Differs {
+                    difference: Difference::Binary(diff),
+                });
             }
             line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory)
         }
@@ -134,9 +133,7 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
             if la.same_as(&lb) {
                 return Ok(FileOutcome::Same);
             }
-            Ok(FileOutcome::Differs {
-                diff: diff::unified(&la, &lb, &opts),
-            })
+            Ok(differs_text(diff::unified(&la, &lb, &opts)))
         }
     }
 }
@@ -157,14 +154,23 @@ fn sorted_digests(
         return Ok(FileOutcome::Same);
     }
     Ok(FileOutcome::Differs {
-        diff: format!(
-            "--- blessed/{name}{note}\n+++ new/{name}{note}\n{why}: the files hold different lines ({} and {} lines); to see which: diff <(sort blessed/{name}) <(sort new/{name})\n",
-            da.0,
-            db.0,
-            name = opts.name,
-            note = opts.header_note,
-        ),
+        difference: Difference::SortedLines(SortedLines {
+            name: opts.name.to_string(),
+            why: why.to_string(),
+            blessed_lines: da.0,
+            new_lines: db.0,
+        }),
     })
+}
+
+/// A line diff's outcome; no diff (equal after all) is the same file.
+fn differs_text(diff: Option<TextDiff>) -> FileOutcome {
+    match diff {
+        Some(d) => FileOutcome::Differs {
+            difference: Difference::Text(d),
+        },
+        None => FileOutcome::Same,
+    }
 }
 
 /// Stream to the first differing line; equal → `Same`; else a full diff when both files
@@ -182,7 +188,7 @@ fn line_diff(
     };
     let first_only = |why: &str| {
         Ok(FileOutcome::Differs {
-            diff: render::first_only(&first, why, tf.terminators(), opts),
+            difference: Difference::Text(render::first_only(&first, why, tf.terminators(), opts)),
         })
     };
     if let Some(why) = too_large(fa, fb, sizes, max_memory)? {
@@ -191,9 +197,7 @@ fn line_diff(
     let la = tf.load(fa, sizes.0).map_err(|e| (Side::Blessed, e))?;
     let lb = tf.load(fb, sizes.1).map_err(|e| (Side::New, e))?;
     match (la, lb) {
-        (Some(la), Some(lb)) => Ok(FileOutcome::Differs {
-            diff: diff::unified(&la, &lb, opts),
-        }),
+        (Some(la), Some(lb)) => Ok(differs_text(diff::unified(&la, &lb, opts))),
         _ => first_only("files too large to load after filters"),
     }
 }

@@ -8,15 +8,16 @@
 //!
 //! Split by responsibility, each file a step (imports only go down this list's
 //! dependencies, never in a cycle; the shared types are in leaves):
-//! - the API's types: `spec` (TOML schema), `error`, `outcome` (per-file results), `mode`;
+//! - the API's types: `spec` (TOML schema), `error`, `difference` (what differs, as data,
+//!   and its text rendering), `outcome` (per-file results), `mode`;
 //! - rules: `preset` (named filters' data), `filter` (compiling and checking rules),
 //!   `apply` (the one filter applier);
 //! - building and choosing: `compile` (layers → [`Comparer`]), `sniff` (a file's mode);
 //! - comparing: `dir` (folders merged by name), `file` (one pair, per mode), `plog`
 //!   (pandalog glue), `binary` (byte compare, hex report), `budget` (the memory limit of
 //!   a full diff), `transform` (a line in compared form), `stream` (the bounded line
-//!   streamer), `lines` (a loaded file), `diff` (the diff algorithm), `render` (diff text,
-//!   cut to length).
+//!   streamer), `lines` (a loaded file), `diff` (the diff algorithm), `render` (the lines
+//!   a diff shows, cut to length).
 //!
 //! This module holds only the re-exports: `crate::compare::X` is the public path of
 //! every public type; the submodules stay private.
@@ -28,6 +29,7 @@ mod block;
 mod budget;
 mod compile;
 mod diff;
+mod difference;
 mod dir;
 mod error;
 mod file;
@@ -45,6 +47,11 @@ mod stream;
 mod transform;
 
 pub use compile::Comparer;
+pub use difference::{
+    BinaryDiff, DiffLine, Difference, EntryAt, EntryChange, FieldChange, FirstOnly, HexRow, Hunk,
+    LineKind, LineRange, LogSide, PlogChanges, PlogDiff, SortedLines, TextDiff, Truncation,
+    render as render_difference,
+};
 pub use error::CompareError;
 pub use mode::Mode;
 pub use outcome::{DirComparison, FileComparison, FileOutcome};

@@ -1,19 +1,20 @@
 //! What comparing produces: per-file outcomes and the folder-level list, the types the
-//! runner, the state file and the reporters consume. A leaf: it must not import anything
-//! else from `compare`, and holds no comparison logic.
+//! runner, the state file and the reporters consume. A leaf: it imports only the
+//! `difference` types from `compare`, and holds no comparison logic.
 
 use serde::Deserialize;
 
-/// Per-file result of comparing two output folders. Stored as is in `state.json`
-/// (`{"outcome": "differs", "diff": "…"}`), so `ptest diff` reads back what `test` found.
+use super::difference::Difference;
+
+/// Per-file result of comparing two output folders. Stored as is in the state
+/// (`{"outcome": "differs", "difference": {…}}`), so `ptest diff` reads back what `test` found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum FileOutcome {
     Same,
-    /// Contents differ; `diff` is a rendered, uncoloured diff (unified for text,
-    /// size/offset/hex window for binary, entry-level for pandalogs).
+    /// Contents differ: what differs, as data (hunks, a binary window, entry changes).
     Differs {
-        diff: String,
+        difference: Difference,
     },
     /// Blessed, but the new run did not produce it.
     Missing,

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use super::apply::Filters;
+use super::difference::{Difference, PlogDiff};
 use super::outcome::FileOutcome;
 
 /// Whether either file looks like a pandalog, by content; unreadable counts as not.
@@ -39,20 +40,10 @@ pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileOutcome, String> {
     if r.equal {
         return Ok(FileOutcome::Same);
     }
-    // Name the file as the other diffs do; the report itself is per entry.
     Ok(FileOutcome::Differs {
-        diff: format!(
-            "--- blessed/{name} (pandalog entries)\n+++ new/{name} (pandalog entries)\n{}",
-            r.report,
-            name = pair.name
-        ),
+        difference: Difference::Plog(PlogDiff {
+            name: pair.name.to_string(),
+            changes: r.changes,
+        }),
     })
-}
-
-/// The report for files that differ but cannot be decoded: why, then their bytes'
-/// `byte_report`.
-pub(super) fn undecodable(name: &str, why: &str, byte_report: &str) -> String {
-    format!(
-        "cannot compare blessed/{name} and new/{name} as pandalogs ({why}); they differ byte-wise:\n{byte_report}"
-    )
 }

@@ -67,9 +67,10 @@ fn dirs_missing_unexpected_same_differs_nested() {
             ("sub/d.txt".into(), "exact", "differs".into()),
         ]
     );
-    let FileOutcome::Differs { diff } = &d.files[3].outcome else {
+    let FileOutcome::Differs { difference } = &d.files[3].outcome else {
         panic!()
     };
+    let diff = &render_difference(difference);
     assert_eq!(
         diff,
         "--- blessed/sub/d.txt\n+++ new/sub/d.txt\n@@ -1 +1 @@\n-1\n+2\n"
@@ -165,17 +166,19 @@ fn layers_filters_modes_and_settings() {
     let o = outcomes(&d);
     assert_eq!(o[0], ("a.txt".into(), "exact", "same".into()));
     assert_eq!(o[1], ("c.set".into(), "sorted", "same".into()));
-    let FileOutcome::Differs { diff } = &d.files[2].outcome else {
+    let FileOutcome::Differs { difference } = &d.files[2].outcome else {
         panic!("{o:?}")
     };
+    let diff = &render_difference(difference);
     assert!(
         diff.ends_with("@@ -1,3 +1,3 @@\n… 6 more diff lines cut (see ptest diff t1)\n"),
         "{diff}"
     );
     let full = c.with_diff_lines(1000).compare_dirs(&b, &n).unwrap();
-    let FileOutcome::Differs { diff } = &full.files[2].outcome else {
+    let FileOutcome::Differs { difference } = &full.files[2].outcome else {
         panic!()
     };
+    let diff = &render_difference(difference);
     assert!(!diff.contains("cut"), "{diff}");
 }
 
@@ -246,9 +249,10 @@ fn pandalogs_are_detected_by_content_and_compared_by_entry() {
     assert_eq!(d.files[0].mode, "plog");
     assert_eq!(d.files[0].outcome, FileOutcome::Same);
     assert_eq!(d.files[1].mode, "plog");
-    let FileOutcome::Differs { diff } = &d.files[1].outcome else {
+    let FileOutcome::Differs { difference } = &d.files[1].outcome else {
         panic!("{:?}", d.files[1])
     };
+    let diff = &render_difference(difference);
     assert!(
         diff.starts_with(
             "--- blessed/trace.out (pandalog entries)\n+++ new/trace.out (pandalog entries)\n"
@@ -270,9 +274,10 @@ fn pandalogs_are_detected_by_content_and_compared_by_entry() {
         .compare_dirs(&b, &n)
         .unwrap();
     assert_eq!(d.files[1].mode, "exact");
-    let FileOutcome::Differs { diff } = &d.files[1].outcome else {
+    let FileOutcome::Differs { difference } = &d.files[1].outcome else {
         panic!()
     };
+    let diff = &render_difference(difference);
     assert!(diff.starts_with("Binary files blessed/trace.out"), "{diff}");
 }
 

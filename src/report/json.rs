@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::FileRecord;
 use crate::runner::{RunKind, RunOutcome, Status, TestResult};
 
-/// The report format this ptest writes and reads.
-pub const FORMAT: u32 = 1;
+/// The report format this ptest writes and reads. 2: a differing file's difference is
+/// data (`difference`), its text (`diff`) rendered from it; format 1 reports, whose
+/// differences are text only, are named as older.
+pub const FORMAT: u32 = 2;
 
 /// One run (or several shards' runs merged) as the JSON report holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,20 +171,39 @@ pub enum ReadError {
         path.display()
     )]
     Newer { path: PathBuf, found: u32 },
+    #[error(
+        "{}: report format {found} keeps differences as text, this ptest reads them as data (format {FORMAT}); run the tests again with this ptest to write the report anew",
+        path.display()
+    )]
+    Older { path: PathBuf, found: u32 },
 }
 
 impl RunReport {
-    /// Read a report written by [`write`] (by this or an older ptest).
+    /// Read a report written by [`write`] (by this ptest, or an older one when it holds no
+    /// difference).
     pub fn read(path: &Path) -> Result<RunReport, ReadError> {
         let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let report: RunReport =
-            serde_json::from_slice(&bytes).map_err(|source| ReadError::Invalid {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let report: RunReport = serde_json::from_slice(&bytes).map_err(|source| {
+            #[derive(Deserialize)]
+            struct Format {
+                #[serde(default = "first_format")]
+                format: u32,
+            }
+            // An older report parses unless it holds a difference (text then).
+            match serde_json::from_slice::<Format>(&bytes) {
+                Ok(Format { format }) if format < FORMAT => ReadError::Older {
+                    path: path.to_path_buf(),
+                    found: format,
+                },
+                _ => ReadError::Invalid {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            }
+        })?;
         if report.format > FORMAT {
             return Err(ReadError::Newer {
                 path: path.to_path_buf(),

@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 use super::result::{RunKind, Status, TestResult};
 use crate::outcome::FileRecord;
 
+/// 4: a differing file's difference is data (`{"outcome": "differs", "difference": {…}}`);
 /// 3: one file per test; 2: file outcomes are typed (`{"outcome": "invalid", "reason":
-/// …}`); 1 kept `diff` for every outcome's text. A version-2 `state.json` is still read.
-const VERSION: u32 = 3;
+/// …}`); 1 kept `diff` for every outcome's text. A version-2 `state.json` is still read
+/// when it holds no differing file (its diff text cannot become data).
+const VERSION: u32 = 4;
 
 /// Why a state file could not be used. Each names the file and says how to fix it.
 #[derive(Debug, thiserror::Error)]

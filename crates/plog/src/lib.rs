@@ -10,7 +10,8 @@
 //!   [`info`] returning [`LogInfo`] (with [`Warning`]s), [`diff_files`] with
 //!   [`DiffOptions`] returning [`DiffSummary`]; [`ReadOptions`] for all three;
 //! - the `plog` compare mode of test outputs: [`looks_like_pandalog`], [`compare_files`]
-//!   with [`CompareOptions`] returning [`CompareOutcome`];
+//!   with [`CompareOptions`] returning [`CompareOutcome`], whose differences are data
+//!   ([`DiffReport`] of [`EntryChange`]s) that the binary stores and renders;
 //! - [`PlogError`], the one error type of every operation;
 //! - [`PlogWriter`] and [`synth`] (synthetic entries): tests, benches, examples, fuzz seeds;
 //! - [`fuzzing`]: the entry-level hook of the `decode_entry` fuzz target only (the
@@ -55,6 +56,7 @@ mod writer;
 pub use compare::{
     CompareOptions, CompareOutcome, DiffOptions, DiffSummary, compare_files, diff_files,
 };
+pub use diff::{DiffReport, EntryAt, EntryChange, FieldChange, LogSide};
 pub use dump::{DumpOptions, Format, dump};
 pub use error::PlogError;
 pub use info::{LogInfo, Warning, info};

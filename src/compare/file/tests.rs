@@ -43,7 +43,7 @@ fn outcome(a: &str, b: &str, mode: Mode) -> FileOutcome {
 
 fn diff_text(o: FileOutcome) -> String {
     match o {
-        FileOutcome::Differs { diff } => diff,
+        FileOutcome::Differs { difference } => super::super::render_difference(&difference),
         other => panic!("expected a diff, got {other:?}"),
     }
 }

@@ -24,7 +24,7 @@ const MAX_INTRALINE_CHARS: usize = 2000;
 pub(super) fn file(out: &mut String, test: &str, f: &FileRecord, budget: &mut Budget) {
     let diff = match &f.outcome {
         FileOutcome::Same => return,
-        FileOutcome::Differs { diff } => diff,
+        FileOutcome::Differs { difference } => crate::compare::render_difference(difference),
         _ => {
             let _ = writeln!(
                 out,
