@@ -88,6 +88,11 @@ pub fn any_change(files: &[FileRecord]) -> bool {
     files.iter().any(|f| f.outcome != FileOutcome::Same)
 }
 
+/// Whether the file's stored difference was cut by the `diff-lines` budget.
+pub fn truncated(file: &FileRecord) -> bool {
+    matches!(&file.outcome, FileOutcome::Differs { difference } if difference.truncated())
+}
+
 /// What differs about one file, uncoloured, ending in a newline; empty when it is the same.
 pub fn describe(file: &FileRecord) -> String {
     match &file.outcome {

@@ -1,7 +1,7 @@
-//! `ptest diff`: show again the differences the last run found. While the last `test`
-//! run's outputs are still in `tmpout/`, the diff is recomputed uncut; otherwise the
-//! (possibly cut) diff stored with the run is shown. Outcomes are worded by
-//! [`crate::outcome`], as `ptest test` words them.
+//! `ptest diff`: show again the differences the last run found, rendered from the
+//! differences stored with the run. Only when the `diff-lines` budget cut one of them
+//! and the last `test` run's outputs are still in `tmpout/` is the comparison run again,
+//! uncut. Outcomes are worded by [`crate::outcome`], as `ptest test` words them.
 
 use std::io::IsTerminal;
 
@@ -43,7 +43,8 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                 .unwrap_or_default()
         );
         let tmpout = regdir.tmpout(name);
-        let fresh = if last.mode == RunKind::Test && !last.accepted && tmpout.is_dir() {
+        let cut = last.files.iter().any(outcome::truncated);
+        let fresh = if cut && last.mode == RunKind::Test && !last.accepted && tmpout.is_dir() {
             let entry = suite.entry(name);
             match entry {
                 Some(entry) => {

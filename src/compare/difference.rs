@@ -180,4 +180,20 @@ fn row_of(window: &[u8], lo: usize) -> &[u8] {
 
 mod text;
 
-pub use text::render;
+pub use text::{
+    NO_NEWLINE, binary_lines, first_only_note, hunk_header, line_text, render, sorted_lines_note,
+    truncation_note, undecodable_note,
+};
+
+impl Difference {
+    /// Whether the `diff-lines` budget cut it (`ptest diff` then compares again, uncut).
+    pub fn truncated(&self) -> bool {
+        match self {
+            Difference::Text(t) => t.truncated.is_some(),
+            Difference::Plog(p) => p.changes.not_shown() > 0,
+            Difference::SortedLines(_) | Difference::Binary(_) | Difference::Undecodable { .. } => {
+                false
+            }
+        }
+    }
+}

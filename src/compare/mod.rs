@@ -52,6 +52,13 @@ pub use difference::{
     LineKind, LineRange, LogSide, PlogChanges, PlogDiff, SortedLines, TextDiff, Truncation,
     render as render_difference,
 };
+/// The pieces of a difference's text, for views that lay it out otherwise (HTML).
+pub mod wording {
+    pub use super::difference::{
+        NO_NEWLINE, binary_lines, first_only_note, hunk_header, line_text, sorted_lines_note,
+        truncation_note, undecodable_note,
+    };
+}
 pub use error::CompareError;
 pub use mode::Mode;
 pub use outcome::{DirComparison, FileComparison, FileOutcome};

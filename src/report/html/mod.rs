@@ -8,9 +8,10 @@
 //! It owns the page only: it must not read the regression directory or `state.json` (the
 //! report model carries all it shows) nor decide anything about a run. Everything that
 //! comes from a run (names, diffs, logs) goes through [`esc`]. Diff rendering is `diff`
-//! (pandalog reports `plog`), plots are `svg`.
+//! (pandalog entry changes `plog`, intra-line marks `highlight`), plots are `svg`.
 
 mod diff;
+mod highlight;
 mod plog;
 mod svg;
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Unit tests of the HTML renderer's pieces. The page as a browser renders it is tested
 //! in tests/html_chromium.rs; these check escaping, parsing and layout directly.
 
-use super::diff::intraline;
+use super::highlight::intraline;
 use super::svg::lanes;
 use super::*;
 use crate::compare::{
@@ -247,4 +247,24 @@ fn a_stalled_replay_shows_how_far_it_got() {
         page.contains("replay stalled at instruction 250 of 1000 (25.0%) (no progress for 2m)"),
         "{page}"
     );
+}
+
+#[test]
+fn a_text_diff_is_laid_out_from_its_data_whatever_its_text_says() {
+    // Its headers end as a pandalog report's do; it is a text diff all the same.
+    let page = render(&report(vec![test(
+        "t",
+        Status::Failed,
+        vec![differs(
+            "x (pandalog entries)",
+            hunk(
+                "x (pandalog entries)",
+                (1, 1),
+                (1, 1),
+                &["-entry 1 (instr 2, pc 0x3): a 1 → 2", "+b"],
+            ),
+        )],
+    )]));
+    assert!(!page.contains("<table class=\"plog\">"), "{page}");
+    assert!(page.contains("<table class=\"diff split\">"), "{page}");
 }
