@@ -251,3 +251,40 @@ fn the_difference_is_data_in_the_json_report_and_the_state() {
         "--- blessed/t.out\n+++ new/t.out\n@@ -1,4 +1,4 @@\n one\n two\n-old\n+new\n four\n"
     );
 }
+
+#[test]
+fn the_json_report_keeps_each_reason_as_data_beside_its_words() {
+    let s = mixed();
+    let (_, _, json) = run_with_reports(&s);
+    let test = |name: &str| {
+        json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let error = test("error");
+    assert_eq!(error["reason"]["kind"], "script_failed", "{error}");
+    assert_eq!(
+        error["reason"]["exit"],
+        serde_json::json!({"how": "code", "code": 4})
+    );
+    let timeout = test("timeout");
+    assert_eq!(timeout["reason"]["kind"], "timed_out", "{timeout}");
+    assert_eq!(timeout["reason"]["limit"], 1.0);
+    assert!(
+        timeout["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1s"),
+        "{timeout}"
+    );
+    assert_eq!(test("fail")["reason"]["kind"], "mismatch");
+    assert_eq!(
+        test("flaky")["reason"],
+        serde_json::json!({"kind": "passed_on_retry", "attempt": 2, "tries": 2})
+    );
+    assert!(test("pass").get("reason").is_none());
+}

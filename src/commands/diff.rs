@@ -37,10 +37,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             "{name}: {} ({} run){}",
             last.status.word(),
             last.mode.as_str(),
-            last.message
-                .as_deref()
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default()
+            last.message().map(|m| format!(": {m}")).unwrap_or_default()
         );
         let tmpout = regdir.tmpout(name);
         let cut = last.files.iter().any(outcome::truncated);

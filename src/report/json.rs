@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::FileRecord;
-use crate::runner::{RunKind, RunOutcome, Status, TestResult};
+use crate::runner::{Reason, RunKind, RunOutcome, Status, TestResult};
 
 /// The report format this ptest writes and reads. 2: a differing file's difference is
 /// data (`difference`), its text (`diff`) rendered from it; format 1 reports, whose
@@ -46,6 +46,10 @@ pub struct RunReport {
 
 fn first_format() -> u32 {
     1
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Tests per status.
@@ -91,7 +95,14 @@ pub struct TestReport {
     #[serde(default)]
     pub started_secs: f64,
     pub attempts: u32,
+    /// The reason in words, for readers of the report (written from `reason`).
     pub message: Option<String>,
+    /// Why it ended as it did, as data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Processes that outlived the script (killed when it ended).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub leaked: usize,
     pub log: PathBuf,
     pub files: Vec<FileRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -110,7 +121,9 @@ impl From<&TestResult> for TestReport {
             duration_secs: r.duration.as_secs_f64(),
             started_secs: r.started.as_secs_f64(),
             attempts: r.attempts,
-            message: r.message.clone(),
+            message: r.message(),
+            reason: r.reason.clone(),
+            leaked: r.leaked,
             log: r.log.clone(),
             files: r.files.clone(),
             log_tail: r.log_tail.clone(),

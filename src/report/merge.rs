@@ -315,11 +315,11 @@ pub fn to_outcome(report: &RunReport) -> RunOutcome {
                 attempts: t.attempts,
                 // Not recorded; a test that failed on a difference ran to the end.
                 script_ok: matches!(t.status, Status::Passed | Status::Flaky | Status::Failed),
-                message: t.message.clone(),
+                reason: t.reason.clone(),
                 files: t.files.clone(),
                 log: t.log.clone(),
                 log_tail: t.log_tail.clone(),
-                leaked: 0,
+                leaked: t.leaked,
             })
             .collect(),
     }

@@ -132,7 +132,9 @@ impl Reporter for Terminal {
                     format_secs(result.duration),
                     result.name,
                     result.attempts,
-                    result.message.as_deref().unwrap_or(result.status.word())
+                    result
+                        .message()
+                        .unwrap_or_else(|| result.status.word().into())
                 ));
             }
             Event::TestFinished { result } => {
@@ -173,11 +175,7 @@ impl Terminal {
 
     fn finished_line(&self, r: &TestResult) -> String {
         let label = self.status_style(r.status).apply_to(r.status.label());
-        let message = r
-            .message
-            .as_deref()
-            .map(|m| format!(": {m}"))
-            .unwrap_or_default();
+        let message = r.message().map(|m| format!(": {m}")).unwrap_or_default();
         format!(
             "{label:>11} [{}] {}{message}\n",
             format_secs(r.duration),

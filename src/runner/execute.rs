@@ -14,7 +14,7 @@ use crate::tree;
 use super::RunContext;
 use super::environment::{ScriptPaths, command_line, script_env};
 use super::process::{self, Exit, ScriptCommand};
-use super::result::{RunKind, Status, TestResult};
+use super::result::{Reason, RunKind, ScriptExit, Status, TestResult};
 
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
@@ -43,7 +43,7 @@ pub(super) fn attempt(
         started: Default::default(),
         attempts: 1,
         script_ok: false,
-        message: None,
+        reason: None,
         files: Vec::new(),
         log: log.clone(),
         log_tail: Vec::new(),
@@ -53,39 +53,27 @@ pub(super) fn attempt(
         Ok(Some(script)) => {
             run_and_check(ctx, test, comparer, &script, &log, services, &mut result)
         }
-        Ok(None) => Ok((
-            Status::Passed,
-            Some("no setup script: nothing to set up".into()),
-        )),
+        Ok(None) => Ok((Status::Passed, Some(Reason::NothingToSetUp))),
         Err(why) => Err(why),
     };
     match outcome {
-        Ok((status, message)) => {
+        Ok((status, reason)) => {
             result.status = status;
-            result.message = message;
+            result.reason = reason;
         }
         Err(why) => {
             result.status = Status::Errored;
-            result.message = Some(why.to_string());
+            result.reason = Some(why.into());
         }
     }
     result.duration = started.elapsed();
     result
 }
 
-/// Complete an attempt's result once any step after it has run: note leaked processes
-/// and, for a broken script, keep the last lines of its log.
+/// Complete an attempt's result once any step after it has run: for a broken script,
+/// keep the last lines of its log. (Leaked processes are counted in the result and
+/// worded with its reason.)
 pub(super) fn finish(result: &mut TestResult) {
-    if result.leaked > 0 {
-        let note = format!(
-            "leaked {} process(es) that outlived the script (killed when it ended)",
-            result.leaked
-        );
-        result.message = Some(match result.message.take() {
-            Some(m) => format!("{m}; {note}"),
-            None => note,
-        });
-    }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
         result.log_tail = ptest_engine::process::tail(&result.log, LOG_TAIL_LINES)
@@ -126,8 +114,6 @@ pub enum AttemptError {
     Script(#[from] ScriptError),
     #[error(transparent)]
     Interpreter(#[from] super::environment::InterpreterError),
-    #[error("{script} {how}")]
-    ScriptFailed { script: String, how: String },
     #[error(
         "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
         path.display()
@@ -170,8 +156,24 @@ fn prepare(
     })
 }
 
-/// A finished attempt's status and message, or why it errored.
-type Verdict = Result<(Status, Option<String>), AttemptError>;
+/// A finished attempt's status and reason, or why it errored.
+type Verdict = Result<(Status, Option<Reason>), AttemptError>;
+
+impl From<AttemptError> for Reason {
+    fn from(e: AttemptError) -> Reason {
+        match e {
+            AttemptError::OutputFolderReplaced { path, what } => Reason::OutputFolderReplaced {
+                path,
+                what: what.into(),
+            },
+            AttemptError::NoOutput { path } => Reason::NoOutput { path },
+            AttemptError::NoReference { path, test } => Reason::NoReference { path, test },
+            other => Reason::Error {
+                error: other.to_string(),
+            },
+        }
+    }
+}
 
 fn run_and_check(
     ctx: &RunContext,
@@ -222,20 +224,26 @@ fn run_and_check(
     match &exit {
         Exit::Code(0) => {}
         Exit::TimedOut => {
-            let t = humantime::format_duration(test.settings.timeout);
-            return Ok((
-                Status::TimedOut,
-                Some(format!(
-                    "{script_name} timed out after {t}; its process group was killed (raise `timeout` in test.toml or pass --timeout)"
-                )),
-            ));
-        }
-        Exit::Interrupted => return Ok((Status::Interrupted, Some("interrupted".into()))),
-        other => {
-            return Err(AttemptError::ScriptFailed {
+            let reason = Reason::TimedOut {
                 script: script_name,
-                how: other.describe(),
-            });
+                limit: test.settings.timeout,
+            };
+            return Ok((Status::TimedOut, Some(reason)));
+        }
+        Exit::Interrupted => return Ok((Status::Interrupted, Some(Reason::Interrupted))),
+        other => {
+            let exit = match other {
+                Exit::Code(code) => ScriptExit::Code { code: *code },
+                Exit::Signal(signal) => ScriptExit::Signal { signal: *signal },
+                other => ScriptExit::SpawnFailed {
+                    why: other.describe(),
+                },
+            };
+            let reason = Reason::ScriptFailed {
+                script: script_name,
+                exit,
+            };
+            return Ok((Status::Errored, Some(reason)));
         }
     }
     let Some(tmpout) = tmpout else {
@@ -290,7 +298,7 @@ fn judge_outputs(
             if cmp.all_same() {
                 Ok((Status::Passed, None))
             } else {
-                Ok((Status::Failed, Some(outcome::summarise(&result.files))))
+                Ok((Status::Failed, Some(Reason::Mismatch)))
             }
         }
         RunKind::Bless | RunKind::Setup => Ok((Status::Passed, None)),

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub use event::Event;
-pub use result::{RunKind, RunOutcome, Status, TestResult};
+pub use result::{Reason, RunKind, RunOutcome, ScriptExit, Status, TestResult, describe};
 
 use crate::compare::Comparer;
 use crate::suite::{RegressionDir, TestDef};
@@ -256,7 +256,7 @@ fn run_with_retries(
         if !retryable || attempt >= tries || interrupt::requested() {
             if attempt > 1 && result.status == Status::Passed {
                 result.status = Status::Flaky;
-                result.message = Some(format!("passed on attempt {attempt} of {tries}"));
+                result.reason = Some(Reason::PassedOnRetry { attempt, tries });
             }
             return result;
         }
@@ -278,7 +278,7 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         started: Duration::ZERO,
         attempts: 0,
         script_ok: false,
-        message: Some("not started: the run was interrupted".into()),
+        reason: Some(Reason::NotStarted),
         files: Vec::new(),
         log_tail: Vec::new(),
         leaked: 0,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::FileRecord;
+use crate::outcome::{self, FileRecord};
 
 /// Which script a run executes and what it does with the outputs (not to be confused with
 /// [`crate::compare::Mode`], how a file is compared).
@@ -88,8 +88,8 @@ pub struct TestResult {
     pub attempts: u32,
     /// Whether the script itself exited 0 (what `accept` requires).
     pub script_ok: bool,
-    /// Why the test errored or what happened, in one line.
-    pub message: Option<String>,
+    /// Why the test ended as it did, as data; worded by [`TestResult::message`].
+    pub reason: Option<Reason>,
     /// Per-file comparison (test: against blessed; bless: old reference against new).
     pub files: Vec<FileRecord>,
     pub log: PathBuf,
@@ -97,6 +97,157 @@ pub struct TestResult {
     pub log_tail: Vec<String>,
     /// Processes that outlived the script (killed when it ended), as nextest's leak report.
     pub leaked: usize,
+}
+
+impl TestResult {
+    /// What happened, in one line: the reason in words, and any leaked processes.
+    pub fn message(&self) -> Option<String> {
+        describe(self.reason.as_ref(), &self.files, self.leaked)
+    }
+}
+
+/// [`TestResult::message`] of a stored result: its reason, the files it compared (which
+/// mismatch and bless summaries count) and how many processes it leaked.
+pub fn describe(reason: Option<&Reason>, files: &[FileRecord], leaked: usize) -> Option<String> {
+    // A retry's pass is worded alone, as ptest always has.
+    let retried = matches!(reason, Some(Reason::PassedOnRetry { .. }));
+    let note = (leaked > 0 && !retried).then(|| {
+        format!("leaked {leaked} process(es) that outlived the script (killed when it ended)")
+    });
+    match (reason.map(|r| r.describe(files)), note) {
+        (Some(m), Some(note)) => Some(format!("{m}; {note}")),
+        (m, note) => m.or(note),
+    }
+}
+
+/// Why a test ended as it did (as nextest's `ExecutionResult`): kept as data in the
+/// state and the JSON report, worded only by [`Reason::describe`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// `setup` of a test that has no setup script.
+    NothingToSetUp,
+    /// The outputs differ from the reference (the files say how).
+    Mismatch,
+    /// The script exited non-zero, was killed by a signal, or could not start.
+    ScriptFailed { script: String, exit: ScriptExit },
+    TimedOut {
+        script: String,
+        #[serde(with = "secs")]
+        limit: Duration,
+    },
+    /// Ctrl-C or SIGTERM stopped it.
+    Interrupted,
+    /// Ctrl-C or SIGTERM came between its run and the swap of its reference.
+    InterruptedBeforeBlessing,
+    /// The run was interrupted before it started.
+    NotStarted,
+    /// It failed, then passed on a retry.
+    PassedOnRetry { attempt: u32, tries: u32 },
+    /// The script wrote nothing into its output folder.
+    NoOutput { path: PathBuf },
+    /// `test` without a blessed reference.
+    NoReference { path: PathBuf, test: String },
+    /// The script replaced its output folder (`what`: "replaced by a symbolic link", …).
+    OutputFolderReplaced { path: PathBuf, what: String },
+    /// `bless` swapped the outputs in; `against_old`: there was a reference to compare with
+    /// (the files say what changed).
+    Blessed { files: usize, against_old: bool },
+    /// `bless` refused the outputs (links, FIFOs, unreadable folders): why.
+    NotBlessable { why: String },
+    /// Anything else that broke the attempt (the regression directory, the script's
+    /// configuration, the interpreter, the comparison, storing the reference), in its
+    /// own error's words.
+    Error { error: String },
+}
+
+/// How a failed script ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum ScriptExit {
+    Code {
+        code: i32,
+    },
+    Signal {
+        signal: i32,
+    },
+    /// Could not be started: why, and what to do.
+    SpawnFailed {
+        why: String,
+    },
+}
+
+impl Reason {
+    /// The reason in words; `files` are the result's compared files.
+    pub fn describe(&self, files: &[FileRecord]) -> String {
+        match self {
+            Reason::NothingToSetUp => "no setup script: nothing to set up".into(),
+            Reason::Mismatch => outcome::summarise(files),
+            Reason::ScriptFailed { script, exit } => {
+                let how = match exit {
+                    ScriptExit::Code { code } => format!("exited with code {code}"),
+                    ScriptExit::Signal { signal } => {
+                        format!("killed by {}", super::process::signal_name(*signal))
+                    }
+                    ScriptExit::SpawnFailed { why } => why.clone(),
+                };
+                format!("{script} {how}")
+            }
+            Reason::TimedOut { script, limit } => format!(
+                "{script} timed out after {}; its process group was killed (raise `timeout` in test.toml or pass --timeout)",
+                humantime::format_duration(*limit)
+            ),
+            Reason::Interrupted => "interrupted".into(),
+            Reason::InterruptedBeforeBlessing => "interrupted before blessing".into(),
+            Reason::NotStarted => "not started: the run was interrupted".into(),
+            Reason::PassedOnRetry { attempt, tries } => {
+                format!("passed on attempt {attempt} of {tries}")
+            }
+            Reason::NoOutput { path } => format!(
+                "the test script produced no output in {}: write outputs there ($PTEST_TMPOUT_DIR, or tmpoutfile in Python)",
+                path.display()
+            ),
+            Reason::NoReference { path, test } => format!(
+                "no blessed reference in {}: run `ptest bless {test}` (or `ptest accept {test}` to keep this run's output)",
+                path.display()
+            ),
+            Reason::OutputFolderReplaced { path, what } => format!(
+                "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
+                path.display()
+            ),
+            Reason::Blessed {
+                files: count,
+                against_old: false,
+            } => {
+                format!("blessed {count} new file(s)")
+            }
+            Reason::Blessed { files: count, .. } if !outcome::any_change(files) => {
+                format!("blessed {count} file(s), unchanged from the old reference")
+            }
+            Reason::Blessed { files: count, .. } => format!(
+                "blessed {count} file(s); vs the old reference: {}",
+                outcome::summarise(files)
+            ),
+            Reason::NotBlessable { why } => format!("not blessed: {why}"),
+            Reason::Error { error } => error.clone(),
+        }
+    }
+}
+
+/// A duration as seconds (`f64`) in JSON.
+mod secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
 }
 
 /// What [`super::run`] returns (and [`super::Event::RunFinished`] carries): one result per

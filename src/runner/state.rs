@@ -16,10 +16,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::result::{RunKind, Status, TestResult};
+use super::result::{Reason, RunKind, Status, TestResult};
 use crate::outcome::FileRecord;
 
-/// 4: a differing file's difference is data (`{"outcome": "differs", "difference": {…}}`);
+/// 4: a differing file's difference is data (`{"outcome": "differs", "difference": {…}}`)
+/// and a run's reason too (`"reason": {"kind": "timed_out", …}`, was `message`);
 /// 3: one file per test; 2: file outcomes are typed (`{"outcome": "invalid", "reason":
 /// …}`); 1 kept `diff` for every outcome's text. A version-2 `state.json` is still read
 /// when it holds no differing file (its diff text cannot become data).
@@ -81,7 +82,11 @@ pub struct LastRun {
     pub status: Status,
     pub duration_secs: f64,
     pub script_ok: bool,
-    pub message: Option<String>,
+    /// Why it ended as it did (worded by [`LastRun::message`]).
+    pub reason: Option<Reason>,
+    /// Processes that outlived the script.
+    #[serde(default)]
+    pub leaked: usize,
     pub files: Vec<FileRecord>,
     pub log: PathBuf,
     /// Seconds since the epoch.
@@ -89,6 +94,13 @@ pub struct LastRun {
     /// Set once `accept` promoted this run's outputs.
     #[serde(default)]
     pub accepted: bool,
+}
+
+impl LastRun {
+    /// What happened, in one line, as the run worded it.
+    pub fn message(&self) -> Option<String> {
+        super::result::describe(self.reason.as_ref(), &self.files, self.leaked)
+    }
 }
 
 impl State {
@@ -232,7 +244,8 @@ impl State {
                 status: r.status,
                 duration_secs: r.duration.as_secs_f64(),
                 script_ok: r.script_ok,
-                message: r.message.clone(),
+                reason: r.reason.clone(),
+                leaked: r.leaked,
                 files: r.files.clone(),
                 log: r.log.clone(),
                 finished: now,

@@ -9,7 +9,7 @@ fn result(name: &str, status: Status) -> TestResult {
         started: Duration::ZERO,
         attempts: 1,
         script_ok: true,
-        message: None,
+        reason: None,
         files: Vec::new(),
         log: PathBuf::from("/x/test.log"),
         log_tail: Vec::new(),

@@ -27,12 +27,14 @@
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
 //! decoding), `render` (JSON and text renderings of an entry), `direct` (JSON straight
 //! from the wire bytes and a decode check, the fast path of `render` over `decode`),
-//! `diff` (entry-level comparison), `lines` (decoded entry streams), `writer`; then the operations `dump`,
+//! `changes` (a diff's result as data, and its text), `diff` (entry-level comparison),
+//! `lines` (decoded entry streams), `writer`; then the operations `dump`,
 //! `info` and `compare`.
 
 use std::path::Path;
 
 mod blocks;
+mod changes;
 mod compare;
 mod decode;
 mod diff;
@@ -53,10 +55,10 @@ pub mod synth;
 mod wire;
 mod writer;
 
+pub use changes::{DiffReport, EntryAt, EntryChange, FieldChange, LogSide};
 pub use compare::{
     CompareOptions, CompareOutcome, DiffOptions, DiffSummary, compare_files, diff_files,
 };
-pub use diff::{DiffReport, EntryAt, EntryChange, FieldChange, LogSide};
 pub use dump::{DumpOptions, Format, dump};
 pub use error::PlogError;
 pub use info::{LogInfo, Warning, info};

@@ -20,6 +20,8 @@ fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
         started_secs: 0.0,
         attempts: 1,
         message: None,
+        reason: None,
+        leaked: 0,
         log: "/tmp/log".into(),
         files,
         log_tail: Vec::new(),
