@@ -1,5 +1,46 @@
-//! Text and numbers for people: the one size formatter of every report and listing, and
-//! the one flattener of multi-line library errors into one-line messages.
+//! Text and numbers for people: the one size formatter of every report and listing, the
+//! one flattener of multi-line library errors into one-line messages, and the one renderer
+//! of control characters for the terminal ([`visible`]).
+
+use std::borrow::Cow;
+
+/// `text` safe to print on a terminal: C0 control characters in caret notation, as `cat
+/// -v` shows them (ESC → `^[`, BEL → `^G`, a newline → `^J`), DEL as `^?`, other control
+/// characters as U+FFFD; tabs stay. File names, diff lines, log lines and script notices
+/// pass through it, so that no output of a test can retitle, recolour or rewrite the
+/// terminal, or split one entry into two lines. Data (the JSON report, `state.json`) stays
+/// raw.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\t' && c.is_control()) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            '\u{7f}' => out.push_str("^?"),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod visible_tests {
+    #[test]
+    fn controls_in_caret_notation_tabs_and_text_kept() {
+        assert_eq!(super::visible("plain\ttext é"), "plain\ttext é");
+        assert_eq!(
+            super::visible("a\x1b]0;t\x07\nb\x7f\u{9b}"),
+            "a^[]0;t^G^Jb^?\u{fffd}"
+        );
+    }
+}
 
 /// `12 B`, `2.0 KiB`, `3.5 MiB`, `1.2 GiB`.
 pub fn size(n: u64) -> String {

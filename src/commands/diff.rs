@@ -37,7 +37,9 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             "{name}: {} ({} run){}",
             last.status.word(),
             last.mode.as_str(),
-            last.message().map(|m| format!(": {m}")).unwrap_or_default()
+            last.message()
+                .map(|m| format!(": {}", crate::human::visible(&m)))
+                .unwrap_or_default()
         );
         let tmpout = regdir.tmpout(name);
         let cut = last.files.iter().any(outcome::truncated);

@@ -25,6 +25,8 @@ pub enum Difference {
     Plog(PlogDiff),
     /// Files that should be pandalogs but cannot be decoded: why, then their bytes.
     Undecodable { why: String, bytes: BinaryDiff },
+    /// Text files that differ, whose diff could not be computed (its helper panicked).
+    DiffFailed { name: String },
 }
 
 /// A line diff: the hunks shown and what was cut.
@@ -181,8 +183,8 @@ fn row_of(window: &[u8], lo: usize) -> &[u8] {
 mod text;
 
 pub use text::{
-    NO_NEWLINE, binary_lines, first_only_note, hunk_header, line_text, render, sorted_lines_note,
-    truncation_note, undecodable_note,
+    DIFF_FAILED, NO_NEWLINE, binary_lines, first_only_note, hunk_header, line_text, render,
+    sorted_lines_note, truncation_note, undecodable_note,
 };
 
 impl Difference {
@@ -191,9 +193,10 @@ impl Difference {
         match self {
             Difference::Text(t) => t.truncated.is_some(),
             Difference::Plog(p) => p.changes.not_shown() > 0,
-            Difference::SortedLines(_) | Difference::Binary(_) | Difference::Undecodable { .. } => {
-                false
-            }
+            Difference::SortedLines(_)
+            | Difference::Binary(_)
+            | Difference::Undecodable { .. }
+            | Difference::DiffFailed { .. } => false,
         }
     }
 }

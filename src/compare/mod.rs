@@ -8,8 +8,9 @@
 //!
 //! Split by responsibility, each file a step (imports only go down this list's
 //! dependencies, never in a cycle; the shared types are in leaves):
-//! - the API's types: `spec` (TOML schema), `error`, `difference` (what differs, as data,
-//!   and its text rendering), `outcome` (per-file results), `mode`;
+//! - the API's types: `spec` (TOML schema), `cancel` (when to stop early), `error`,
+//!   `difference` (what differs, as data, and its text rendering), `outcome` (per-file
+//!   results), `mode`;
 //! - rules: `preset` (named filters' data), `filter` (compiling and checking rules),
 //!   `apply` (the one filter applier);
 //! - building and choosing: `compile` (layers → [`Comparer`]), `sniff` (a file's mode);
@@ -27,6 +28,7 @@ mod apply;
 mod binary;
 mod block;
 mod budget;
+mod cancel;
 mod compile;
 mod diff;
 mod difference;
@@ -46,6 +48,7 @@ mod spec;
 mod stream;
 mod transform;
 
+pub use cancel::{Cancel, Stopped};
 pub use compile::Comparer;
 pub use difference::{
     BinaryDiff, DiffLine, Difference, EntryAt, EntryChange, FieldChange, FirstOnly, HexRow, Hunk,
@@ -55,8 +58,8 @@ pub use difference::{
 /// The pieces of a difference's text, for views that lay it out otherwise (HTML).
 pub mod wording {
     pub use super::difference::{
-        NO_NEWLINE, binary_lines, first_only_note, hunk_header, line_text, sorted_lines_note,
-        truncation_note, undecodable_note,
+        DIFF_FAILED, NO_NEWLINE, binary_lines, first_only_note, hunk_header, line_text,
+        sorted_lines_note, truncation_note, undecodable_note,
     };
 }
 pub use error::CompareError;

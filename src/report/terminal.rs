@@ -120,8 +120,9 @@ impl Reporter for Terminal {
             Event::TestNotice { name, message } => {
                 let cyan = self.style(Style::new().cyan().bold());
                 self.print(&format!(
-                    "{:>11} {name}: {message}\n",
-                    cyan.apply_to("NOTE")
+                    "{:>11} {name}: {}\n",
+                    cyan.apply_to("NOTE"),
+                    crate::human::visible(message)
                 ));
             }
             Event::TestRetrying { result } => {
@@ -132,9 +133,11 @@ impl Reporter for Terminal {
                     format_secs(result.duration),
                     result.name,
                     result.attempts,
-                    result
-                        .message()
-                        .unwrap_or_else(|| result.status.word().into())
+                    crate::human::visible(
+                        &result
+                            .message()
+                            .unwrap_or_else(|| result.status.word().into())
+                    )
                 ));
             }
             Event::TestFinished { result } => {
@@ -175,7 +178,10 @@ impl Terminal {
 
     fn finished_line(&self, r: &TestResult) -> String {
         let label = self.status_style(r.status).apply_to(r.status.label());
-        let message = r.message().map(|m| format!(": {m}")).unwrap_or_default();
+        let message = r
+            .message()
+            .map(|m| format!(": {}", crate::human::visible(&m)))
+            .unwrap_or_default();
         format!(
             "{label:>11} [{}] {}{message}\n",
             format_secs(r.duration),
@@ -218,6 +224,7 @@ impl Terminal {
     }
 
     pub fn colour_diff_line(&self, line: &str) -> String {
+        let line = &*crate::human::visible(line);
         let style = if line.starts_with("+++") || line.starts_with("---") {
             Style::new().bold()
         } else if line.starts_with('+') {

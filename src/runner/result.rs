@@ -136,8 +136,15 @@ pub enum Reason {
         #[serde(with = "secs")]
         limit: Duration,
     },
+    /// The comparison ran past the test's timeout (which covers script and comparison).
+    TimedOutComparing {
+        #[serde(with = "secs")]
+        limit: Duration,
+    },
     /// Ctrl-C or SIGTERM stopped it.
     Interrupted,
+    /// Ctrl-C or SIGTERM stopped its comparison.
+    InterruptedComparing,
     /// Ctrl-C or SIGTERM came between its run and the swap of its reference.
     InterruptedBeforeBlessing,
     /// The run was interrupted before it started.
@@ -197,7 +204,12 @@ impl Reason {
                 "{script} timed out after {}; its process group was killed (raise `timeout` in test.toml or pass --timeout)",
                 humantime::format_duration(*limit)
             ),
+            Reason::TimedOutComparing { limit } => format!(
+                "timed out after {} while comparing the outputs; the timeout covers the script and the comparison (raise `timeout` in test.toml or pass --timeout)",
+                humantime::format_duration(*limit)
+            ),
             Reason::Interrupted => "interrupted".into(),
+            Reason::InterruptedComparing => "interrupted while comparing the outputs".into(),
             Reason::InterruptedBeforeBlessing => "interrupted before blessing".into(),
             Reason::NotStarted => "not started: the run was interrupted".into(),
             Reason::PassedOnRetry { attempt, tries } => {

@@ -16,6 +16,12 @@ pub fn render(d: &Difference) -> String {
         Difference::SortedLines(s) => sorted_lines(s),
         Difference::Binary(b) => lines(&binary_lines(b)),
         Difference::Plog(p) => plog(p),
+        Difference::DiffFailed { name } => {
+            let mut out = String::new();
+            headers(&mut out, name, "");
+            let _ = writeln!(out, "{DIFF_FAILED}");
+            out
+        }
         Difference::Undecodable { why, bytes } => format!(
             "{}\n{}",
             undecodable_note(&bytes.name, why),
@@ -56,6 +62,9 @@ pub fn line_text(l: &DiffLine) -> String {
         None => l.text.clone(),
     }
 }
+
+/// What a diff whose computation failed says, after the headers.
+pub const DIFF_FAILED: &str = "the files differ, but computing their diff failed";
 
 /// The note after a line without a newline.
 pub const NO_NEWLINE: &str = "\\ No newline at end of file";

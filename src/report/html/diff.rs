@@ -42,7 +42,7 @@ pub(super) fn file(out: &mut String, test: &str, f: &FileRecord, budget: &mut Bu
     );
     match difference {
         Difference::Plog(p) => super::plog::table(out, &p.changes, shown.saturating_sub(2)),
-        Difference::Text(_) | Difference::SortedLines(_) => {
+        Difference::Text(_) | Difference::SortedLines(_) | Difference::DiffFailed { .. } => {
             let mut lines = text_lines(difference);
             lines.truncate(shown);
             unified(out, &lines);
@@ -90,7 +90,9 @@ fn heading(f: &FileRecord) -> String {
 /// How many lines the difference's text has.
 fn line_count(d: &Difference) -> usize {
     match d {
-        Difference::Text(_) | Difference::SortedLines(_) => text_lines(d).len(),
+        Difference::Text(_) | Difference::SortedLines(_) | Difference::DiffFailed { .. } => {
+            text_lines(d).len()
+        }
         Difference::Binary(_) | Difference::Undecodable { .. } => pre_lines(d).len(),
         // Two headers, the changes, the totals.
         Difference::Plog(p) => p.changes.changes.len() + 3,
@@ -147,6 +149,11 @@ fn text_lines(d: &Difference) -> Vec<Line> {
             Line::Header,
             Line::Header,
             Line::Note(wording::sorted_lines_note(s)),
+        ],
+        Difference::DiffFailed { .. } => vec![
+            Line::Header,
+            Line::Header,
+            Line::Note(wording::DIFF_FAILED.to_string()),
         ],
         _ => Vec::new(),
     }
