@@ -103,6 +103,10 @@ pub struct TestReport {
     /// Processes that outlived the script (killed when it ended).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub leaked: usize,
+    /// Whether its script exited 0 (what `accept` requires); `None` in reports of older
+    /// ptests, which did not record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script_ok: Option<bool>,
     pub log: PathBuf,
     pub files: Vec<FileRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -124,6 +128,7 @@ impl From<&TestResult> for TestReport {
             message: r.message(),
             reason: r.reason.clone(),
             leaked: r.leaked,
+            script_ok: Some(r.script_ok),
             log: r.log.clone(),
             files: r.files.clone(),
             log_tail: r.log_tail.clone(),
@@ -149,6 +154,21 @@ impl From<&RunOutcome> for RunReport {
 }
 
 impl RunReport {
+    /// A report of no test yet, in this ptest's format.
+    pub fn empty(mode: RunKind) -> RunReport {
+        RunReport {
+            format: FORMAT,
+            mode,
+            duration_secs: 0.0,
+            interrupted: false,
+            summary: Summary::default(),
+            tests: Vec::new(),
+            partition: None,
+            selected: None,
+            only_failed: false,
+        }
+    }
+
     /// Fill each test's `previous_duration_secs` from the durations stored before the run.
     pub fn with_previous(mut self, previous: &Previous) -> RunReport {
         for t in &mut self.tests {
@@ -234,11 +254,6 @@ impl RunReport {
     }
 }
 
-/// Write the run's report (called at `RunFinished`).
-pub(super) fn write(path: &Path, run: &RunOutcome, previous: &Previous) -> std::io::Result<()> {
-    RunReport::from(run).with_previous(previous).write(path)
-}
-
 /// What a shard's report records about the whole it is part of.
 #[derive(Debug, Clone)]
 pub struct Shard {
@@ -249,40 +264,11 @@ pub struct Shard {
 
 /// The JSON reporter of a shard: like [`super::json_file`], with the shard recorded.
 pub fn shard_file(path: &Path, shard: Shard, previous: &Previous) -> Box<dyn super::Reporter> {
-    Box::new(ShardSink {
-        path: path.to_path_buf(),
-        shard,
-        previous: previous.clone(),
-        result: None,
-    })
-}
-
-struct ShardSink {
-    path: PathBuf,
-    shard: Shard,
-    previous: Previous,
-    result: Option<std::io::Result<()>>,
-}
-
-impl super::Reporter for ShardSink {
-    fn event(&mut self, event: &crate::runner::Event<'_>) {
-        if let crate::runner::Event::RunFinished { outcome } = event {
-            let mut report = RunReport::from(*outcome).with_previous(&self.previous);
-            report.partition = Some(self.shard.partition.clone());
-            report.selected = Some(self.shard.selected.clone());
-            report.only_failed = self.shard.only_failed;
-            self.result = Some(report.write(&self.path));
-        }
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), super::ReportError> {
-        match self.result {
-            Some(Err(source)) => Err(super::ReportError {
-                kind: "JSON",
-                path: self.path,
-                source,
-            }),
-            Some(Ok(())) | None => Ok(()),
-        }
-    }
+    Box::new(super::aggregate::FileSink::new(
+        "JSON",
+        path,
+        |path, report| report.write(path),
+        previous,
+        Some(shard),
+    ))
 }

@@ -1,6 +1,6 @@
 //! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: written from the
-//! `RunFinished` event by the sink in [`super`], and by `ptest report merge` from a merged
-//! [`RunReport`] (so both go through [`write_report`]). File outcomes are worded by
+//! report the aggregator built from a run's events, and by `ptest report merge` from a
+//! merged [`RunReport`] (both through [`write_report`]). File outcomes are worded by
 //! [`crate::outcome`], never here.
 
 use std::path::Path;
@@ -10,12 +10,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, T
 
 use super::json::RunReport;
 use crate::outcome;
-use crate::runner::{RunOutcome, Status};
-
-/// Write the run as one test suite named after its kind (called at `RunFinished`).
-pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
-    write_report(path, &RunReport::from(run))
-}
+use crate::runner::Status;
 
 /// Write a run's report (one run's, or shards' merged) as one test suite named after its
 /// kind.

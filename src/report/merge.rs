@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::json::{FORMAT, RunReport, Summary};
+use super::json::{RunReport, Summary};
 use crate::runner::{RunKind, RunOutcome, Status, TestResult};
 use crate::suite::partition::{Partition, Strategy};
 
@@ -158,17 +158,7 @@ pub fn merge(reports: &[(PathBuf, RunReport)]) -> Result<RunReport, MergeError> 
 }
 
 fn empty(mode: RunKind) -> RunReport {
-    RunReport {
-        format: FORMAT,
-        mode,
-        duration_secs: 0.0,
-        interrupted: false,
-        summary: Summary::default(),
-        tests: Vec::new(),
-        partition: None,
-        selected: None,
-        only_failed: false,
-    }
+    RunReport::empty(mode)
 }
 
 /// For partitioned reports: check they are shards 1..N of one partition of one selection
@@ -296,7 +286,8 @@ fn owner(
 }
 
 /// The report as the runner's outcome, so the terminal reporter prints a merge's summary
-/// exactly as it prints a run's.
+/// exactly as it prints a run's: each test's report is its result's serde view, read back
+/// (only reports of older ptests lack `script_ok`: then it is what their status implies).
 pub fn to_outcome(report: &RunReport) -> RunOutcome {
     let secs = |s: f64| std::time::Duration::try_from_secs_f64(s).unwrap_or_default();
     RunOutcome {
@@ -313,8 +304,10 @@ pub fn to_outcome(report: &RunReport) -> RunOutcome {
                 duration: secs(t.duration_secs),
                 started: secs(t.started_secs),
                 attempts: t.attempts,
-                // Not recorded; a test that failed on a difference ran to the end.
-                script_ok: matches!(t.status, Status::Passed | Status::Flaky | Status::Failed),
+                script_ok: t.script_ok.unwrap_or(matches!(
+                    t.status,
+                    Status::Passed | Status::Flaky | Status::Failed
+                )),
                 reason: t.reason.clone(),
                 files: t.files.clone(),
                 log: t.log.clone(),

@@ -44,31 +44,12 @@ const JS: &str = include_str!("page.js");
 const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
-/// Write `report` as one HTML file at `path`, atomically (a temporary file beside it,
-/// renamed): a reader never sees half a report. For `ptest report html|merge` too.
+/// Write `report` as one HTML file at `path`, atomically (through
+/// [`super::write_file`]): a reader never sees half a report. For `ptest report
+/// html|merge` too.
 pub fn write_html(report: &RunReport, path: &Path) -> std::io::Result<()> {
     let page = render(report);
-    // A pipe or terminal (`--html /dev/stdout`) is written to as is: renaming over it
-    // would replace the device's name, not fill it.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return super::write_file(path, |out| out.write_all(page.as_bytes()));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ptest-report")
-        .suffix(".html.tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(page.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    // A report is meant to be shared (CI artifacts, web servers): not the temp file's 0600.
-    use std::os::unix::fs::PermissionsExt;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    super::write_file(path, |out| out.write_all(page.as_bytes()))
 }
 
 /// HTML-escape text for element content and double-quoted attributes.

@@ -22,6 +22,7 @@ fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
         message: None,
         reason: None,
         leaked: 0,
+        script_ok: None,
         log: "/tmp/log".into(),
         files,
         log_tail: Vec::new(),
