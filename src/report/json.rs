@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::FileRecord;
-use crate::runner::{Reason, RunKind, RunOutcome, Status, TestResult};
+use crate::runner::{RunKind, RunOutcome, Status, TestResult};
 
 /// The report format this ptest writes and reads. 2: a differing file's difference is
 /// data (`difference`), its text (`diff`) rendered from it; format 1 reports, whose
@@ -48,10 +47,6 @@ fn first_format() -> u32 {
     1
 }
 
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
 /// Tests per status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -85,55 +80,58 @@ impl Summary {
     }
 }
 
-/// One test of the run.
+/// One test of the run: its [`TestResult`] as is, and its history. Written with its
+/// `message` (the reason in words, for readers of the report), which is not read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "TestReportOut")]
 pub struct TestReport {
-    pub name: String,
-    pub status: Status,
-    pub duration_secs: f64,
-    /// When its first attempt started, in seconds from the start of its run.
-    #[serde(default)]
-    pub started_secs: f64,
-    pub attempts: u32,
-    /// The reason in words, for readers of the report (written from `reason`).
-    pub message: Option<String>,
-    /// Why it ended as it did, as data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Reason>,
-    /// Processes that outlived the script (killed when it ended).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub leaked: usize,
-    /// Whether its script exited 0 (what `accept` requires); `None` in reports of older
-    /// ptests, which did not record it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub script_ok: Option<bool>,
-    pub log: PathBuf,
-    pub files: Vec<FileRecord>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub log_tail: Vec<String>,
+    #[serde(flatten)]
+    pub result: TestResult,
     /// Its duration in this mode as `state.json` held it before this run (the history the
     /// HTML report plots against); `None` when it had never run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_duration_secs: Option<f64>,
 }
 
-impl From<&TestResult> for TestReport {
-    fn from(r: &TestResult) -> TestReport {
+impl std::ops::Deref for TestReport {
+    type Target = TestResult;
+    fn deref(&self) -> &TestResult {
+        &self.result
+    }
+}
+
+impl From<TestResult> for TestReport {
+    fn from(result: TestResult) -> TestReport {
         TestReport {
-            name: r.name.clone(),
-            status: r.status,
-            duration_secs: r.duration.as_secs_f64(),
-            started_secs: r.started.as_secs_f64(),
-            attempts: r.attempts,
-            message: r.message(),
-            reason: r.reason.clone(),
-            leaked: r.leaked,
-            script_ok: Some(r.script_ok),
-            log: r.log.clone(),
-            files: r.files.clone(),
-            log_tail: r.log_tail.clone(),
+            result,
             previous_duration_secs: None,
         }
+    }
+}
+
+/// [`TestReport`] as written: with its message.
+#[derive(Serialize)]
+struct TestReportOut {
+    #[serde(flatten)]
+    result: TestResult,
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_duration_secs: Option<f64>,
+}
+
+impl From<TestReport> for TestReportOut {
+    fn from(t: TestReport) -> TestReportOut {
+        TestReportOut {
+            message: t.result.message(),
+            result: t.result,
+            previous_duration_secs: t.previous_duration_secs,
+        }
+    }
+}
+
+impl From<&TestResult> for TestReport {
+    fn from(r: &TestResult) -> TestReport {
+        TestReport::from(r.clone())
     }
 }
 

@@ -32,7 +32,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
                 )
             }
         );
-        let message = r.message.clone().unwrap_or_else(|| r.status.word().into());
+        let message = r.message().unwrap_or_else(|| r.status.word().into());
         let status = match r.status {
             Status::Passed => TestCaseStatus::success(),
             Status::Flaky => {
@@ -64,7 +64,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
         };
         let mut case = TestCase::new(r.name.clone(), status);
         case.set_classname(format!("ptest.{mode}"));
-        case.set_time(secs(r.duration_secs));
+        case.set_time(secs(r.duration_secs()));
         suite.add_test_case(case);
     }
     suite.set_time(elapsed);

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::json::{RunReport, Summary};
-use crate::runner::{RunKind, RunOutcome, Status, TestResult};
+use crate::runner::{RunKind, RunOutcome};
 use crate::suite::partition::{Partition, Strategy};
 
 /// Why reports cannot be merged; every message names the files (and test) at fault.
@@ -286,35 +286,13 @@ fn owner(
 }
 
 /// The report as the runner's outcome, so the terminal reporter prints a merge's summary
-/// exactly as it prints a run's: each test's report is its result's serde view, read back
-/// (only reports of older ptests lack `script_ok`: then it is what their status implies).
+/// exactly as it prints a run's: the results are those the shards' reports hold.
 pub fn to_outcome(report: &RunReport) -> RunOutcome {
-    let secs = |s: f64| std::time::Duration::try_from_secs_f64(s).unwrap_or_default();
     RunOutcome {
         kind: report.mode,
-        elapsed: secs(report.duration_secs),
+        elapsed: std::time::Duration::try_from_secs_f64(report.duration_secs).unwrap_or_default(),
         interrupted: report.interrupted,
-        results: report
-            .tests
-            .iter()
-            .map(|t| TestResult {
-                name: t.name.clone(),
-                mode: report.mode,
-                status: t.status,
-                duration: secs(t.duration_secs),
-                started: secs(t.started_secs),
-                attempts: t.attempts,
-                script_ok: t.script_ok.unwrap_or(matches!(
-                    t.status,
-                    Status::Passed | Status::Flaky | Status::Failed
-                )),
-                reason: t.reason.clone(),
-                files: t.files.clone(),
-                log: t.log.clone(),
-                log_tail: t.log_tail.clone(),
-                leaked: t.leaked,
-            })
-            .collect(),
+        results: report.tests.iter().map(|t| t.result.clone()).collect(),
     }
 }
 

@@ -76,30 +76,60 @@ impl Status {
     }
 }
 
-/// The result of one test in one run (after any retries).
-#[derive(Debug, Clone)]
+/// The result of one test in one run (after any retries): the one result model. The
+/// runner makes it, the reporters see it in events, the state keeps it
+/// (`state::LastRun`) and the JSON report holds it (`report::json::TestReport`), each
+/// with a few fields of its own around it, serialized as is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
+    /// Empty in the state, whose file is named after the test.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(default = "test_kind")]
     pub mode: RunKind,
     pub status: Status,
+    #[serde(rename = "duration_secs", with = "secs")]
     pub duration: Duration,
     /// When its first attempt started, from the start of the run (timelines, merged reports).
+    #[serde(rename = "started_secs", with = "secs", default)]
     pub started: Duration,
+    #[serde(default)]
     pub attempts: u32,
     /// Whether the script itself exited 0 (what `accept` requires).
+    #[serde(default)]
     pub script_ok: bool,
     /// Why the test ended as it did, as data; worded by [`TestResult::message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     /// Per-file comparison (test: against blessed; bless: old reference against new).
+    #[serde(default)]
     pub files: Vec<FileRecord>,
     pub log: PathBuf,
     /// Last lines of the log, kept for failures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
     /// Processes that outlived the script (killed when it ended), as nextest's leak report.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub leaked: usize,
 }
 
+fn test_kind() -> RunKind {
+    RunKind::Test
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl TestResult {
+    pub fn duration_secs(&self) -> f64 {
+        self.duration.as_secs_f64()
+    }
+
+    pub fn started_secs(&self) -> f64 {
+        self.started.as_secs_f64()
+    }
+
     /// What happened, in one line: the reason in words, and any leaked processes.
     pub fn message(&self) -> Option<String> {
         describe(self.reason.as_ref(), &self.files, self.leaked)

@@ -16,8 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::result::{Reason, RunKind, Status, TestResult};
-use crate::outcome::FileRecord;
+use super::result::{RunKind, Status, TestResult};
 
 /// 4: a differing file's difference is data (`{"outcome": "differs", "difference": {…}}`)
 /// and a run's reason too (`"reason": {"kind": "timed_out", …}`, was `message`);
@@ -76,19 +75,12 @@ pub struct TestState {
     pub last: Option<LastRun>,
 }
 
+/// A test's latest bless or test run: its [`TestResult`] as is, with when it finished and
+/// whether `accept` has promoted its outputs since.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LastRun {
-    pub mode: RunKind,
-    pub status: Status,
-    pub duration_secs: f64,
-    pub script_ok: bool,
-    /// Why it ended as it did (worded by [`LastRun::message`]).
-    pub reason: Option<Reason>,
-    /// Processes that outlived the script.
-    #[serde(default)]
-    pub leaked: usize,
-    pub files: Vec<FileRecord>,
-    pub log: PathBuf,
+    #[serde(flatten)]
+    pub result: TestResult,
     /// Seconds since the epoch.
     pub finished: u64,
     /// Set once `accept` promoted this run's outputs.
@@ -96,10 +88,10 @@ pub struct LastRun {
     pub accepted: bool,
 }
 
-impl LastRun {
-    /// What happened, in one line, as the run worded it.
-    pub fn message(&self) -> Option<String> {
-        super::result::describe(self.reason.as_ref(), &self.files, self.leaked)
+impl std::ops::Deref for LastRun {
+    type Target = TestResult;
+    fn deref(&self) -> &TestResult {
+        &self.result
     }
 }
 
@@ -240,14 +232,7 @@ impl State {
                 continue;
             }
             entry.last = Some(LastRun {
-                mode: r.mode,
-                status: r.status,
-                duration_secs: r.duration.as_secs_f64(),
-                script_ok: r.script_ok,
-                reason: r.reason.clone(),
-                leaked: r.leaked,
-                files: r.files.clone(),
-                log: r.log.clone(),
+                result: r.clone(),
                 finished: now,
                 accepted: false,
             });

@@ -247,10 +247,10 @@ fn table(out: &mut String, report: &RunReport) {
              <td class=\"num\">{ds}</td><td class=\"num\">{ps}</td><td class=\"num\">{a}</td><td>{files}</td></tr>",
             name = esc(&t.name),
             rank = status_rank(t.status),
-            d = t.duration_secs,
+            d = t.duration_secs(),
             p = t.previous_duration_secs.unwrap_or(-1.0),
             a = t.attempts,
-            ds = secs(t.duration_secs),
+            ds = secs(t.duration_secs()),
             ps = t.previous_duration_secs.map(secs).unwrap_or_default(),
             label = t.status.label(),
         );
@@ -268,11 +268,11 @@ fn test_details(out: &mut String, i: usize, t: &super::json::TestReport, budget:
          <span class=\"dim\">{time}, {attempts} attempt(s) · {what}</span></summary>",
         name = esc(&t.name),
         label = t.status.label(),
-        time = secs(t.duration_secs),
+        time = secs(t.duration_secs()),
         attempts = t.attempts,
         what = esc(&crate::outcome::summarise(&t.files)),
     );
-    if let Some(message) = &t.message {
+    if let Some(message) = &t.message() {
         let shown = cut(message, MAX_MESSAGE_BYTES);
         let _ = writeln!(out, "<pre class=\"message\">{}</pre>", esc(&shown));
         progress(out, message);

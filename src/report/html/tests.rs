@@ -13,21 +13,20 @@ use crate::report::json::{Summary, TestReport};
 use crate::runner::RunKind;
 
 fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
-    TestReport {
+    TestReport::from(crate::runner::TestResult {
         name: name.into(),
+        mode: RunKind::Test,
         status,
-        duration_secs: 1.0,
-        started_secs: 0.0,
+        duration: std::time::Duration::from_secs(1),
+        started: std::time::Duration::ZERO,
         attempts: 1,
-        message: None,
+        script_ok: true,
         reason: None,
-        leaked: 0,
-        script_ok: None,
-        log: "/tmp/log".into(),
         files,
+        log: "/tmp/log".into(),
         log_tail: Vec::new(),
-        previous_duration_secs: None,
-    }
+        leaked: 0,
+    })
 }
 
 fn report(tests: Vec<TestReport>) -> RunReport {
@@ -241,10 +240,11 @@ fn pandalog_reports_become_rows_per_field() {
 #[test]
 fn a_stalled_replay_shows_how_far_it_got() {
     let mut t = test("r", Status::Errored, Vec::new());
-    t.message = Some(
-        "replay r stalled at instruction 250 of 1000 (no progress for 2m); qemu was killed (log x)"
-            .into(),
-    );
+    t.result.reason = Some(crate::runner::Reason::Error {
+        error:
+            "replay r stalled at instruction 250 of 1000 (no progress for 2m); qemu was killed (log x)"
+                .into(),
+    });
     let page = render(&report(vec![t]));
     assert!(
         page.contains("replay stalled at instruction 250 of 1000 (25.0%) (no progress for 2m)"),
