@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::compare::{CompareError, Comparer};
-use crate::outcome;
+use crate::record;
 use crate::runner::{AfterAttempt, Reason, Status, TestResult, interrupt};
 use crate::suite::{RegressionDir, TestDef, reference};
 use crate::tree;
@@ -174,7 +174,7 @@ impl Bless {
         let has_reference = tree::walk(&blessed).is_ok_and(|files| !files.is_empty());
         let changes = if has_reference {
             let cmp = comparer.compare_dirs(&blessed, &tmpout)?;
-            Some(outcome::records(&cmp.files))
+            Some(record::records(&cmp.files))
         } else {
             None
         };

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::apply::Filters;
 use super::difference::{Difference, PlogDiff};
-use super::outcome::FileOutcome;
+use super::verdict::FileVerdict;
 
 /// Whether either file looks like a pandalog, by content; unreadable counts as not.
 pub(super) fn looks_like_pandalog(blessed: &Path, new: &Path) -> bool {
@@ -29,7 +29,7 @@ pub(super) struct PlogPair<'a> {
 }
 
 /// Entry-level comparison; `Err` says why the files could not be read as pandalogs.
-pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileOutcome, String> {
+pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileVerdict, String> {
     let filter = |s: &str| pair.filters.apply_text(s);
     let opts = ptest_plog::CompareOptions {
         schema: pair.schema,
@@ -38,9 +38,9 @@ pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileOutcome, String> {
     };
     let r = ptest_plog::compare_files(pair.blessed, pair.new, &opts).map_err(|e| e.to_string())?;
     if r.equal {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     }
-    Ok(FileOutcome::Differs {
+    Ok(FileVerdict::Differs {
         difference: Difference::Plog(PlogDiff {
             name: pair.name.to_string(),
             changes: r.changes,

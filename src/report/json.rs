@@ -2,7 +2,7 @@
 //! status, timing, files compared and their diffs. The JSON sink in [`super`] writes it at
 //! `RunFinished`; `ptest report merge` reads shards' reports back and `ptest report html`
 //! renders one, so it is an owned model that round-trips (serialize, deserialize). The file
-//! records are those `state.json` keeps ([`crate::outcome::FileRecord`]), never converted.
+//! records are those `state.json` keeps ([`crate::record::FileRecord`]), never converted.
 //!
 //! Compatibility: fields are only ever added (with `#[serde(default)]`); a change that
 //! readers of older reports cannot follow bumps [`FORMAT`].

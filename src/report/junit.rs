@@ -1,7 +1,7 @@
 //! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: written from the
 //! report the aggregator built from a run's events, and by `ptest report merge` from a
 //! merged [`RunReport`] (both through [`write_report`]). File outcomes are worded by
-//! [`crate::outcome`], never here.
+//! [`crate::record`], never here.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::json::RunReport;
-use crate::outcome;
+use crate::record;
 use crate::runner::Status;
 
 /// Write a run's report (one run's, or shards' merged) as one test suite named after its
@@ -21,7 +21,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
     for r in &run.tests {
         let details = format!(
             "{}{}",
-            outcome::describe_all(&r.files),
+            record::describe_all(&r.files),
             if r.log_tail.is_empty() {
                 String::new()
             } else {

@@ -2,7 +2,7 @@
 //! the same events; none is handed results any other way. The terminal reporter prints as
 //! tests finish; the JUnit, JSON and HTML reporters (`aggregate`) build their report test
 //! by test and write it at `RunFinished`, each through the one atomic [`write_file`]. Reporters must not decide exit codes or touch the regression directory.
-//! File outcomes are put into words by [`crate::outcome`], the one renderer.
+//! File outcomes are put into words by [`crate::record`], the one renderer.
 
 mod aggregate;
 pub mod html;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::compare::{Cancel, CompareError, Comparer, Stopped};
-use crate::outcome;
+use crate::record;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{Script, ScriptError, TestDef};
 use crate::tree;
@@ -314,7 +314,7 @@ fn judge_outputs(
                 });
             }
             let cmp = comparer.compare_dirs_until(&blessed, tmpout, cancel)?;
-            result.files = outcome::records(&cmp.files);
+            result.files = record::records(&cmp.files);
             if cmp.all_same() {
                 Ok((Status::Passed, None))
             } else {

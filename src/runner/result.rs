@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::{self, FileRecord};
+use crate::record::{self, FileRecord};
 
 /// Which script a run executes and what it does with the outputs (not to be confused with
 /// [`crate::compare::Mode`], how a file is compared).
@@ -219,7 +219,7 @@ impl Reason {
     pub fn describe(&self, files: &[FileRecord]) -> String {
         match self {
             Reason::NothingToSetUp => "no setup script: nothing to set up".into(),
-            Reason::Mismatch => outcome::summarise(files),
+            Reason::Mismatch => record::summarise(files),
             Reason::ScriptFailed { script, exit } => {
                 let how = match exit {
                     ScriptExit::Code { code } => format!("exited with code {code}"),
@@ -263,12 +263,12 @@ impl Reason {
             } => {
                 format!("blessed {count} new file(s)")
             }
-            Reason::Blessed { files: count, .. } if !outcome::any_change(files) => {
+            Reason::Blessed { files: count, .. } if !record::any_change(files) => {
                 format!("blessed {count} file(s), unchanged from the old reference")
             }
             Reason::Blessed { files: count, .. } => format!(
                 "blessed {count} file(s); vs the old reference: {}",
-                outcome::summarise(files)
+                record::summarise(files)
             ),
             Reason::NotBlessable { why } => format!("not blessed: {why}"),
             Reason::Error { error } => error.clone(),

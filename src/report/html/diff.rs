@@ -11,20 +11,20 @@ use std::fmt::Write as _;
 
 use super::highlight::{intraline, marked};
 use super::{Budget, FOLD_LINES, esc};
-use crate::compare::{Difference, FileOutcome, LineKind, LineRange, TextDiff, wording};
-use crate::outcome::FileRecord;
+use crate::compare::{Difference, FileVerdict, LineKind, LineRange, TextDiff, wording};
+use crate::record::FileRecord;
 
 /// One file's section.
 pub(super) fn file(out: &mut String, test: &str, f: &FileRecord, budget: &mut Budget) {
-    let difference = match &f.outcome {
-        FileOutcome::Same => return,
-        FileOutcome::Differs { difference } => difference,
+    let difference = match &f.verdict {
+        FileVerdict::Same => return,
+        FileVerdict::Differs { difference } => difference,
         _ => {
             let _ = writeln!(
                 out,
                 "<div class=\"file\">{}<p class=\"note\">{}</p></div>",
                 heading(f),
-                esc(crate::outcome::describe(f).trim_end())
+                esc(crate::record::describe(f).trim_end())
             );
             return;
         }

@@ -22,7 +22,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use super::json::RunReport;
-use crate::compare::FileOutcome;
+use crate::compare::FileVerdict;
 use crate::runner::Status;
 
 /// Diff lines rendered per test and per report; beyond, a note names `ptest diff`. The
@@ -229,7 +229,7 @@ fn table(out: &mut String, report: &RunReport) {
         let changed = t
             .files
             .iter()
-            .filter(|f| f.outcome != FileOutcome::Same)
+            .filter(|f| f.verdict != FileVerdict::Same)
             .count();
         let files = if t.files.is_empty() {
             String::new()
@@ -270,7 +270,7 @@ fn test_details(out: &mut String, i: usize, t: &super::json::TestReport, budget:
         label = t.status.label(),
         time = secs(t.duration_secs()),
         attempts = t.attempts,
-        what = esc(&crate::outcome::summarise(&t.files)),
+        what = esc(&crate::record::summarise(&t.files)),
     );
     if let Some(message) = &t.message() {
         let shown = cut(message, MAX_MESSAGE_BYTES);

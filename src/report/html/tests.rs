@@ -8,7 +8,7 @@ use crate::compare::{
     DiffLine, Difference, EntryAt, EntryChange, FieldChange, Hunk, LineKind, LineRange, LogSide,
     PlogChanges, PlogDiff, TextDiff,
 };
-use crate::outcome::FileRecord;
+use crate::record::FileRecord;
 use crate::report::json::{Summary, TestReport};
 use crate::runner::RunKind;
 
@@ -47,7 +47,7 @@ fn differs(name: &str, difference: Difference) -> FileRecord {
     FileRecord {
         name: name.into(),
         mode: "text".into(),
-        outcome: FileOutcome::Differs { difference },
+        verdict: FileVerdict::Differs { difference },
         filters: vec!["preset host-pointers".into()],
     }
 }

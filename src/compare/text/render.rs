@@ -14,10 +14,10 @@ use super::difference::{
 use super::lines::Lines;
 
 /// Lines of context around each change, as `diff -u`.
-pub(super) const CONTEXT: usize = 3;
+pub(in crate::compare) const CONTEXT: usize = 3;
 
 /// Longer lines are shown cut, so one huge line cannot bloat reports and the run state.
-pub(super) const MAX_SHOWN_LINE_BYTES: usize = 2000;
+pub(in crate::compare) const MAX_SHOWN_LINE_BYTES: usize = 2000;
 
 /// What to call the files and how much to show.
 pub(crate) struct DiffOptions<'a> {
@@ -32,7 +32,7 @@ pub(crate) struct DiffOptions<'a> {
 }
 
 /// One change in whole-file line numbers (0-based): `before` lines replaced by `after` lines.
-pub(super) struct Hunk {
+pub(in crate::compare) struct Hunk {
     pub before: Range<usize>,
     pub after: Range<usize>,
 }
@@ -128,7 +128,7 @@ fn span(start: usize, len: usize) -> LineRange {
 
 /// A unified diff of `before` (blessed) and `after` (new) from their changes, grouped into
 /// hunks that share context (each group non-empty, in order).
-pub(super) fn unified(
+pub(in crate::compare) fn unified(
     before: &Lines,
     after: &Lines,
     groups: &[Vec<Hunk>],

@@ -1,14 +1,14 @@
-//! A test's file outcomes as they are kept and shown: [`FileRecord`] (a comparison's
-//! typed outcome with its file name and compare mode, stored as is in `state.json` and the
-//! JSON report) and the one renderer of outcomes in words, shared by the terminal, JUnit,
-//! `ptest diff` and the one-line summaries in results.
+//! A test's compared files as they are kept and shown: [`FileRecord`] (a comparison's
+//! typed [`FileVerdict`] with its file name, compare mode and filters, stored as is in the
+//! state and the JSON report) and the one renderer of verdicts in words, shared by the
+//! terminal, JUnit, `ptest diff` and the one-line summaries in results.
 //!
 //! A leaf below `runner` and `report` (both use it, it uses neither): it must not print,
 //! colour or know about runs.
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{FileComparison, FileOutcome, render_difference};
+use crate::compare::{FileComparison, FileVerdict, render_difference};
 
 /// One compared file. The outcome is flattened: `{"name", "mode", "outcome": "differs",
 /// "difference": {…}, "diff": "…"}`, where `diff` is the difference as text, written for
@@ -20,7 +20,7 @@ pub struct FileRecord {
     /// The compare mode used (`exact`, `text`, `sorted`, `plog`).
     pub mode: String,
     #[serde(flatten)]
-    pub outcome: FileOutcome,
+    pub verdict: FileVerdict,
     /// The filters applied before comparing (config labels); reports older than this
     /// field read as none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -33,7 +33,7 @@ struct FileRecordJson {
     name: String,
     mode: String,
     #[serde(flatten)]
-    outcome: FileOutcome,
+    verdict: FileVerdict,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     filters: Vec<String>,
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
@@ -42,14 +42,14 @@ struct FileRecordJson {
 
 impl From<FileRecord> for FileRecordJson {
     fn from(f: FileRecord) -> FileRecordJson {
-        let diff = match &f.outcome {
-            FileOutcome::Differs { difference } => Some(render_difference(difference)),
+        let diff = match &f.verdict {
+            FileVerdict::Differs { difference } => Some(render_difference(difference)),
             _ => None,
         };
         FileRecordJson {
             name: f.name,
             mode: f.mode,
-            outcome: f.outcome,
+            verdict: f.verdict,
             filters: f.filters,
             diff,
         }
@@ -61,7 +61,7 @@ impl From<FileRecordJson> for FileRecord {
         FileRecord {
             name: f.name,
             mode: f.mode,
-            outcome: f.outcome,
+            verdict: f.verdict,
             filters: f.filters,
         }
     }
@@ -72,7 +72,7 @@ impl From<&FileComparison> for FileRecord {
         FileRecord {
             name: f.name.clone(),
             mode: f.mode.to_string(),
-            outcome: f.outcome.clone(),
+            verdict: f.verdict.clone(),
             filters: f.filters.clone(),
         }
     }
@@ -85,33 +85,33 @@ pub fn records(files: &[FileComparison]) -> Vec<FileRecord> {
 
 /// Whether any file is not the same as its reference.
 pub fn any_change(files: &[FileRecord]) -> bool {
-    files.iter().any(|f| f.outcome != FileOutcome::Same)
+    files.iter().any(|f| f.verdict != FileVerdict::Same)
 }
 
 /// Whether the file's stored difference was cut by the `diff-lines` budget.
 pub fn truncated(file: &FileRecord) -> bool {
-    matches!(&file.outcome, FileOutcome::Differs { difference } if difference.truncated())
+    matches!(&file.verdict, FileVerdict::Differs { difference } if difference.truncated())
 }
 
 /// What differs about one file, uncoloured, ending in a newline; empty when it is the same.
 pub fn describe(file: &FileRecord) -> String {
     // A newline in a name would split the entry in two: shown as `^J`.
     let name = crate::human::visible(&file.name);
-    match &file.outcome {
-        FileOutcome::Same => String::new(),
-        FileOutcome::Differs { difference } => {
+    match &file.verdict {
+        FileVerdict::Same => String::new(),
+        FileVerdict::Differs { difference } => {
             let text = render_difference(difference);
             match text.ends_with('\n') {
                 true => text,
                 false => format!("{text}\n"),
             }
         }
-        FileOutcome::Missing => format!("{}: blessed, but the new run did not produce it\n", name),
-        FileOutcome::Unexpected => format!(
+        FileVerdict::Missing => format!("{}: blessed, but the new run did not produce it\n", name),
+        FileVerdict::Unexpected => format!(
             "{}: produced by the new run, but not in the blessed reference\n",
             name
         ),
-        FileOutcome::Invalid { reason } => format!("{name}: {reason}\n"),
+        FileVerdict::Invalid { reason } => format!("{name}: {reason}\n"),
     }
 }
 
@@ -123,22 +123,22 @@ pub fn describe_all(files: &[FileRecord]) -> String {
 /// "2 file(s) differ, 1 file(s) missing (blessed, not produced)" (bless: relative to the
 /// old reference); "all files match" when nothing differs.
 pub fn summarise(files: &[FileRecord]) -> String {
-    let count = |pred: fn(&FileOutcome) -> bool| files.iter().filter(|f| pred(&f.outcome)).count();
+    let count = |pred: fn(&FileVerdict) -> bool| files.iter().filter(|f| pred(&f.verdict)).count();
     let parts = [
         (
-            count(|o| matches!(o, FileOutcome::Differs { .. })),
+            count(|o| matches!(o, FileVerdict::Differs { .. })),
             "differ",
         ),
         (
-            count(|o| matches!(o, FileOutcome::Missing)),
+            count(|o| matches!(o, FileVerdict::Missing)),
             "missing (blessed, not produced)",
         ),
         (
-            count(|o| matches!(o, FileOutcome::Unexpected)),
+            count(|o| matches!(o, FileVerdict::Unexpected)),
             "not blessed (new)",
         ),
         (
-            count(|o| matches!(o, FileOutcome::Invalid { .. })),
+            count(|o| matches!(o, FileVerdict::Invalid { .. })),
             "invalid",
         ),
     ];
@@ -158,17 +158,17 @@ pub fn summarise(files: &[FileRecord]) -> String {
 mod tests {
     use super::*;
 
-    fn record(name: &str, outcome: FileOutcome) -> FileRecord {
+    fn record(name: &str, outcome: FileVerdict) -> FileRecord {
         FileRecord {
             name: name.into(),
             mode: "text".into(),
-            outcome,
+            verdict: outcome,
             filters: Vec::new(),
         }
     }
 
     /// A one-hunk text difference that renders as `-x` / `+y` under its headers.
-    fn x_to_y() -> FileOutcome {
+    fn x_to_y() -> FileVerdict {
         use crate::compare::{DiffLine, Difference, Hunk, LineKind, LineRange, TextDiff};
         let line = |kind, text: &str| DiffLine {
             kind,
@@ -177,7 +177,7 @@ mod tests {
             no_newline: false,
         };
         let one = LineRange { start: 0, len: 1 };
-        FileOutcome::Differs {
+        FileVerdict::Differs {
             difference: Difference::Text(TextDiff {
                 name: "b".into(),
                 sorted: false,
@@ -197,12 +197,12 @@ mod tests {
     #[test]
     fn records_round_trip_through_json_with_the_outcome_flattened() {
         let files = vec![
-            record("a", FileOutcome::Same),
+            record("a", FileVerdict::Same),
             record("b", x_to_y()),
-            record("c", FileOutcome::Missing),
+            record("c", FileVerdict::Missing),
             record(
                 "d",
-                FileOutcome::Invalid {
+                FileVerdict::Invalid {
                     reason: "is a FIFO".into(),
                 },
             ),
@@ -219,10 +219,10 @@ mod tests {
     #[test]
     fn describe_and_summarise_name_each_kind_of_change() {
         let files = vec![
-            record("a", FileOutcome::Same),
+            record("a", FileVerdict::Same),
             record("b", x_to_y()),
-            record("c", FileOutcome::Missing),
-            record("u", FileOutcome::Unexpected),
+            record("c", FileVerdict::Missing),
+            record("u", FileVerdict::Unexpected),
         ];
         assert_eq!(
             describe_all(&files),
