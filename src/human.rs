@@ -52,8 +52,57 @@ pub fn size(n: u64) -> String {
     }
 }
 
+/// A size as people write it: bytes, or a number with a binary unit `K`, `M`, `G`, `T`
+/// (`KiB`, `MiB` … and `KB` … read the same): `512M`, `32G`, `1.5GiB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches('B')
+        .trim_end_matches('I')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a size; write bytes or a number with K, M, G or T (e.g. 512M, 32G)"
+            ));
+        }
+    };
+    let n: f64 = number.parse().map_err(|_| {
+        format!(
+            "{text:?} is not a size; write bytes or a number with K, M, G or T (e.g. 512M, 32G)"
+        )
+    })?;
+    let bytes = n * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("{text:?} is too large"));
+    }
+    Ok(bytes as u64)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_are_parsed_with_binary_units() {
+        assert_eq!(super::parse_size("512"), Ok(512));
+        assert_eq!(super::parse_size("1M"), Ok(1 << 20));
+        assert_eq!(super::parse_size("32G"), Ok(32 << 30));
+        assert_eq!(super::parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(super::parse_size("2 kb"), Ok(2048));
+        assert!(super::parse_size("lots").is_err());
+        assert!(super::parse_size("").is_err());
+        assert!(super::parse_size("1e400").is_err());
+    }
+
     #[test]
     fn sizes_pick_the_largest_unit_below() {
         assert_eq!(super::size(12), "12 B");
