@@ -114,7 +114,14 @@ fn image_units(
             }
         }
     }
-    let ctx = super::engine::context(g, Some(suite), regdir, None)?;
+    // Nothing runs here: no emulator for a signal to stop.
+    let ctx = super::engine::context(
+        g,
+        Some(suite),
+        regdir,
+        None,
+        &ptest_engine::process::Cancel::noop(),
+    )?;
     let known = ptest_engine::catalog::list(&ctx);
     let qcows = regdir.qcows();
     let mut out = Vec::new();

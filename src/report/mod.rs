@@ -148,7 +148,7 @@ mod tests {
         let path = dir.path().join("r.json");
         let mut json = json_file(&path, &Previous::new());
         json.event(&Event::RunStarted {
-            mode: RunKind::Bless,
+            kind: RunKind::Bless,
             total: 0,
             jobs: 1,
         });

@@ -34,10 +34,10 @@ pub(super) fn attempt(
 ) -> TestResult {
     let started = Instant::now();
     let log_dir = ctx.regdir.logs(&test.name);
-    let log = log_dir.join(format!("{}.log", ctx.mode.as_str()));
+    let log = log_dir.join(format!("{}.log", ctx.kind.as_str()));
     let mut result = TestResult {
         name: test.name.clone(),
-        mode: ctx.mode,
+        mode: ctx.kind,
         status: Status::Errored,
         duration: Default::default(),
         started: Default::default(),
@@ -164,7 +164,7 @@ fn prepare(
     ] {
         r.ensure_dir(&dir, false)?;
     }
-    Ok(match ctx.mode {
+    Ok(match ctx.kind {
         RunKind::Setup => test.setup.clone()?,
         RunKind::Bless | RunKind::Test => Some(test.test.clone()?),
     })
@@ -182,7 +182,7 @@ fn run_and_check(
     services: &AttemptServices<'_>,
     result: &mut TestResult,
 ) -> Verdict {
-    let tmpout = match ctx.mode {
+    let tmpout = match ctx.kind {
         RunKind::Setup => None,
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
     };
@@ -196,7 +196,7 @@ fn run_and_check(
         suite_dir: &ctx.suite_dir,
         test: &test.name,
         test_dir: &test.dir,
-        mode: ctx.mode,
+        mode: ctx.kind,
         exe: &ctx.exe,
         helper_dir: &ctx.helper_dir,
         notice_socket: services.notice_socket,
@@ -211,7 +211,7 @@ fn run_and_check(
         stream: ctx.verbose.then(|| format!("[{}] ", test.name)),
         contain: Some(services.contain_token.clone()),
     };
-    let process::Ended { exit, leaked } = process::run(&cmd);
+    let process::Ended { exit, leaked } = process::run(&cmd, &ctx.cancel);
     result.leaked = leaked;
     result.script_ok = exit.success();
     let script_name = script
@@ -276,7 +276,7 @@ fn judge_outputs(
             path: tmpout.to_path_buf(),
         });
     }
-    match ctx.mode {
+    match ctx.kind {
         RunKind::Test => {
             let blessed = ctx.regdir.blessed(&test.name);
             if count_files(&blessed) == 0 {
