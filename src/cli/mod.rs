@@ -147,6 +147,10 @@ pub enum Command {
         /// The archive file.
         #[arg(value_name = "ARCHIVE")]
         archive: PathBuf,
+        /// The most the archive may unpack to (its members' sizes, checked before each is
+        /// written), e.g. `512M`, `100G`.
+        #[arg(long, value_name = "SIZE", default_value = "32G", value_parser = crate::human::parse_size)]
+        max_size: u64,
     },
     /// Read, dump and diff pandalogs.
     Plog {

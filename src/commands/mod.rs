@@ -60,6 +60,9 @@ pub enum CommandError {
     },
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C or SIGTERM stopped the command (exit 130); the message says what was left.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl From<crate::suite::plan::PlanError> for CommandError {
@@ -76,6 +79,7 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Engine(e) => engine::exit_code(e),
+            CommandError::Interrupted(_) => exit_code::INTERRUPTED,
             _ => exit_code::USAGE,
         }
     }
@@ -142,8 +146,8 @@ fn dispatch(cli: Cli, cancel: &Cancel) -> Result<i32, CommandError> {
         Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests), cancel),
         Some(Command::Report { command }) => report::run(g, command),
         Some(Command::Durations { command }) => durations::run(g, command),
-        Some(Command::Archive(args)) => archive::pack(g, &args),
-        Some(Command::Unarchive { archive }) => archive::unpack(g, &archive),
+        Some(Command::Archive(args)) => archive::pack(g, &args, cancel),
+        Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
         Some(Command::Plog { command }) => plog::run(command),
         Some(Command::Engine(command)) => engine::run(g, command, cancel),
     }
