@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compare::{CompareError, Comparer};
 use crate::record;
-use crate::runner::{AfterAttempt, Reason, Status, TestResult, interrupt};
+use crate::runner::{AfterAttempt, Reason, Status, TestResult};
 use crate::suite::{RegressionDir, TestDef, reference};
 use crate::tree;
 
@@ -132,6 +132,8 @@ pub enum BlessError {
 /// reference (to report what changed), and swap them in.
 pub struct Bless {
     pub regdir: RegressionDir,
+    /// The run's: a signal before the promotion keeps the old reference.
+    pub cancel: ptest_engine::process::Cancel,
 }
 
 impl AfterAttempt for Bless {
@@ -178,7 +180,7 @@ impl Bless {
         } else {
             None
         };
-        if interrupt::requested() {
+        if self.cancel.requested() {
             return Ok((Status::Interrupted, Reason::InterruptedBeforeBlessing));
         }
         reference::promote(&self.regdir, &test.name, &tmpout).map_err(|source| {

@@ -27,6 +27,8 @@ mod run;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use ptest_engine::process::Cancel;
+
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs};
 use crate::exit_code;
 use crate::runner::RunKind;
@@ -63,6 +65,15 @@ pub enum CommandError {
     Interrupted(String),
 }
 
+impl From<crate::suite::plan::PlanError> for CommandError {
+    fn from(e: crate::suite::plan::PlanError) -> Self {
+        match e {
+            crate::suite::plan::PlanError::Suite(e) => CommandError::Suite(e),
+            crate::suite::plan::PlanError::Compare(e) => CommandError::Compare(e),
+        }
+    }
+}
+
 impl CommandError {
     /// Its code in the one table ([`exit_code`]).
     pub fn exit_code(&self) -> i32 {
@@ -82,9 +93,11 @@ impl CommandError {
 }
 
 /// Runs the parsed command line; returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
+/// `cancel` is the one cancellation of the process (`main` makes it listen to signals);
+/// the runner, the engine and `review` stop through it.
+pub fn run(cli: Cli, cancel: &Cancel) -> i32 {
     let color_err = use_color(cli.global.color, std::io::stderr().is_terminal());
-    match dispatch(cli) {
+    match dispatch(cli, cancel) {
         Ok(code) => code,
         Err(e) => {
             let prefix = if color_err {
@@ -102,7 +115,7 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<i32, CommandError> {
+fn dispatch(cli: Cli, cancel: &Cancel) -> Result<i32, CommandError> {
     let g = &cli.global;
     match cli.command {
         None => run::scripts(
@@ -112,26 +125,31 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
                 tests: cli.tests.clone(),
                 ..RunArgs::default()
             },
+            cancel,
         ),
-        Some(Command::Test(args)) => run::scripts(g, RunKind::Test, &with_names(args, &cli.tests)),
+        Some(Command::Test(args)) => {
+            run::scripts(g, RunKind::Test, &with_names(args, &cli.tests), cancel)
+        }
         Some(Command::Bless(args)) => {
-            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests))
+            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests), cancel)
         }
         Some(Command::Setup(args)) => {
-            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests))
+            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests), cancel)
         }
-        Some(Command::Init { force, tests }) => run::init(g, force, &join(tests, &cli.tests)),
+        Some(Command::Init { force, tests }) => {
+            run::init(g, force, &join(tests, &cli.tests), cancel)
+        }
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
         Some(Command::List) => list::run(g),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
         Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
-        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests)),
+        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests), cancel),
         Some(Command::Report { command }) => report::run(g, command),
         Some(Command::Durations { command }) => durations::run(g, command),
-        Some(Command::Archive(args)) => archive::pack(g, &args),
+        Some(Command::Archive(args)) => archive::pack(g, &args, cancel),
         Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
         Some(Command::Plog { command }) => plog::run(command),
-        Some(Command::Engine(command)) => engine::run(g, command),
+        Some(Command::Engine(command)) => engine::run(g, command, cancel),
     }
 }
 

@@ -50,8 +50,8 @@ impl FileSink {
 impl Reporter for FileSink {
     fn event(&mut self, event: &Event<'_>) {
         match event {
-            Event::RunStarted { mode, .. } => {
-                self.report = Some(RunReport::empty(*mode));
+            Event::RunStarted { kind, .. } => {
+                self.report = Some(RunReport::empty(*kind));
             }
             Event::TestStarted { .. } | Event::TestNotice { .. } | Event::TestRetrying { .. } => {}
             Event::TestFinished { result } => {

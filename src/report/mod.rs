@@ -145,7 +145,7 @@ mod tests {
         let path = dir.path().join("r.json");
         let mut json = json_file(&path, &Previous::new());
         json.event(&Event::RunStarted {
-            mode: RunKind::Bless,
+            kind: RunKind::Bless,
             total: 0,
             jobs: 1,
         });
@@ -185,7 +185,7 @@ mod tests {
         let previous = Previous::from([("b".to_string(), 7.0)]);
         let mut json = json_file(&path, &previous);
         json.event(&Event::RunStarted {
-            mode: RunKind::Test,
+            kind: RunKind::Test,
             total: 3,
             jobs: 2,
         });

@@ -95,7 +95,11 @@ impl Terminal {
 impl Reporter for Terminal {
     fn event(&mut self, event: &Event<'_>) {
         match event {
-            Event::RunStarted { mode, total, jobs } => {
+            Event::RunStarted {
+                kind: mode,
+                total,
+                jobs,
+            } => {
                 self.total = *total;
                 if let Some(bar) = &self.bar {
                     bar.set_length(*total as u64);

@@ -9,7 +9,7 @@ use crate::compare::{CompareError, Comparer, FileVerdict};
 use crate::record::{self, FileRecord};
 use crate::runner::RunKind;
 use crate::runner::state::State;
-use crate::suite::{Overrides, RegressionDir, Suite, SuiteError};
+use crate::suite::{Overrides, RegressionDir, Selection, Suite, SuiteError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -53,7 +53,7 @@ pub fn plan(
     tests: &[String],
 ) -> Result<Plan, PlanError> {
     let last = |name: &str| state.tests.get(name).and_then(|t| t.last.as_ref());
-    let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
+    let names: Vec<String> = if Selection::of(tests) == Selection::Every {
         suite
             .enabled()
             .filter(|e| {

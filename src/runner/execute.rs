@@ -34,10 +34,10 @@ pub(super) fn attempt(
 ) -> TestResult {
     let started = Instant::now();
     let log_dir = ctx.regdir.logs(&test.name);
-    let log = log_dir.join(format!("{}.log", ctx.mode.as_str()));
+    let log = log_dir.join(format!("{}.log", ctx.kind.as_str()));
     let mut result = TestResult {
         name: test.name.clone(),
-        mode: ctx.mode,
+        mode: ctx.kind,
         status: Status::Errored,
         duration: Default::default(),
         started: Default::default(),
@@ -52,7 +52,7 @@ pub(super) fn attempt(
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
             let deadline = started.checked_add(test.settings.timeout);
-            let cancel = Cancel::new(deadline, super::interrupt::requested);
+            let cancel = Cancel::new(deadline, &ctx.cancel);
             let run = Attempt {
                 script: &script,
                 log: &log,
@@ -144,7 +144,7 @@ fn prepare(
     ] {
         r.ensure_dir(&dir, false)?;
     }
-    Ok(match ctx.mode {
+    Ok(match ctx.kind {
         RunKind::Setup => test.setup.clone()?,
         RunKind::Bless | RunKind::Test => Some(test.test.clone()?),
     })
@@ -187,7 +187,7 @@ fn run_and_check(
     result: &mut TestResult,
 ) -> Verdict {
     let (script, log, services) = (run.script, run.log, run.services);
-    let tmpout = match ctx.mode {
+    let tmpout = match ctx.kind {
         RunKind::Setup => None,
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
     };
@@ -201,7 +201,7 @@ fn run_and_check(
         suite_dir: &ctx.suite_dir,
         test: &test.name,
         test_dir: &test.dir,
-        mode: ctx.mode,
+        mode: ctx.kind,
         exe: &ctx.exe,
         helper_dir: &ctx.helper_dir,
         notice_socket: services.notice_socket,
@@ -216,7 +216,7 @@ fn run_and_check(
         stream: ctx.verbose.then(|| format!("[{}] ", test.name)),
         contain: Some(services.contain_token.clone()),
     };
-    let process::Ended { exit, leaked } = process::run(&cmd);
+    let process::Ended { exit, leaked } = process::run(&cmd, &ctx.cancel);
     result.leaked = leaked;
     result.script_ok = exit.success();
     let script_name = script
@@ -304,7 +304,7 @@ fn judge_outputs(
             path: tmpout.to_path_buf(),
         });
     }
-    match ctx.mode {
+    match ctx.kind {
         RunKind::Test => {
             let blessed = ctx.regdir.blessed(&test.name);
             if count_files(&blessed) == 0 {
