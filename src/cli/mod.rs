@@ -52,7 +52,7 @@ pub struct GlobalArgs {
     #[arg(short = 'j', long, global = true, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Per-test timeout, e.g. `90s`, `20m`, `1h30m`; overrides the config.
+    /// Per-test timeout (script and comparison), e.g. `90s`, `20m`, `1h30m`; overrides the config.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
