@@ -6,6 +6,7 @@ pub mod config_testing;
 pub mod durations;
 pub mod lock;
 pub mod partition;
+pub mod plan;
 pub mod reference;
 pub mod regdir;
 mod script;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub use config::{Config, Scope};
 pub use config_testing::Entry;
+pub use plan::{RunPlan, Selection};
 pub use regdir::RegressionDir;
 pub use script::{Script, ScriptError, ScriptKind};
 
@@ -180,10 +182,10 @@ impl Suite {
     /// The tests named on the command line (`all` or none: every enabled test), in
     /// `config.testing` order. Naming a disabled test runs it.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Entry>, SuiteError> {
-        if names.is_empty() || names.iter().any(|n| n == "all") {
+        let Selection::Named(names) = Selection::of(names) else {
             return Ok(self.enabled().collect());
-        }
-        for name in names {
+        };
+        for name in &names {
             if self.entry(name).is_none() {
                 return Err(SuiteError::UnknownTest {
                     name: name.clone(),
