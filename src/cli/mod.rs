@@ -58,7 +58,7 @@ pub struct GlobalArgs {
     #[arg(short = 'j', long, global = true, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Per-test timeout, e.g. `90s`, `20m`, `1h30m`; overrides the config.
+    /// Per-test timeout (script and comparison), e.g. `90s`, `20m`, `1h30m`; overrides the config.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
@@ -173,6 +173,10 @@ pub enum Command {
         /// The archive file.
         #[arg(value_name = "ARCHIVE")]
         archive: PathBuf,
+        /// The most the archive may unpack to (its members' sizes, checked before each is
+        /// written), e.g. `512M`, `100G`.
+        #[arg(long, value_name = "SIZE", default_value = "32G", value_parser = crate::human::parse_size)]
+        max_size: u64,
     },
     /// List or prune the per-machine cache: PANDA builds, guest images' parts.
     Cache {

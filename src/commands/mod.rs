@@ -28,6 +28,8 @@ mod run;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use ptest_engine::process::Cancel;
+
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs, RunOptions};
 use crate::exit_code;
 use crate::runner::RunKind;
@@ -60,6 +62,18 @@ pub enum CommandError {
     },
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C or SIGTERM stopped the command (exit 130); the message says what was left.
+    #[error("{0}")]
+    Interrupted(String),
+}
+
+impl From<crate::suite::plan::PlanError> for CommandError {
+    fn from(e: crate::suite::plan::PlanError) -> Self {
+        match e {
+            crate::suite::plan::PlanError::Suite(e) => CommandError::Suite(e),
+            crate::suite::plan::PlanError::Compare(e) => CommandError::Compare(e),
+        }
+    }
 }
 
 impl CommandError {
@@ -67,7 +81,16 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Engine(e) => engine::exit_code(e),
+            CommandError::Interrupted(_) => exit_code::INTERRUPTED,
             _ => exit_code::USAGE,
+        }
+    }
+
+    /// The config line with a caret under what is wrong, when the error points into one.
+    fn excerpt(&self) -> Option<&crate::suite::config::Excerpt> {
+        match self {
+            CommandError::Suite(SuiteError::Toml { excerpt, .. }) => excerpt.as_deref(),
+            _ => None,
         }
     }
 
@@ -80,9 +103,11 @@ impl CommandError {
 }
 
 /// Runs the parsed command line; returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
+/// `cancel` is the one cancellation of the process (`main` makes it listen to signals);
+/// the runner, the engine and `review` stop through it.
+pub fn run(cli: Cli, cancel: &Cancel) -> i32 {
     let color_err = use_color(cli.global.color, std::io::stderr().is_terminal());
-    match dispatch(cli) {
+    match dispatch(cli, cancel) {
         Ok(code) => code,
         Err(e) => {
             let prefix = if color_err {
@@ -95,12 +120,16 @@ pub fn run(cli: Cli) -> i32 {
                 "error:".to_string()
             };
             eprintln!("{prefix} {e}");
+            // The caret picture is for people: logs and scripts keep the one line.
+            if color_err && let Some(excerpt) = e.excerpt() {
+                eprintln!("{}", console::style(excerpt).dim().force_styling(true));
+            }
             e.exit_code()
         }
     }
 }
 
-fn dispatch(cli: Cli) -> Result<i32, CommandError> {
+fn dispatch(cli: Cli, cancel: &Cancel) -> Result<i32, CommandError> {
     let g = &cli.global;
     let before = &cli.run;
     misplaced_run_options(before, cli.command.as_ref())?;
@@ -109,32 +138,44 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
             g,
             RunKind::Test,
             &with_names(RunArgs::default(), &cli.tests, before)?,
+            cancel,
         ),
-        Some(Command::Test(args)) => {
-            run::scripts(g, RunKind::Test, &with_names(args, &cli.tests, before)?)
+        Some(Command::Test(args)) => run::scripts(
+            g,
+            RunKind::Test,
+            &with_names(args, &cli.tests, before)?,
+            cancel,
+        ),
+        Some(Command::Bless(args)) => run::scripts(
+            g,
+            RunKind::Bless,
+            &with_names(args, &cli.tests, before)?,
+            cancel,
+        ),
+        Some(Command::Setup(args)) => run::scripts(
+            g,
+            RunKind::Setup,
+            &with_names(args, &cli.tests, before)?,
+            cancel,
+        ),
+        Some(Command::Init { force, tests }) => {
+            run::init(g, force, &join(tests, &cli.tests), cancel)
         }
-        Some(Command::Bless(args)) => {
-            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests, before)?)
-        }
-        Some(Command::Setup(args)) => {
-            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests, before)?)
-        }
-        Some(Command::Init { force, tests }) => run::init(g, force, &join(tests, &cli.tests)),
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
         Some(Command::List) => list::run(g),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
         Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
-        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests)),
+        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests), cancel),
         Some(Command::Report { command }) => report::run(g, command),
         Some(Command::Durations { command }) => durations::run(g, command),
         Some(Command::Archive(mut args)) => {
             args.partition = one_partition(args.partition, before)?;
-            archive::pack(g, &args)
+            archive::pack(g, &args, cancel)
         }
-        Some(Command::Unarchive { archive }) => archive::unpack(g, &archive),
+        Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
         Some(Command::Cache { command }) => cache::run(command),
         Some(Command::Plog { command }) => plog::run(command),
-        Some(Command::Engine(command)) => engine::run(g, command),
+        Some(Command::Engine(command)) => engine::run(g, command, cancel),
     }
 }
 
