@@ -10,7 +10,7 @@ pub mod contain;
 pub mod environment;
 pub mod event;
 mod execute;
-mod notices;
+pub mod notices;
 pub mod process;
 pub mod result;
 mod schedule;
