@@ -504,3 +504,4 @@ pub fn report_essence(
 }
 
 pub mod engine;
+pub mod panda;
