@@ -216,7 +216,7 @@ impl Run<'_> {
         });
         let slots = g
             .jobs
-            .or(self.suite.config.jobs.as_ref().map(|j| *j.get_ref()))
+            .or(self.suite.config.jobs)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let stdout_tty = std::io::stdout().is_terminal();
         let terminal = Terminal::new(

@@ -25,7 +25,7 @@ use schedule::Scheduler;
 
 pub use context::{AfterAttempt, RunContext};
 pub use event::Event;
-pub use result::{RunKind, RunOutcome, Status, TestResult};
+pub use result::{Reason, RunKind, RunOutcome, ScriptExit, Status, TestResult, describe};
 pub use schedule::Job;
 
 /// What the runner provides every attempt besides the suite: where notices go, and the
@@ -107,7 +107,7 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         started: Duration::ZERO,
         attempts: 0,
         script_ok: false,
-        message: Some("not started: the run was interrupted".into()),
+        reason: Some(Reason::NotStarted),
         files: Vec::new(),
         log_tail: Vec::new(),
         leaked: 0,

@@ -224,7 +224,7 @@ fn with_retries(
         if !retryable || attempt >= tries || cancel.requested() {
             if attempt > 1 && result.status == Status::Passed {
                 result.status = Status::Flaky;
-                result.message = Some(format!("passed on attempt {attempt} of {tries}"));
+                result.reason = Some(super::Reason::PassedOnRetry { attempt, tries });
             }
             return result;
         }

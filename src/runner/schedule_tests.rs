@@ -55,7 +55,7 @@ fn result(name: &str, status: Status) -> TestResult {
         started: Duration::ZERO,
         attempts: 0,
         script_ok: status.is_success(),
-        message: None,
+        reason: None,
         files: Vec::new(),
         log: PathBuf::new(),
         log_tail: Vec::new(),
@@ -226,7 +226,7 @@ fn a_failing_test_is_retried_and_a_late_pass_is_flaky() {
     );
     let t = &outcome.results[0];
     assert_eq!((t.status, t.attempts), (Status::Flaky, 3));
-    assert_eq!(t.message.as_deref(), Some("passed on attempt 3 of 3"));
+    assert_eq!(t.message().as_deref(), Some("passed on attempt 3 of 3"));
     assert!(outcome.succeeded());
 }
 

@@ -143,7 +143,7 @@ pub fn context(
     };
     if let Some(suite) = suite {
         ctx.suite_dir = Some(suite.dir.clone());
-        ctx.images = suite.config.images();
+        ctx.images = suite.config.images.clone();
         ctx.default_image = suite.config.image.clone();
         ctx.settings = suite.config.engine.clone();
         if let Some(entry) = test.and_then(|t| suite.entries.iter().find(|e| e.name == t)) {
