@@ -83,7 +83,11 @@ pub fn init(
         let _images = regdir.lock_images(&images, "ptest init", &mut |image, holder| {
             eprintln!("ptest: waiting for image {image}, being fetched by {holder}");
         })?;
-        ptest_engine::images::fetch(&ctx, &images)?;
+        let fetched = ptest_engine::images::fetch(&ctx, &images);
+        if let Some(code) = super::engine::stopped(cancel) {
+            return Ok(code);
+        }
+        fetched?;
     }
     let run = Run {
         g,

@@ -11,7 +11,7 @@ use crate::suite::regdir::RegDirError;
 use crate::suite::{Script, ScriptError, TestDef};
 use crate::tree;
 
-use super::RunContext;
+use super::context::RunContext;
 use super::environment::{ScriptPaths, command_line, script_env};
 use super::process::{self, Exit, ScriptCommand};
 use super::result::{Reason, RunKind, ScriptExit, Status, TestResult};

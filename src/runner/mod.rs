@@ -1,77 +1,32 @@
 //! Running tests: `schedule` packs them on a pool of `-j` CPU slots (slowest first, tests
 //! that need several CPUs or the whole machine), retries them and stops on the run's
-//! [`Cancel`]; `execute` runs one attempt (script on the one supervisor, `process.rs`,
-//! then the comparison). The runner emits [`Event`]s and returns a [`RunOutcome`];
+//! [`ptest_engine::process::Cancel`]; `execute` runs one attempt (the script on the one
+//! supervisor, `process.rs`, then the comparison). The runner emits [`Event`]s and returns a [`RunOutcome`];
 //! reporters turn the events into output. It must not print, write references (bless is
 //! an [`AfterAttempt`] step the command provides), register signal handlers or decide
 //! exit codes.
 
 pub mod contain;
+mod context;
 pub mod environment;
 pub mod event;
 mod execute;
-mod notices;
+pub mod notices;
 pub mod process;
 pub mod result;
 mod schedule;
 pub mod state;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use ptest_engine::process::Cancel;
 use schedule::Scheduler;
 
+pub use context::{AfterAttempt, RunContext};
 pub use event::Event;
 pub use result::{Reason, RunKind, RunOutcome, ScriptExit, Status, TestResult, describe};
-
-use crate::compare::Comparer;
-use crate::suite::{RegressionDir, TestDef};
-use environment::Interpreters;
-
-/// What every test of a run shares.
-pub struct RunContext {
-    pub kind: RunKind,
-    /// The run's cancellation: stops starting tests, and its kill list holds every
-    /// running script's process group.
-    pub cancel: Cancel,
-    pub regdir: RegressionDir,
-    /// The folder holding `config.testing`.
-    pub suite_dir: PathBuf,
-    /// This ptest binary, for scripts that call back into it (`ptest record`).
-    pub exe: PathBuf,
-    /// Folder holding the Python helper `ptest_utils.py`.
-    pub helper_dir: PathBuf,
-    pub verbose: bool,
-    pub interpreters: Mutex<Interpreters>,
-    /// Run after every attempt, in its thread (`bless` promotes the outputs here).
-    pub after_attempt: Option<Box<dyn AfterAttempt>>,
-}
-
-/// A step after each attempt of a test, before the runner decides whether to retry: it
-/// may change the result (a bless that could not store the reference errors).
-pub trait AfterAttempt: Send + Sync {
-    fn after(&self, test: &TestDef, comparer: &Comparer, result: &mut TestResult);
-}
-
-impl RunContext {
-    /// The resolved Python interpreter for `test`.
-    fn python(&self, test: &TestDef) -> Result<PathBuf, environment::InterpreterError> {
-        self.interpreters
-            .lock()
-            .map_err(|_| environment::InterpreterError::Poisoned)?
-            .resolve(test.settings.python.as_deref())
-    }
-}
-
-/// One test to run, with its compiled comparison rules.
-pub struct Job {
-    pub test: TestDef,
-    pub comparer: Comparer,
-    /// Its duration in earlier runs, for slowest-first scheduling.
-    pub expected: Option<Duration>,
-}
+pub use schedule::Job;
 
 /// What the runner provides every attempt besides the suite: where notices go, and the
 /// run's containment.

@@ -9,9 +9,19 @@ use std::time::{Duration, Instant};
 
 use ptest_engine::process::Cancel;
 
-use super::Job;
+use crate::compare::Comparer;
+use crate::suite::TestDef;
+
 use super::event::Event;
 use super::result::{RunKind, RunOutcome, Status, TestResult};
+
+/// One test to run, with its compiled comparison rules.
+pub struct Job {
+    pub test: TestDef,
+    pub comparer: Comparer,
+    /// Its duration in earlier runs, for slowest-first scheduling.
+    pub expected: Option<Duration>,
+}
 
 /// What one attempt of a job does, and what a job never started reports.
 pub trait Attempts: Send + Sync {

@@ -13,7 +13,8 @@
 //!   metadata);
 //! - [`images::fetch`] (`ptest images fetch`, `ptest init`), [`catalog::list`] (`ptest
 //!   images`), [`recordings`] (`ptest replays`);
-//! - [`Observer`] and friends, [`notice`] (the runner's; see below), [`process::tail`];
+//! - [`Observer`] and friends (an [`Observer::notice`] is what the binary also passes to
+//!   the runner, through its own notice socket), [`process::tail`];
 //! - [`process`]: the one process supervisor ([`process::Group`]: own process group,
 //!   kill list, SIGTERM, [`process::GRACE`], SIGKILL, reap) and its cancellation value
 //!   ([`process::Cancel`], [`process::SignalHandlerKind`]), used by the runner's test
@@ -21,10 +22,7 @@
 //!   its own and never exits the process: a signal kills the emulators on the kill list
 //!   of the [`Context::cancel`] it was given, and [`record`]/[`replay`] then return
 //!   [`EngineError::Interrupted`].
-//!
-//! [`notice`] is the sending half of the runner's notice channel (the receiving half is
-//! `src/runner/notices.rs`): it lives here because engine commands run inside test
-//! scripts are what send notices.
+
 //!
 //! [`parts`] holds the pieces the crate's own integration tests drive directly (the
 //! console dialogue against a real QEMU, downloads against a loopback server, the
@@ -56,7 +54,6 @@ mod initramfs;
 mod iso;
 mod marker;
 mod metadata;
-pub mod notice;
 pub mod observe;
 mod panda;
 mod panda_build;

@@ -26,7 +26,7 @@ pub trait Observer: Send + Sync {
     /// One line for the user (e.g. `recorded r (…)`).
     fn note(&self, message: &str);
     /// A line that matters while a suite runs (another recording holds the image): the
-    /// binary also passes it to the runner (see [`crate::notice`]). Defaults to [`Self::note`].
+    /// binary also passes it to the runner running the suite. Defaults to [`Self::note`].
     fn notice(&self, message: &str) {
         self.note(message);
     }

@@ -17,14 +17,17 @@ use crate::suite::{Overrides, RegressionDir, Suite};
 use super::{CommandError, regression_dir};
 
 pub fn run(g: &GlobalArgs, command: EngineCommand, cancel: &Cancel) -> Result<i32, CommandError> {
-    match run_command(g, command, cancel) {
-        // Not an error of the command's: a signal stopped it; say so as a note.
-        Err(CommandError::Engine(e @ EngineError::Interrupted { .. })) => {
-            observer::note(&e.to_string());
-            Ok(exit_code(&e))
-        }
-        other => other,
-    }
+    let done = run_command(g, command, cancel);
+    stopped(cancel).map_or(done, Ok)
+}
+
+/// After a signal killed the emulators an engine call started: what they returned is not
+/// theirs to report. Says why ptest stopped; the exit code, 128 + the signal.
+pub fn stopped(cancel: &Cancel) -> Option<i32> {
+    let signal = cancel.signal()?;
+    let why = EngineError::Interrupted { signal };
+    observer::note(&why.to_string());
+    Some(exit_code(&why))
 }
 
 fn run_command(

@@ -22,7 +22,7 @@ impl Observer for Terminal {
     fn notice(&self, message: &str) {
         // On stderr for the script's log, and to the runner for the terminal.
         note(message);
-        ptest_engine::notice::send(message);
+        crate::runner::notices::send(message);
     }
 
     fn output(&self, stream: Stream, line: &[u8]) {
