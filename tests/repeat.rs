@@ -59,7 +59,7 @@ fn noisy_output_is_refused_then_fixed_by_the_applied_suggestions() {
 
     s.ptest(&["bless", "--repeat", "3"])
         .code(0)
-        .says(&["all 3 runs agree"]);
+        .says(&["blessed 2 new file(s)"]);
     assert!(s.blessed("noisy").join("out.txt").exists());
     let run = s.ptest(&["test", "--repeat", "5"]);
     run.code(0).says(&["all 5 runs agree"]);

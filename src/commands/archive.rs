@@ -16,7 +16,11 @@ use super::{CommandError, load_suite, regression_dir};
 /// reference a test job compares with, and what setup left in `misc/`.
 const PER_TEST: [&str; 3] = ["replays", "blessed", "misc"];
 
-pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
+pub fn pack(
+    g: &GlobalArgs,
+    args: &ArchiveArgs,
+    cancel: &ptest_engine::process::Cancel,
+) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
@@ -53,9 +57,19 @@ pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
         partition: args.partition.map(|p| p.to_string()),
         requested: args.tests.clone(),
     };
-    let manifest =
-        archive::pack::pack(&regdir.root, &units, tests, images, selection, &args.output)
-            .map_err(archive_error)?;
+    // Ctrl-C and SIGTERM request the cancellation the packer polls: it removes its temp
+    // file, exit 130.
+    cancel.install();
+    let manifest = archive::pack::pack(
+        &regdir.root,
+        &units,
+        tests,
+        images,
+        selection,
+        &args.output,
+        cancel,
+    )
+    .map_err(archive_error)?;
     let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
     say!(
         "ptest: packed {} files ({}) of {} tests{} into {}",
@@ -114,7 +128,14 @@ fn image_units(
             }
         }
     }
-    let ctx = super::engine::context(g, Some(suite), regdir, None)?;
+    // Nothing runs here: no emulator for a signal to stop.
+    let ctx = super::engine::context(
+        g,
+        Some(suite),
+        regdir,
+        None,
+        &ptest_engine::process::Cancel::noop(),
+    )?;
     let known = ptest_engine::catalog::list(&ctx);
     let qcows = regdir.qcows();
     let mut out = Vec::new();
@@ -148,7 +169,7 @@ fn image_units(
     Ok(out)
 }
 
-pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> {
+pub fn unpack(g: &GlobalArgs, archive_path: &Path, max_size: u64) -> Result<i32, CommandError> {
     let regdir = regression_dir(g)?;
     // A fresh machine unpacks into a directory that does not exist yet.
     if !regdir.root.exists() {
@@ -156,7 +177,7 @@ pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> 
     }
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
-    let done = archive::unpack::unpack(archive_path, &regdir.root, &regdir.state_dir())
+    let done = archive::unpack::unpack(archive_path, &regdir.root, &regdir.state_dir(), max_size)
         .map_err(archive_error)?;
     // The rest of the layout (tmpout/, logs/ …) for the tests that arrived.
     let names: Vec<&str> = done.manifest.tests.iter().map(String::as_str).collect();
@@ -176,6 +197,7 @@ pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> 
 fn archive_error(e: ArchiveError) -> CommandError {
     match e {
         ArchiveError::Io { path, source } => CommandError::Io { path, source },
+        ArchiveError::Interrupted { .. } => CommandError::Interrupted(e.to_string()),
         other => CommandError::Usage(other.to_string()),
     }
 }

@@ -2,7 +2,7 @@
 //! checks byte equality first, then takes the path the mode calls for: hex report for
 //! binary files, line diff for `exact`/`text`, sorted diff or line digests for `sorted`,
 //! entry-level comparison for `plog`; a full diff within the memory budget, the first
-//! difference beyond it. Read errors become [`FileOutcome::Invalid`].
+//! difference beyond it. Read errors become [`FileVerdict::Invalid`].
 //!
 //! It must not choose a file's mode (that is `sniff`) nor walk folders (that is `dir`).
 
@@ -13,13 +13,15 @@ use std::path::Path;
 use super::apply::Filters;
 use super::binary::{self, Side};
 use super::budget::too_large;
+use super::cancel::{Cancel, Stopped};
 use super::diff;
+use super::difference::{Difference, SortedLines};
 use super::mode::Mode;
-use super::outcome::FileOutcome;
 use super::plog;
 use super::render::{self, DiffOptions};
 use super::stream::{LineKeys, first_line_difference, line_digest};
 use super::transform::Transform;
+use super::verdict::FileVerdict;
 
 /// Everything needed to compare one pair of files.
 pub(crate) struct FileJob<'a> {
@@ -34,6 +36,27 @@ pub(crate) struct FileJob<'a> {
     pub plog_schema: Option<&'a Path>,
     /// [`super::budget::MAX_DIFF_MEMORY`], smaller in tests.
     pub max_memory: u64,
+    /// Polled before each costly step and while the diff runs.
+    pub cancel: &'a Cancel,
+}
+
+/// Why comparing one pair did not produce an outcome: a read error (which becomes
+/// [`FileVerdict::Invalid`]) or a stop request.
+enum Failure {
+    Io(Side, io::Error),
+    Stopped(Stopped),
+}
+
+impl From<(Side, io::Error)> for Failure {
+    fn from((side, e): (Side, io::Error)) -> Failure {
+        Failure::Io(side, e)
+    }
+}
+
+impl From<Stopped> for Failure {
+    fn from(why: Stopped) -> Failure {
+        Failure::Stopped(why)
+    }
 }
 
 /// Open a file for reading without following a symlink and without blocking on a FIFO
@@ -52,37 +75,35 @@ fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     Ok((f, meta.len()))
 }
 
-fn io_invalid(job: &FileJob<'_>, (side, e): (Side, io::Error)) -> FileOutcome {
+fn io_invalid(job: &FileJob<'_>, (side, e): (Side, io::Error)) -> FileVerdict {
     let side = match side {
         Side::Blessed => "blessed",
         Side::New => "new",
     };
-    FileOutcome::Invalid {
+    FileVerdict::Invalid {
         reason: format!("cannot read {side}/{}: {e}", job.name),
     }
 }
 
-/// Compare one pair of regular files.
-pub(crate) fn compare_file(job: &FileJob<'_>) -> FileOutcome {
+/// Compare one pair of regular files; `Err` only when `job.cancel` stopped it.
+pub(crate) fn compare_file(job: &FileJob<'_>) -> Result<FileVerdict, Stopped> {
     match compare_inner(job) {
-        Ok(o) => o,
-        Err(e) => io_invalid(job, e),
+        Ok(o) => Ok(o),
+        Err(Failure::Io(side, e)) => Ok(io_invalid(job, (side, e))),
+        Err(Failure::Stopped(why)) => Err(why),
     }
 }
 
-fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
+fn compare_inner(job: &FileJob<'_>) -> Result<FileVerdict, Failure> {
     let (mut fa, sa) = open_regular(job.blessed).map_err(|e| (Side::Blessed, e))?;
     let (mut fb, sb) = open_regular(job.new).map_err(|e| (Side::New, e))?;
     let Some(offset) = binary::first_difference(&mut fa, &mut fb)? else {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     };
+    job.cancel.check()?;
     let opts = DiffOptions {
         name: job.name,
-        header_note: if job.mode == Mode::Sorted {
-            " (lines sorted)"
-        } else {
-            ""
-        },
+        sorted: job.mode == Mode::Sorted,
         max_lines: job.max_lines,
         more: job.more,
     };
@@ -103,9 +124,9 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
             match plog::compare(&pair) {
                 Ok(outcome) => Ok(outcome),
                 Err(why) => {
-                    let report = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
-                    Ok(FileOutcome::Differs {
-                        diff: plog::undecodable(job.name, &why, &report),
+                    let bytes = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
+                    Ok(FileVerdict::Differs {
+                        difference: Difference::Undecodable { why, bytes },
                     })
                 }
             }
@@ -116,11 +137,13 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
                     || binary::looks_binary(&binary::head(&mut fb).map_err(|e| (Side::New, e))?);
             if binary {
                 let diff = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
-                return Ok(FileOutcome::Differs { diff });
+                return Ok(FileVerdict::Differs {
+                    difference: Difference::Binary(diff),
+                });
             }
-            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory)
+            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job)
         }
-        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory),
+        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job),
         Mode::Sorted => {
             if let Some(why) = too_large(&mut fa, &mut fb, (sa, sb), job.max_memory)? {
                 return sorted_digests(&mut fa, &mut fb, tf, &why, &opts);
@@ -132,11 +155,12 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
                 return sorted_digests(&mut fa, &mut fb, tf, why, &opts);
             };
             if la.same_as(&lb) {
-                return Ok(FileOutcome::Same);
+                return Ok(FileVerdict::Same);
             }
-            Ok(FileOutcome::Differs {
-                diff: diff::unified(&la, &lb, &opts),
-            })
+            Ok(diff::unified_until(la, lb, &opts, job.cancel)?
+                .map_or(FileVerdict::Same, |difference| FileVerdict::Differs {
+                    difference,
+                }))
         }
     }
 }
@@ -149,21 +173,20 @@ fn sorted_digests(
     tf: Transform<'_>,
     why: &str,
     opts: &DiffOptions<'_>,
-) -> Result<FileOutcome, (Side, io::Error)> {
+) -> Result<FileVerdict, Failure> {
     let keys = LineKeys::new();
     let da = line_digest(fa, tf, &keys).map_err(|e| (Side::Blessed, e))?;
     let db = line_digest(fb, tf, &keys).map_err(|e| (Side::New, e))?;
     if da == db {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     }
-    Ok(FileOutcome::Differs {
-        diff: format!(
-            "--- blessed/{name}{note}\n+++ new/{name}{note}\n{why}: the files hold different lines ({} and {} lines); to see which: diff <(sort blessed/{name}) <(sort new/{name})\n",
-            da.0,
-            db.0,
-            name = opts.name,
-            note = opts.header_note,
-        ),
+    Ok(FileVerdict::Differs {
+        difference: Difference::SortedLines(SortedLines {
+            name: opts.name.to_string(),
+            why: why.to_string(),
+            blessed_lines: da.0,
+            new_lines: db.0,
+        }),
     })
 }
 
@@ -175,25 +198,29 @@ fn line_diff(
     sizes: (u64, u64),
     tf: Transform<'_>,
     opts: &DiffOptions<'_>,
-    max_memory: u64,
-) -> Result<FileOutcome, (Side, io::Error)> {
+    job: &FileJob<'_>,
+) -> Result<FileVerdict, Failure> {
     let Some(first) = first_line_difference(fa, fb, tf)? else {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     };
     let first_only = |why: &str| {
-        Ok(FileOutcome::Differs {
-            diff: render::first_only(&first, why, tf.terminators(), opts),
+        Ok(FileVerdict::Differs {
+            difference: Difference::Text(render::first_only(&first, why, tf.terminators(), opts)),
         })
     };
-    if let Some(why) = too_large(fa, fb, sizes, max_memory)? {
+    job.cancel.check()?;
+    if let Some(why) = too_large(fa, fb, sizes, job.max_memory)? {
         return first_only(&why);
     }
     let la = tf.load(fa, sizes.0).map_err(|e| (Side::Blessed, e))?;
+    job.cancel.check()?;
     let lb = tf.load(fb, sizes.1).map_err(|e| (Side::New, e))?;
+    job.cancel.check()?;
     match (la, lb) {
-        (Some(la), Some(lb)) => Ok(FileOutcome::Differs {
-            diff: diff::unified(&la, &lb, opts),
-        }),
+        (Some(la), Some(lb)) => Ok(diff::unified_until(la, lb, opts, job.cancel)?
+            .map_or(FileVerdict::Same, |difference| FileVerdict::Differs {
+                difference,
+            })),
         _ => first_only("files too large to load after filters"),
     }
 }

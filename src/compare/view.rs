@@ -4,10 +4,10 @@
 //!
 //! It must not compare files: that stays `dir` and `file`.
 
-use super::apply::Filters;
 use super::compile::Comparer;
-use super::filter::Filter;
-use super::preset;
+use super::filters::apply::Filters;
+use super::filters::filter::Filter;
+use super::filters::preset;
 
 /// The filters that apply to one file, in order.
 pub struct LineFilter<'a> {
@@ -37,7 +37,7 @@ pub fn preset_names() -> Vec<&'static str> {
 
 /// Whether the first bytes of a file look binary (as `exact` mode decides).
 pub fn looks_binary(head: &[u8]) -> bool {
-    super::binary::looks_binary(head)
+    super::bytes::binary::looks_binary(head)
 }
 
 impl Comparer {

@@ -5,16 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::compare::{CompareError, Comparer};
-use crate::outcome;
+use crate::compare::{Cancel, CompareError, Comparer, Stopped};
+use crate::record;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{Script, ScriptError, TestDef};
 use crate::tree;
 
-use super::RunContext;
+use super::context::RunContext;
 use super::environment::{ScriptPaths, command_line, script_env};
 use super::process::{self, Exit, ScriptCommand};
-use super::result::{RunKind, Status, TestResult};
+use super::result::{Reason, RunKind, ScriptExit, Status, TestResult};
 
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
@@ -34,16 +34,16 @@ pub(super) fn attempt(
 ) -> TestResult {
     let started = Instant::now();
     let log_dir = ctx.regdir.logs(&test.name);
-    let log = log_dir.join(format!("{}.log", ctx.mode.as_str()));
+    let log = log_dir.join(format!("{}.log", ctx.kind.as_str()));
     let mut result = TestResult {
         name: test.name.clone(),
-        mode: ctx.mode,
+        mode: ctx.kind,
         status: Status::Errored,
         duration: Default::default(),
         started: Default::default(),
         attempts: 1,
         script_ok: false,
-        message: None,
+        reason: None,
         files: Vec::new(),
         log: log.clone(),
         log_tail: Vec::new(),
@@ -52,41 +52,37 @@ pub(super) fn attempt(
     };
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
-            run_and_check(ctx, test, comparer, &script, &log, services, &mut result)
+            let deadline = started.checked_add(test.settings.timeout);
+            let cancel = Cancel::new(deadline, &ctx.cancel);
+            let run = Attempt {
+                script: &script,
+                log: &log,
+                services,
+                cancel: &cancel,
+            };
+            run_and_check(ctx, test, comparer, &run, &mut result)
         }
-        Ok(None) => Ok((
-            Status::Passed,
-            Some("no setup script: nothing to set up".into()),
-        )),
+        Ok(None) => Ok((Status::Passed, Some(Reason::NothingToSetUp))),
         Err(why) => Err(why),
     };
     match outcome {
-        Ok((status, message)) => {
+        Ok((status, reason)) => {
             result.status = status;
-            result.message = message;
+            result.reason = reason;
         }
         Err(why) => {
             result.status = Status::Errored;
-            result.message = Some(why.to_string());
+            result.reason = Some(why.into());
         }
     }
     result.duration = started.elapsed();
     result
 }
 
-/// Complete an attempt's result once any step after it has run: note leaked processes
-/// and, for a broken script, keep the last lines of its log.
+/// Complete an attempt's result once any step after it has run: for a broken script,
+/// keep the last lines of its log. (Leaked processes are counted in the result and
+/// worded with its reason.)
 pub(super) fn finish(result: &mut TestResult) {
-    if result.leaked > 0 {
-        let note = format!(
-            "leaked {} process(es) that outlived the script (killed when it ended)",
-            result.leaked
-        );
-        result.message = Some(match result.message.take() {
-            Some(m) => format!("{m}; {note}"),
-            None => note,
-        });
-    }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
         result.log_tail = ptest_engine::process::tail(&result.log, LOG_TAIL_LINES)
@@ -98,23 +94,9 @@ pub(super) fn finish(result: &mut TestResult) {
 
 /// A script's log line made safe to print and to put in XML: colour and cursor sequences
 /// removed (they would repaint the terminal or leak into piped CI logs, `NO_COLOR` or
-/// not), other control characters shown as `^X`.
+/// not), other control characters made visible.
 fn printable(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for c in console::strip_ansi_codes(line).chars() {
-        match c {
-            '\t' => out.push(c),
-            // C0 controls in caret notation (ESC → ^[), as `cat -v` shows them.
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            '\u{7f}' => out.push_str("^?"),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::human::visible(&console::strip_ansi_codes(line)).into_owned()
 }
 
 /// Why an attempt errored (the script or the setup is broken, not the outputs). Each
@@ -127,8 +109,6 @@ pub enum AttemptError {
     Script(#[from] ScriptError),
     #[error(transparent)]
     Interpreter(#[from] super::environment::InterpreterError),
-    #[error("{script} {how}")]
-    ScriptFailed { script: String, how: String },
     #[error(
         "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
         path.display()
@@ -165,25 +145,50 @@ fn prepare(
     ] {
         r.ensure_dir(&dir, false)?;
     }
-    Ok(match ctx.mode {
+    Ok(match ctx.kind {
         RunKind::Setup => test.setup.clone()?,
         RunKind::Bless | RunKind::Test => Some(test.test.clone()?),
     })
 }
 
-/// A finished attempt's status and message, or why it errored.
-type Verdict = Result<(Status, Option<String>), AttemptError>;
+/// A finished attempt's status and reason, or why it errored.
+type Verdict = Result<(Status, Option<Reason>), AttemptError>;
+
+impl From<AttemptError> for Reason {
+    fn from(e: AttemptError) -> Reason {
+        match e {
+            AttemptError::OutputFolderReplaced { path, what } => Reason::OutputFolderReplaced {
+                path,
+                what: what.into(),
+            },
+            AttemptError::NoOutput { path } => Reason::NoOutput { path },
+            AttemptError::NoReference { path, test } => Reason::NoReference { path, test },
+            other => Reason::Error {
+                error: other.to_string(),
+            },
+        }
+    }
+}
+
+/// What one attempt runs and when it must stop.
+struct Attempt<'a> {
+    script: &'a Script,
+    log: &'a Path,
+    services: &'a AttemptServices<'a>,
+    /// The test's deadline (its timeout covers the script and the comparison) and the
+    /// interrupt flag, polled by the comparison.
+    cancel: &'a Cancel,
+}
 
 fn run_and_check(
     ctx: &RunContext,
     test: &TestDef,
     comparer: &Comparer,
-    script: &Script,
-    log: &Path,
-    services: &AttemptServices<'_>,
+    run: &Attempt<'_>,
     result: &mut TestResult,
 ) -> Verdict {
-    let tmpout = match ctx.mode {
+    let (script, log, services) = (run.script, run.log, run.services);
+    let tmpout = match ctx.kind {
         RunKind::Setup => None,
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
     };
@@ -197,7 +202,7 @@ fn run_and_check(
         suite_dir: &ctx.suite_dir,
         test: &test.name,
         test_dir: &test.dir,
-        mode: ctx.mode,
+        mode: ctx.kind,
         exe: &ctx.exe,
         helper_dir: &ctx.helper_dir,
         notice_socket: services.notice_socket,
@@ -212,7 +217,7 @@ fn run_and_check(
         stream: ctx.verbose.then(|| format!("[{}] ", test.name)),
         contain: Some(services.contain_token.clone()),
     };
-    let process::Ended { exit, leaked } = process::run(&cmd);
+    let process::Ended { exit, leaked } = process::run(&cmd, &ctx.cancel);
     result.leaked = leaked;
     result.script_ok = exit.success();
     let script_name = script
@@ -223,27 +228,49 @@ fn run_and_check(
     match &exit {
         Exit::Code(0) => {}
         Exit::TimedOut => {
-            let t = humantime::format_duration(test.settings.timeout);
-            return Ok((
-                Status::TimedOut,
-                Some(format!(
-                    "{script_name} timed out after {t}; its process group was killed (raise `timeout` in test.toml or pass --timeout)"
-                )),
-            ));
-        }
-        Exit::Interrupted => return Ok((Status::Interrupted, Some("interrupted".into()))),
-        other => {
-            return Err(AttemptError::ScriptFailed {
+            let reason = Reason::TimedOut {
                 script: script_name,
-                how: other.describe(),
-            });
+                limit: test.settings.timeout,
+            };
+            return Ok((Status::TimedOut, Some(reason)));
+        }
+        Exit::Interrupted => return Ok((Status::Interrupted, Some(Reason::Interrupted))),
+        other => {
+            let exit = match other {
+                Exit::Code(code) => ScriptExit::Code { code: *code },
+                Exit::Signal(signal) => ScriptExit::Signal { signal: *signal },
+                other => ScriptExit::SpawnFailed {
+                    why: other.describe(),
+                },
+            };
+            let reason = Reason::ScriptFailed {
+                script: script_name,
+                exit,
+            };
+            return Ok((Status::Errored, Some(reason)));
         }
     }
     let Some(tmpout) = tmpout else {
         return Ok((Status::Passed, None));
     };
     still_a_folder(&tmpout)?;
-    judge_outputs(ctx, test, comparer, &tmpout, result)
+    match judge_outputs(ctx, test, comparer, &tmpout, run.cancel, result) {
+        Err(AttemptError::Compare(CompareError::Stopped(why))) => Ok(stopped(test, why)),
+        verdict => verdict,
+    }
+}
+
+/// The verdict of a comparison stopped by the test's deadline or by the user.
+fn stopped(test: &TestDef, why: Stopped) -> (Status, Option<Reason>) {
+    match why {
+        Stopped::TimedOut => (
+            Status::TimedOut,
+            Some(Reason::TimedOutComparing {
+                limit: test.settings.timeout,
+            }),
+        ),
+        Stopped::Interrupted => (Status::Interrupted, Some(Reason::InterruptedComparing)),
+    }
 }
 
 /// The output folder must still be the one ptest created: a script that replaced it with
@@ -270,6 +297,7 @@ fn judge_outputs(
     test: &TestDef,
     comparer: &Comparer,
     tmpout: &Path,
+    cancel: &Cancel,
     result: &mut TestResult,
 ) -> Verdict {
     if count_files(tmpout) == 0 {
@@ -277,7 +305,7 @@ fn judge_outputs(
             path: tmpout.to_path_buf(),
         });
     }
-    match ctx.mode {
+    match ctx.kind {
         RunKind::Test => {
             let blessed = ctx.regdir.blessed(&test.name);
             if count_files(&blessed) == 0 {
@@ -286,12 +314,12 @@ fn judge_outputs(
                     test: test.name.clone(),
                 });
             }
-            let cmp = comparer.compare_dirs(&blessed, tmpout)?;
-            result.files = outcome::records(&cmp.files);
+            let cmp = comparer.compare_dirs_until(&blessed, tmpout, cancel)?;
+            result.files = record::records(&cmp.files);
             if cmp.all_same() {
                 Ok((Status::Passed, None))
             } else {
-                Ok((Status::Failed, Some(outcome::summarise(&result.files))))
+                Ok((Status::Failed, Some(Reason::Mismatch)))
             }
         }
         RunKind::Bless | RunKind::Setup => Ok((Status::Passed, None)),

@@ -8,12 +8,11 @@
 //! an error, not nondeterminism, and nothing is blessed.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use super::execute;
-use super::result::{RunKind, Status, TestResult};
-use super::{Job, Message, RunContext, interrupt};
+use super::result::{Reason, RunKind, Status, TestResult};
+use super::{Job, RunContext};
 use crate::suite::RegressionDir;
 use crate::variation;
 
@@ -30,7 +29,6 @@ pub fn run_dir(regdir: &RegressionDir, test: &str, k: u32) -> PathBuf {
 pub(super) fn run(
     ctx: &RunContext,
     job: &Job,
-    tx: &mpsc::Sender<Message>,
     services: &super::Services,
     count: u32,
 ) -> TestResult {
@@ -47,10 +45,9 @@ pub(super) fn run(
         );
     }
     for k in 1..=count {
-        if interrupt::requested() {
+        if ctx.cancel.requested() {
             break;
         }
-        let _ = tx.send(Message::Started(name.clone(), k));
         let mut result = execute::attempt(
             ctx,
             &job.test,
@@ -65,8 +62,13 @@ pub(super) fn run(
             result.status,
             Status::Errored | Status::TimedOut | Status::Interrupted | Status::NotRun
         ) {
-            let why = result.message.take().unwrap_or_default();
-            result.message = Some(format!("run {k} of {count}: {why}"));
+            if let Some(reason) = result.reason.take() {
+                result.reason = Some(Reason::InRepeatRun {
+                    run: k,
+                    runs: count,
+                    reason: Box::new(reason),
+                });
+            }
             return result;
         }
         let dir = run_dir(&ctx.regdir, name, k);
@@ -103,7 +105,7 @@ pub(super) fn run(
     };
     // `diff`, `accept`, `review` and the bless step look at tmpout/NAME: the run they see
     // is the first (bless, when all agree) or the last (test).
-    let shown = match ctx.mode {
+    let shown = match ctx.kind {
         RunKind::Bless => &dirs[0],
         _ => &dirs[dirs.len() - 1],
     };
@@ -116,33 +118,29 @@ pub(super) fn run(
     }
     let outcome_varied = statuses.iter().any(|s| *s != statuses[0]);
     if variation.agrees() && !outcome_varied {
-        if ctx.mode == RunKind::Bless
+        if ctx.kind == RunKind::Bless
             && let Some(step) = &ctx.after_attempt
         {
             step.after(&job.test, &job.comparer, &mut result);
         }
-        if result.status == Status::Passed {
-            result.message = Some(format!("all {count} runs agree"));
+        if result.status == Status::Passed && ctx.kind == RunKind::Test {
+            result.reason = Some(Reason::AllRunsAgree { runs: count });
         }
         return result;
     }
     let files = variation.files.len();
-    match ctx.mode {
+    match ctx.kind {
         RunKind::Bless => {
             result.status = Status::Failed;
-            result.message = Some(format!(
-                "not blessed: the {count} runs disagree in {files} file(s)"
-            ));
+            result.reason = Some(Reason::RunsDisagree { runs: count, files });
         }
         _ => {
             result.status = Status::Flaky;
-            let what = match outcome_varied {
-                true => "outcome and outputs",
-                false => "outputs",
-            };
-            result.message = Some(format!(
-                "flaky: its {what} varied across the {count} runs ({files} file(s))"
-            ));
+            result.reason = Some(Reason::VariedAcrossRuns {
+                runs: count,
+                files,
+                outcome_varied,
+            });
         }
     }
     result.variation = Some(variation);
@@ -152,7 +150,7 @@ pub(super) fn run(
 fn errored(ctx: &RunContext, job: &Job, why: String) -> TestResult {
     let mut r = super::not_run(ctx, job.test.name.clone());
     r.status = Status::Errored;
-    r.message = Some(why);
+    r.reason = Some(Reason::Error { error: why });
     r
 }
 

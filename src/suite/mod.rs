@@ -6,6 +6,7 @@ pub mod config_testing;
 pub mod durations;
 pub mod lock;
 pub mod partition;
+pub mod plan;
 pub mod reference;
 pub mod regdir;
 mod script;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub use config::{Config, Scope};
 pub use config_testing::Entry;
+pub use plan::{RunPlan, Selection};
 pub use regdir::RegressionDir;
 pub use script::{Script, ScriptError, ScriptKind};
 
@@ -44,6 +46,9 @@ pub enum SuiteError {
         line: usize,
         column: usize,
         message: String,
+        /// The line with a caret under the offending text, for terminals; the headline
+        /// above is the error.
+        excerpt: Option<Box<config::Excerpt>>,
     },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
@@ -177,10 +182,10 @@ impl Suite {
     /// The tests named on the command line (`all` or none: every enabled test), in
     /// `config.testing` order. Naming a disabled test runs it.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Entry>, SuiteError> {
-        if names.is_empty() || names.iter().any(|n| n == "all") {
+        let Selection::Named(names) = Selection::of(names) else {
             return Ok(self.enabled().collect());
-        }
-        for name in names {
+        };
+        for name in &names {
             if self.entry(name).is_none() {
                 return Err(SuiteError::UnknownTest {
                     name: name.clone(),
@@ -206,7 +211,7 @@ impl Suite {
         let dir = self.dir.join(&entry.name);
         let test_config_path = dir.join("test.toml");
         let test_config = config::load(&test_config_path, Scope::Test)?.unwrap_or_default();
-        let settings = self.settings(&test_config, &test_config_path, overrides)?;
+        let settings = self.settings(&test_config, &test_config_path, overrides);
         let (setup, test) = if dir.is_dir() {
             let setup = Script::find(&dir, &entry.name, "setup");
             let test = Script::find(&dir, &entry.name, "test").and_then(|found| {
@@ -233,28 +238,19 @@ impl Suite {
         })
     }
 
-    fn settings(
-        &self,
-        test: &Config,
-        test_path: &Path,
-        overrides: &Overrides,
-    ) -> Result<Settings, SuiteError> {
+    fn settings(&self, test: &Config, test_path: &Path, overrides: &Overrides) -> Settings {
         let suite = &self.config;
-        let timeout = match (&overrides.timeout, &test.timeout, &suite.timeout) {
-            (Some(t), _, _) => *t,
-            (None, Some(t), _) => config::parse_duration(test_path, "timeout", t.get_ref())?,
-            (None, None, Some(t)) => {
-                config::parse_duration(&self.config_path, "timeout", t.get_ref())?
-            }
-            (None, None, None) => DEFAULT_TIMEOUT,
-        };
         let mut env = suite.env.clone();
         env.extend(test.env.clone());
-        Ok(Settings {
-            timeout,
+        Settings {
+            timeout: overrides
+                .timeout
+                .or(test.timeout)
+                .or(suite.timeout)
+                .unwrap_or(DEFAULT_TIMEOUT),
             retries: test.retries.or(suite.retries).unwrap_or(0),
-            threads: test.threads.as_ref().map_or(1, |t| *t.get_ref()).max(1),
-            exclusive: test.exclusive.as_ref().is_some_and(|e| *e.get_ref()),
+            threads: test.threads.unwrap_or(1),
+            exclusive: test.exclusive.unwrap_or(false),
             python: overrides
                 .python
                 .clone()
@@ -267,7 +263,7 @@ impl Suite {
                 config::compare_layer(&self.config_path, suite),
                 config::compare_layer(test_path, test),
             ],
-        })
+        }
     }
 }
 

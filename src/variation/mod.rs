@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 pub use model::{FileVariation, Place, Spot, Suggestion, Variant, Variation};
 pub use render::render;
 
-use crate::compare::{CompareError, CompareLayer, Comparer, FileOutcome, Mode, looks_binary};
-use crate::outcome::{self, FileRecord};
+use crate::compare::{CompareError, CompareLayer, Comparer, FileVerdict, Mode, looks_binary};
+use crate::record::{self as outcome, FileRecord};
 use crate::tree;
 
 /// Variants listed per spot; the rest are counted.
@@ -74,7 +74,7 @@ pub fn analyse(layers: &[CompareLayer], runs: &[PathBuf]) -> Result<Variation, V
                 let cmp = comparer.compare_files(name, &paths[0], &paths[k]);
                 (k as u32 + 1, FileRecord::from(&cmp))
             })
-            .filter(|(_, r)| r.outcome != FileOutcome::Same)
+            .filter(|(_, r)| r.verdict != FileVerdict::Same)
             .collect();
         if !differing.is_empty() {
             files.push(analyse_file(layers, &comparer, name, &paths, &differing)?);
@@ -267,7 +267,7 @@ fn analyse_file(
     if !suggestions.is_empty() {
         let with = suggest::with(layers, &suggestions)?;
         file.fixed_by_suggestions = (1..paths.len())
-            .all(|k| with.compare_files(name, &paths[0], &paths[k]).outcome == FileOutcome::Same);
+            .all(|k| with.compare_files(name, &paths[0], &paths[k]).verdict == FileVerdict::Same);
     }
     Ok(file)
 }

@@ -7,6 +7,7 @@ mod observer;
 
 use std::sync::Arc;
 
+use ptest_engine::process::Cancel;
 use ptest_engine::{EngineError, RecordRequest, ReplayRequest};
 
 use crate::cli::{EngineCommand, GlobalArgs, ImagesCommand};
@@ -15,7 +16,25 @@ use crate::suite::{Overrides, RegressionDir, Suite};
 
 use super::{CommandError, regression_dir};
 
-pub fn run(g: &GlobalArgs, command: EngineCommand) -> Result<i32, CommandError> {
+pub fn run(g: &GlobalArgs, command: EngineCommand, cancel: &Cancel) -> Result<i32, CommandError> {
+    let done = run_command(g, command, cancel);
+    stopped(cancel).map_or(done, Ok)
+}
+
+/// After a signal killed the emulators an engine call started: what they returned is not
+/// theirs to report. Says why ptest stopped; the exit code, 128 + the signal.
+pub fn stopped(cancel: &Cancel) -> Option<i32> {
+    let signal = cancel.signal()?;
+    let why = EngineError::Interrupted { signal };
+    observer::note(&why.to_string());
+    Some(exit_code(&why))
+}
+
+fn run_command(
+    g: &GlobalArgs,
+    command: EngineCommand,
+    cancel: &Cancel,
+) -> Result<i32, CommandError> {
     let regdir = regression_dir(g)?;
     // Outside a suite (no config.testing) the built-in images still work; a suite that is
     // there but broken is an error, as for every other command.
@@ -26,7 +45,7 @@ pub fn run(g: &GlobalArgs, command: EngineCommand) -> Result<i32, CommandError> 
             Err(e) => return Err(e.into()),
         };
     let test = std::env::var("PTEST_TEST").ok().filter(|t| !t.is_empty());
-    let ctx = context(g, suite.as_ref(), &regdir, test.as_deref())?;
+    let ctx = context(g, suite.as_ref(), &regdir, test.as_deref(), cancel)?;
     match command {
         EngineCommand::Record {
             image,
@@ -93,6 +112,7 @@ pub fn exit_code(e: &EngineError) -> i32 {
         EngineError::Replay { .. } | EngineError::Stalled { .. } | EngineError::TimedOut { .. } => {
             exit_code::ENGINE_FAILED
         }
+        EngineError::Interrupted { signal } => exit_code::stopped_by(*signal),
         EngineError::Io { .. }
         | EngineError::Usage(_)
         | EngineError::UnknownEngine { .. }
@@ -110,19 +130,20 @@ pub fn context(
     suite: Option<&Suite>,
     regdir: &RegressionDir,
     test: Option<&str>,
+    cancel: &Cancel,
 ) -> Result<ptest_engine::Context, CommandError> {
-    ptest_engine::process::on_interrupt(observer::note);
     let interactive =
         std::io::IsTerminal::is_terminal(&std::io::stderr()) && super::use_color(g.color, true);
     let mut ctx = ptest_engine::Context {
         regression_dir: regdir.root.clone(),
         test: test.map(str::to_string),
         observer: ptest_engine::Observed(Arc::new(observer::Terminal { interactive })),
+        cancel: cancel.clone(),
         ..Default::default()
     };
     if let Some(suite) = suite {
         ctx.suite_dir = Some(suite.dir.clone());
-        ctx.images = suite.config.images();
+        ctx.images = suite.config.images.clone();
         ctx.default_image = suite.config.image.clone();
         ctx.settings = suite.config.engine.clone();
         if let Some(entry) = test.and_then(|t| suite.entries.iter().find(|e| e.name == t)) {

@@ -17,7 +17,9 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{atomically, lock, read_json, same_hash, write_json};
+use crate::cache::{
+    atomically, lock, read_json, same_hash, stamp_path, touch, use_entry, write_json,
+};
 use crate::debian::{self, Packages};
 use crate::hash::{sha256_bytes, sha256_file};
 use crate::{Context, EngineError};
@@ -68,6 +70,8 @@ pub(crate) struct Panda {
     qemu_img: PathBuf,
     source: PathBuf,
     sha256: String,
+    /// The context's: the snapshot's PANDA is on its kill list.
+    cancel: crate::process::Cancel,
 }
 
 impl Panda {
@@ -103,6 +107,7 @@ impl Panda {
             sha256: sha256_bytes(hashes.as_bytes()),
             bin,
             qemu_img,
+            cancel: ctx.cancel.clone(),
         })
     }
 }
@@ -134,9 +139,17 @@ pub fn ensure(ctx: &Context, name: &str) -> Result<PathBuf, EngineError> {
         note(format!("image {name}: rebuilding {}: {why}", dir.display()));
     }
     let packages = Packages::resolve(KERNEL_META, BUSYBOX_PKG, &*ctx.observer)?;
-    let parts = debian::build(&cache.join("debian").join(packages.key()), &packages)?;
+    let parts_dir = cache.join("debian").join(packages.key());
+    // Stamped as used, and kept from `ptest cache prune` while read (the snapshot and the
+    // profile are kept by the builder's lock above).
+    let _in_use = use_entry(&parts_dir)?;
+    let parts = debian::build(&parts_dir, &packages)?;
     let (snap_dir, snapshot) = snapshot::snapshot(&cache.join(NAME), &parts, &panda, &note)?;
     let kinfo = kernelinfo::kernelinfo(&cache.join("kernelinfo"), &packages, &panda, &note)?;
+    touch(&stamp_path(&snap_dir));
+    if let Some(profile_dir) = kinfo.parent() {
+        touch(&stamp_path(profile_dir));
+    }
     let image = PandaImage {
         snapshot,
         os: OS.into(),
