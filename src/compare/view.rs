@@ -46,3 +46,54 @@ impl Comparer {
         self.plog_schema.as_deref()
     }
 }
+
+impl Comparer {
+    /// Whether the comparison would find `a` and `b` (both the file called `name`) the
+    /// same, without computing what differs: streamed in bounded memory (lines in step,
+    /// or `sorted`'s order-independent digest), so deciding that N runs agree costs no
+    /// full diff. A pandalog, or a file that cannot be read, takes the whole comparison.
+    pub fn same_files(&self, name: &str, a: &std::path::Path, b: &std::path::Path) -> bool {
+        use super::bytes::binary;
+        use super::mode::Mode;
+        use super::text::stream::{LineKeys, first_line_difference, line_digest};
+        use super::text::transform::Transform;
+        let mode = self.mode_for(name, a, b);
+        let whole = || self.compare_files(name, a, b).verdict == super::FileVerdict::Same;
+        let (Ok(mut fa), Ok(mut fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+            return whole();
+        };
+        match binary::first_difference(&mut fa, &mut fb) {
+            Ok(None) => return true,
+            Ok(Some(_)) => {}
+            Err(_) => return whole(),
+        }
+        let list = self.line_filter(name).list;
+        let tf = Transform {
+            mode,
+            filters: Filters::new(&list),
+        };
+        match mode {
+            Mode::Plog => whole(),
+            Mode::Exact
+                if [&mut fa, &mut fb]
+                    .into_iter()
+                    .any(|f| binary::head(f).map_or(true, |h| binary::looks_binary(&h))) =>
+            {
+                false
+            }
+            Mode::Exact | Mode::Text => {
+                matches!(first_line_difference(&mut fa, &mut fb, tf), Ok(None))
+            }
+            Mode::Sorted => {
+                let keys = LineKeys::new();
+                match (
+                    line_digest(&mut fa, tf, &keys),
+                    line_digest(&mut fb, tf, &keys),
+                ) {
+                    (Ok(da), Ok(db)) => da == db,
+                    _ => whole(),
+                }
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub use model::{FileVariation, Place, Spot, Suggestion, Variant, Variation};
 pub use render::render;
 
-use crate::compare::{CompareError, CompareLayer, Comparer, FileVerdict, Mode, looks_binary};
+use crate::compare::{CompareError, CompareLayer, Comparer, Mode, looks_binary};
 use crate::record::{self as outcome, FileRecord};
 use crate::tree;
 
@@ -69,12 +69,11 @@ pub fn analyse(layers: &[CompareLayer], runs: &[PathBuf]) -> Result<Variation, V
             continue;
         }
         let paths: Vec<PathBuf> = runs.iter().map(|r| r.join(name)).collect();
-        let differing: Vec<(u32, FileRecord)> = (1..paths.len())
-            .map(|k| {
-                let cmp = comparer.compare_files(name, &paths[0], &paths[k]);
-                (k as u32 + 1, FileRecord::from(&cmp))
-            })
-            .filter(|(_, r)| r.verdict != FileVerdict::Same)
+        // Decided without a diff (streamed); the diff is only made for a file shown
+        // whole (binary, an undecodable pandalog), against the first run that differs.
+        let differing: Vec<u32> = (1..paths.len())
+            .filter(|&k| !comparer.same_files(name, &paths[0], &paths[k]))
+            .map(|k| k as u32 + 1)
             .collect();
         if !differing.is_empty() {
             files.push(analyse_file(layers, &comparer, name, &paths, &differing)?);
@@ -120,9 +119,9 @@ fn analyse_file(
     comparer: &Comparer,
     name: &str,
     paths: &[PathBuf],
-    differing: &[(u32, FileRecord)],
+    differing: &[u32],
 ) -> Result<FileVariation, VariationError> {
-    let mode = comparer.mode_for(name, &paths[0], &paths[differing[0].0 as usize - 1]);
+    let mode = comparer.mode_for(name, &paths[0], &paths[differing[0] as usize - 1]);
     let mut file = FileVariation {
         name: name.to_string(),
         mode: mode.as_str().to_string(),
@@ -148,14 +147,15 @@ fn analyse_file(
         _ => None,
     };
     if let Some(why) = whole {
-        let differ: Vec<u32> = differing.iter().map(|(k, _)| *k).collect();
+        let differ = differing.to_vec();
+        let first = comparer.compare_files(name, &paths[0], &paths[differing[0] as usize - 1]);
         let same: Vec<u32> = (1..=paths.len() as u32)
             .filter(|k| !differ.contains(k))
             .collect();
         file.spots.push(Spot {
             place: Place::Whole {
                 why,
-                diff: outcome::describe(&differing[0].1),
+                diff: outcome::describe(&FileRecord::from(&first)),
             },
             variants: vec![
                 Variant {
@@ -266,8 +266,8 @@ fn analyse_file(
         .collect();
     if !suggestions.is_empty() {
         let with = suggest::with(layers, &suggestions)?;
-        file.fixed_by_suggestions = (1..paths.len())
-            .all(|k| with.compare_files(name, &paths[0], &paths[k]).verdict == FileVerdict::Same);
+        file.fixed_by_suggestions =
+            (1..paths.len()).all(|k| with.same_files(name, &paths[0], &paths[k]));
     }
     Ok(file)
 }
