@@ -201,7 +201,24 @@ fn analyse_file(
             ),
         );
     }
-    let sorted = spots::sort(&collected, paths.len(), mode != Mode::Sorted);
+    let mut sorted = spots::sort(&collected, paths.len(), mode != Mode::Sorted);
+    // Past the bound the kept lines of each run are not the same set even when only the
+    // order varies: the whole files' order-independent digests tell (streamed).
+    if collected.stopped_at.is_some() && !matches!(mode, Mode::Sorted | Mode::Plog) {
+        let order = Suggestion::Mode {
+            mode: Mode::Sorted.as_str().to_string(),
+            files: suggest::glob_for(name),
+        };
+        let with = suggest::with(layers, &[&order])?;
+        if (1..paths.len()).all(|k| with.same_files(name, &paths[0], &paths[k])) {
+            let samples =
+                vec!["(past the bound: the same lines, in another order)".to_string(); paths.len()];
+            sorted = spots::Spots {
+                order: Some((collected.differing.len() as u64, samples)),
+                ..Default::default()
+            };
+        }
+    }
     let candidates = suggest::Candidates::new(layers, name)?;
     for group in sorted.tokens.iter().take(MAX_TOKEN_SPOTS) {
         let mut values: Vec<_> = group.values.iter().collect();

@@ -160,3 +160,28 @@ fn a_pandalog_field_that_varies_is_named_and_filtered() {
     assert!(f.fixed_by_suggestions, "{f:#?}");
     assert!(render(&v, "t").contains("entry 11 varies"));
 }
+
+#[test]
+fn a_permutation_larger_than_the_bound_is_still_told_to_be_order_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = lines::MAX_DIFFERING as u64 * 3 + 1;
+    let runs: Vec<PathBuf> = [1u64, 7, 13]
+        .iter()
+        .enumerate()
+        .map(|(r, step)| {
+            let run = dir.path().join((r + 1).to_string());
+            std::fs::create_dir_all(&run).unwrap();
+            let text: String = (0..n)
+                .map(|i| format!("entry {}\n", (i * step) % n))
+                .collect();
+            std::fs::write(run.join("big.txt"), text).unwrap();
+            run
+        })
+        .collect();
+    let v = analyse(&[], &runs).unwrap();
+    let f = &v.files[0];
+    assert_eq!(f.spots.len(), 1, "{f:#?}");
+    assert!(matches!(f.spots[0].place, Place::Order { .. }));
+    assert!(f.fixed_by_suggestions);
+    assert!(f.note.is_some());
+}
