@@ -1,15 +1,16 @@
-//! `kernelinfo.conf` for `panda-busybox`: the `osi_linux` profile of Debian's kernel,
-//! made from its `-dbg` package by PANDA's gdb script, cached per kernel version.
+//! `kernelinfo.conf` for a `panda-busybox` guest: the `osi_linux` profile of Debian's
+//! kernel, made from its `-dbg` package by PANDA's gdb script, cached per kernel version.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::*;
 
-/// The cached `kernelinfo.conf` (group [`KCONF_GROUP`]) for the packages' kernel, made now
+/// The cached `kernelinfo.conf` (group `g.kconf_group`) for the packages' kernel, made now
 /// if missing: ~283 MB `-dbg` download and a gdb run, once per kernel version.
 pub(super) fn kernelinfo(
     cache: &Path,
+    g: &Guest,
     packages: &Packages,
     panda: &Panda,
     note: &dyn Fn(String),
@@ -17,7 +18,8 @@ pub(super) fn kernelinfo(
     let dir =
         cache.join(format!("{}_{}", packages.kernel, packages.kernel_version).replace(':', "%"));
     let conf = dir.join("kernelinfo.conf");
-    if std::fs::read_to_string(&conf).is_ok_and(|t| profile_problem(&t).is_none()) {
+    let (name, group) = (g.name, g.kconf_group);
+    if std::fs::read_to_string(&conf).is_ok_and(|t| profile_problem(&t, group).is_none()) {
         return Ok(conf);
     }
     let script = panda
@@ -25,13 +27,13 @@ pub(super) fn kernelinfo(
         .join("panda/plugins/osi_linux/utils/kernelinfo_gdb/run.sh");
     if !script.exists() {
         return Err(EngineError::Image(format!(
-            "image {NAME}: no {} (the PANDA source checkout above the build folder); rebuild PANDA with scripts/build-panda",
+            "image {name}: no {} (the PANDA source checkout above the build folder); rebuild PANDA with scripts/build-panda",
             script.display()
         )));
     }
-    let dbg = format!("{}-dbg={}", packages.kernel, packages.kernel_version);
+    let dbg = debian::debug_package(&packages.kernel, &packages.kernel_version);
     note(format!(
-        "image {NAME}: making the osi_linux profile from {dbg} (~283 MB download, once per kernel)"
+        "image {name}: making the osi_linux profile from {dbg} (~283 MB download, once per kernel)"
     ));
     atomically(&dir, |work| {
         let debs = debian::apt_download(&work.join("debs"), std::slice::from_ref(&dbg))?;
@@ -56,6 +58,7 @@ pub(super) fn kernelinfo(
                 .arg(work)
                 .arg("./usr/lib/debug/boot/vmlinux-*")
                 .stdin(tar_in),
+            name,
             "tar -x (vmlinux from the -dbg package)",
         );
         let _ = unpack.wait();
@@ -73,13 +76,14 @@ pub(super) fn kernelinfo(
                 .arg(&vmlinux)
                 .arg(&raw)
                 .current_dir(&panda.source),
+            name,
             "PANDA's kernelinfo_gdb/run.sh (needs gdb: apt-get install gdb)",
         )?;
         let text = std::fs::read_to_string(&raw).unwrap_or_default();
-        let text = format!("[{KCONF_GROUP}]\n{text}");
-        if let Some(problem) = profile_problem(&text) {
+        let text = format!("[{group}]\n{text}");
+        if let Some(problem) = profile_problem(&text, group) {
             return Err(EngineError::Image(format!(
-                "image {NAME}: gdb's kernel profile of {} is unusable ({problem})",
+                "image {name}: gdb's kernel profile of {} is unusable ({problem})",
                 vmlinux.display()
             )));
         }
@@ -94,11 +98,11 @@ pub(super) fn kernelinfo(
     Ok(conf)
 }
 
-/// What is wrong with a `kernelinfo.conf`, if anything: it must hold our group and the
+/// What is wrong with a `kernelinfo.conf`, if anything: it must hold `group` and the
 /// offsets `osi_linux` cannot work without.
-pub fn profile_problem(text: &str) -> Option<String> {
-    if text.lines().next().map(str::trim) != Some(&format!("[{KCONF_GROUP}]")) {
-        return Some(format!("does not start with [{KCONF_GROUP}]"));
+pub fn profile_problem(text: &str, group: &str) -> Option<String> {
+    if text.lines().next().map(str::trim) != Some(&format!("[{group}]")) {
+        return Some(format!("does not start with [{group}]"));
     }
     for key in [
         "name",

@@ -4,7 +4,7 @@ use regex::Regex;
 
 #[test]
 fn spec_points_the_panda_driver_at_the_built_files() {
-    let s = crate::catalog::panda_busybox::spec();
+    let s = crate::catalog::panda_busybox::X86_64.spec();
     assert_eq!(
         s.local_path(Path::new("/r/qcows"), NAME),
         Path::new("/r/qcows/panda-busybox/panda-busybox.qcow2")
@@ -72,11 +72,11 @@ fn profile_needs_the_group_and_numeric_offsets() {
     let good = "[panda-busybox:64]\nname = 6.1.0|#1|x86_64\nversion.a = 6\n\
                 task.init_addr = 18446744071606217280\ntask.comm_offset = 2976\n\
                 task.tasks_offset = 2192\ntask.pid_offset = 2416\nmm.pgd_offset = 72\n";
-    assert_eq!(profile_problem(good), None);
-    assert!(profile_problem(&good.replace("[panda-busybox:64]", "[x:64]")).is_some());
+    assert_eq!(profile_problem(good, KCONF_GROUP), None);
+    assert!(profile_problem(&good.replace("[panda-busybox:64]", "[x:64]"), KCONF_GROUP).is_some());
     let bad = good.replace("task.comm_offset = 2976", "task.comm_offset = ");
     assert_eq!(
-        profile_problem(&bad).as_deref(),
+        profile_problem(&bad, KCONF_GROUP).as_deref(),
         Some("no numeric task.comm_offset")
     );
 }
@@ -144,13 +144,13 @@ fn check_rejects_a_changed_file_and_another_panda() {
         kernelinfo_sha256: h("kernelinfo.conf"),
     };
     write_json(&dir.join("image.json"), &image).unwrap();
-    check(&dir, Some("p1")).unwrap();
-    check(&dir, None).unwrap();
-    assert!(check(&dir, Some("p2")).is_err());
+    check(&dir, &X86_64, Some("p1")).unwrap();
+    check(&dir, &X86_64, None).unwrap();
+    assert!(check(&dir, &X86_64, Some("p2")).is_err());
     // Recordings write to the qcow2: that is not a reason to rebuild.
     std::fs::write(dir.join("panda-busybox.qcow2"), "written").unwrap();
-    check(&dir, Some("p1")).unwrap();
+    check(&dir, &X86_64, Some("p1")).unwrap();
     std::fs::write(dir.join("initrd.gz"), "changed").unwrap();
-    let e = check(&dir, Some("p1")).unwrap_err().to_string();
+    let e = check(&dir, &X86_64, Some("p1")).unwrap_err().to_string();
     assert!(e.contains("initrd.gz"), "{e}");
 }
