@@ -45,7 +45,8 @@ fn prepare(
     };
     let mut prepared = Vec::new();
     for entry in suite.select(tests)? {
-        let test = suite.test(entry, &overrides)?;
+        let mut test = suite.test(entry, &overrides)?;
+        super::engine::pass_image_map(g, &mut test.settings.env);
         let comparer = Comparer::new(&test.settings.compare)?.with_test_name(&test.name);
         prepared.push((test, comparer));
     }

@@ -39,6 +39,9 @@ pub struct Config {
     pub jobs: Option<Spanned<usize>>,
     /// Suite only: images tests may name, on top of the built-in catalog.
     pub images: Option<Spanned<BTreeMap<String, ptest_engine::ImageSpec>>>,
+    /// Suite only: images the suite's scripts name, each mapped to the image recorded on
+    /// in its stead (`i386 = "panda-busybox-i386"`); `--image-map` adds to it.
+    pub image_map: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     /// Test only: CPUs the test occupies; `-j` counts them.
     pub threads: Option<Spanned<usize>>,
     /// Test only: run with no other test alongside.
@@ -59,6 +62,50 @@ impl Config {
             .as_ref()
             .map(|i| i.get_ref().clone())
             .unwrap_or_default()
+    }
+
+    /// `[image-map]` as plain names.
+    pub fn image_map(&self) -> BTreeMap<String, String> {
+        let map = self.image_map.as_ref().map(|m| m.get_ref());
+        map.into_iter()
+            .flatten()
+            .map(|(from, to)| (from.clone(), to.get_ref().clone()))
+            .collect()
+    }
+
+    /// Every `[image-map]` target must be an image ptest knows (built in or declared
+    /// under `[images]`), and not the image it replaces.
+    fn check_image_map(&self, path: &Path, text: &str) -> Result<(), SuiteError> {
+        let declared = self.images();
+        for (from, to) in self
+            .image_map
+            .as_ref()
+            .map(|m| m.get_ref())
+            .into_iter()
+            .flatten()
+        {
+            let name = to.get_ref();
+            let message = if name == from {
+                format!(
+                    "`[image-map] {from} = {name:?}` maps an image to itself; name another image"
+                )
+            } else if ptest_engine::catalog::builtin(name).is_none() && !declared.contains_key(name)
+            {
+                format!(
+                    "`[image-map] {from} = {name:?}`: no image {name:?}; name a built-in image (`ptest images`) or declare [images.{name}]"
+                )
+            } else {
+                continue;
+            };
+            let (line, column) = line_column(text, to.span().start);
+            return Err(SuiteError::Toml {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            });
+        }
+        Ok(())
     }
 
     fn check_scope(&self, scope: Scope, path: &Path, text: &str) -> Result<(), SuiteError> {
@@ -87,6 +134,9 @@ impl Config {
                 if let Some(v) = &self.images {
                     return misplaced("images", v.span(), "the suite's ptest.toml");
                 }
+                if let Some(v) = &self.image_map {
+                    return misplaced("image-map", v.span(), "the suite's ptest.toml");
+                }
             }
         }
         Ok(())
@@ -114,6 +164,7 @@ pub fn from_text(path: &Path, text: &str, scope: Scope) -> Result<Config, SuiteE
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let config: Config = parse(path, text)?;
     config.check_scope(scope, path, text)?;
+    config.check_image_map(path, text)?;
     check_values(path, text)?;
     Ok(config)
 }
