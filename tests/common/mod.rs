@@ -505,3 +505,4 @@ pub fn report_essence(
 }
 
 pub mod engine;
+pub mod panda;
