@@ -81,6 +81,10 @@ pub(super) fn kernelinfo(
         )?;
         let text = std::fs::read_to_string(&raw).unwrap_or_default();
         let text = format!("[{group}]\n{text}");
+        let text = match same_current_and_init_task(&text) {
+            true => with_current_task(&text, &current_task_address(&vmlinux, name)?),
+            false => text,
+        };
         if let Some(problem) = profile_problem(&text, group) {
             return Err(EngineError::Image(format!(
                 "image {name}: gdb's kernel profile of {} is unusable ({problem})",
@@ -98,11 +102,64 @@ pub(super) fn kernelinfo(
     Ok(conf)
 }
 
+/// `&current_task` in `vmlinux`, as gdb prints it (decimal).
+fn current_task_address(vmlinux: &Path, name: &str) -> Result<String, EngineError> {
+    let out = tool(
+        Command::new("gdb")
+            .args(["-batch", "-ex", "printf \"%llu\\n\", &current_task"])
+            .arg(vmlinux),
+        name,
+        "gdb (the address of current_task)",
+    )?;
+    out.lines()
+        .map(str::trim)
+        .find(|l| l.parse::<u64>().is_ok())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            EngineError::Image(format!(
+                "image {name}: gdb found no current_task in {}",
+                vmlinux.display()
+            ))
+        })
+}
+
+/// PANDA's `extract_kernelinfo.py` asks for `current_task` only when the kernel's machine
+/// name contains "x86", so for an `i386` kernel it writes init_task's address instead,
+/// and `osi_linux` then aborts at the first syscall ("Couldn't find current task struct").
+/// Both our guests are x86, where the two are never the same variable.
+fn same_current_and_init_task(text: &str) -> bool {
+    let value = |key: &str| {
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().to_string())
+        })
+    };
+    let current = value("task.current_task_addr");
+    current.is_some() && current == value("task.init_addr")
+}
+
+/// `text` with `task.current_task_addr` set to `address`.
+pub(super) fn with_current_task(text: &str, address: &str) -> String {
+    text.lines()
+        .map(|l| match l.split_once('=') {
+            Some((k, _)) if k.trim() == "task.current_task_addr" => {
+                format!("task.current_task_addr = {address}")
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// What is wrong with a `kernelinfo.conf`, if anything: it must hold `group` and the
 /// offsets `osi_linux` cannot work without.
 pub fn profile_problem(text: &str, group: &str) -> Option<String> {
     if text.lines().next().map(str::trim) != Some(&format!("[{group}]")) {
         return Some(format!("does not start with [{group}]"));
+    }
+    if same_current_and_init_task(text) {
+        return Some("task.current_task_addr is init_task's address".into());
     }
     for key in [
         "name",

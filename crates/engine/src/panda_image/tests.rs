@@ -68,6 +68,23 @@ fn init_loads_the_cd_modules_in_order_then_gives_the_prompt() {
 }
 
 #[test]
+fn a_profile_whose_current_task_is_init_task_is_refused_and_fixed() {
+    // What PANDA's extract_kernelinfo.py writes for an i386 kernel.
+    let raw = "[g:32]\nname = 6.1.0-57-686|#1|i386\nversion.a = 6\n\
+               task.current_task_addr = 3250914496\ntask.init_addr = 3250914496\n\
+               task.comm_offset = 1412\ntask.tasks_offset = 968\ntask.pid_offset = 1108\n\
+               mm.pgd_offset = 28\n";
+    assert_eq!(
+        profile_problem(raw, "g:32").as_deref(),
+        Some("task.current_task_addr is init_task's address")
+    );
+    let fixed = kernelinfo::with_current_task(raw, "3253118696");
+    assert!(fixed.contains("task.current_task_addr = 3253118696\n"), "{fixed}");
+    assert!(fixed.contains("task.init_addr = 3250914496\n"), "{fixed}");
+    assert_eq!(profile_problem(&fixed, "g:32"), None);
+}
+
+#[test]
 fn profile_needs_the_group_and_numeric_offsets() {
     let good = "[panda-busybox:64]\nname = 6.1.0|#1|x86_64\nversion.a = 6\n\
                 task.init_addr = 18446744071606217280\ntask.comm_offset = 2976\n\
