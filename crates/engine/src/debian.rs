@@ -384,20 +384,8 @@ pub(crate) fn run_tool(
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `NAME` of a package named `NAME:ARCH` (or `NAME`).
-pub(crate) fn unqualified(pkg: &str) -> &str {
-    pkg.split_once(':').map_or(pkg, |(name, _)| name)
-}
-
-/// The `-dbg` package of `kernel` (which may be `NAME:ARCH`), at `version`.
-pub(crate) fn debug_package(kernel: &str, version: &str) -> String {
-    match kernel.split_once(':') {
-        Some((name, arch)) => format!("{name}-dbg:{arch}={version}"),
-        None => format!("{kernel}-dbg={version}"),
-    }
-}
-
 pub mod userland;
+pub(crate) use userland::{debug_package, unqualified};
 
 #[cfg(test)]
 mod tests;

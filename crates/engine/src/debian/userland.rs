@@ -1,8 +1,8 @@
 //! Debian programs for a guest's initramfs: the packages a guest lists (with the
 //! libraries they load) downloaded at apt's candidate versions, unpacked with `dpkg -x`
 //! and cached by those versions; [`entries`] turns the unpacked tree into initramfs
-//! entries. Also [`ensure_architecture`]: apt must know a foreign architecture before it
-//! can name its packages.
+//! entries. Also foreign architectures: [`ensure_architecture`] (apt must know one
+//! before it can name its packages) and the names of such packages (`NAME:ARCH`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,6 +24,19 @@ const PRUNED: &[&str] = &[
     "usr/lib/i386-linux-gnu/gconv",
     "usr/lib/x86_64-linux-gnu/gconv",
 ];
+
+/// `NAME` of a package named `NAME:ARCH` (or `NAME`).
+pub(crate) fn unqualified(pkg: &str) -> &str {
+    pkg.split_once(':').map_or(pkg, |(name, _)| name)
+}
+
+/// The `-dbg` package of `kernel` (which may be `NAME:ARCH`), at `version`.
+pub(crate) fn debug_package(kernel: &str, version: &str) -> String {
+    match kernel.split_once(':') {
+        Some((name, arch)) => format!("{name}-dbg:{arch}={version}"),
+        None => format!("{kernel}-dbg={version}"),
+    }
+}
 
 /// Lets apt name packages of Debian architecture `arch` (`dpkg --add-architecture` and
 /// `apt-get update`, as root), once per machine.

@@ -79,7 +79,10 @@ fn a_profile_whose_current_task_is_init_task_is_refused_and_fixed() {
         Some("task.current_task_addr is init_task's address")
     );
     let fixed = kernelinfo::with_current_task(raw, "3253118696");
-    assert!(fixed.contains("task.current_task_addr = 3253118696\n"), "{fixed}");
+    assert!(
+        fixed.contains("task.current_task_addr = 3253118696\n"),
+        "{fixed}"
+    );
     assert!(fixed.contains("task.init_addr = 3250914496\n"), "{fixed}");
     assert_eq!(profile_problem(&fixed, "g:32"), None);
 }
