@@ -1,5 +1,46 @@
-//! Text and numbers for people: the one size formatter of every report and listing, and
-//! the one flattener of multi-line library errors into one-line messages.
+//! Text and numbers for people: the one size formatter of every report and listing, the
+//! one flattener of multi-line library errors into one-line messages, and the one renderer
+//! of control characters for the terminal ([`visible`]).
+
+use std::borrow::Cow;
+
+/// `text` safe to print on a terminal: C0 control characters in caret notation, as `cat
+/// -v` shows them (ESC → `^[`, BEL → `^G`, a newline → `^J`), DEL as `^?`, other control
+/// characters as U+FFFD; tabs stay. File names, diff lines, log lines and script notices
+/// pass through it, so that no output of a test can retitle, recolour or rewrite the
+/// terminal, or split one entry into two lines. Data (the JSON report, `state.json`) stays
+/// raw.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\t' && c.is_control()) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            '\u{7f}' => out.push_str("^?"),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod visible_tests {
+    #[test]
+    fn controls_in_caret_notation_tabs_and_text_kept() {
+        assert_eq!(super::visible("plain\ttext é"), "plain\ttext é");
+        assert_eq!(
+            super::visible("a\x1b]0;t\x07\nb\x7f\u{9b}"),
+            "a^[]0;t^G^Jb^?\u{fffd}"
+        );
+    }
+}
 
 /// `12 B`, `2.0 KiB`, `3.5 MiB`, `1.2 GiB`.
 pub fn size(n: u64) -> String {
@@ -11,8 +52,57 @@ pub fn size(n: u64) -> String {
     }
 }
 
+/// A size as people write it: bytes, or a number with a binary unit `K`, `M`, `G`, `T`
+/// (`KiB`, `MiB` … and `KB` … read the same): `512M`, `32G`, `1.5GiB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches('B')
+        .trim_end_matches('I')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a size; write bytes or a number with K, M, G or T (e.g. 512M, 32G)"
+            ));
+        }
+    };
+    let n: f64 = number.parse().map_err(|_| {
+        format!(
+            "{text:?} is not a size; write bytes or a number with K, M, G or T (e.g. 512M, 32G)"
+        )
+    })?;
+    let bytes = n * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("{text:?} is too large"));
+    }
+    Ok(bytes as u64)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_are_parsed_with_binary_units() {
+        assert_eq!(super::parse_size("512"), Ok(512));
+        assert_eq!(super::parse_size("1M"), Ok(1 << 20));
+        assert_eq!(super::parse_size("32G"), Ok(32 << 30));
+        assert_eq!(super::parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(super::parse_size("2 kb"), Ok(2048));
+        assert!(super::parse_size("lots").is_err());
+        assert!(super::parse_size("").is_err());
+        assert!(super::parse_size("1e400").is_err());
+    }
+
     #[test]
     fn sizes_pick_the_largest_unit_below() {
         assert_eq!(super::size(12), "12 B");

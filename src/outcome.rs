@@ -48,19 +48,18 @@ pub fn any_change(files: &[FileRecord]) -> bool {
 
 /// What differs about one file, uncoloured, ending in a newline; empty when it is the same.
 pub fn describe(file: &FileRecord) -> String {
+    // A newline in a name would split the entry in two: shown as `^J`.
+    let name = crate::human::visible(&file.name);
     match &file.outcome {
         FileOutcome::Same => String::new(),
         FileOutcome::Differs { diff } if diff.ends_with('\n') => diff.clone(),
         FileOutcome::Differs { diff } => format!("{diff}\n"),
-        FileOutcome::Missing => format!(
-            "{}: blessed, but the new run did not produce it\n",
-            file.name
-        ),
+        FileOutcome::Missing => format!("{}: blessed, but the new run did not produce it\n", name),
         FileOutcome::Unexpected => format!(
             "{}: produced by the new run, but not in the blessed reference\n",
-            file.name
+            name
         ),
-        FileOutcome::Invalid { reason } => format!("{}: {reason}\n", file.name),
+        FileOutcome::Invalid { reason } => format!("{name}: {reason}\n"),
     }
 }
 

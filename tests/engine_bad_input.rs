@@ -2,7 +2,7 @@
 //! the emulator's output lands in the test's log, and no emulator survives.
 
 mod common;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::engine::*;
 
@@ -19,17 +19,17 @@ fn suite(toml: &str) -> Suite {
     s
 }
 
-fn in_test(s: &Suite, args: &[&str]) -> (std::process::Output, Duration) {
-    let start = Instant::now();
-    let out = s.ptest(args, &[("PTEST_TEST", "t")]);
-    (out, start.elapsed())
+/// `ptest ARGS` inside test `t`. A hang fails [`Suite::ptest`]'s limit; how the command
+/// ended is asserted on its exit code and message, not on how long it took.
+fn in_test(s: &Suite, args: &[&str]) -> std::process::Output {
+    s.ptest(args, &[("PTEST_TEST", "t")])
 }
 
 #[test]
 fn unknown_image_names_the_known_ones() {
     // Refused before any image or emulator is needed: no QEMU, no image, no network.
     let s = Suite::new(TOML, &[("t", "", "")]);
-    let (out, _) = in_test(
+    let out = in_test(
         &s,
         &["record", "--image", "nope", "--name", "r", "--", "true"],
     );
@@ -48,15 +48,13 @@ fn missing_and_unexecutable_qemu_are_named() {
         &format!("{TOML}qemu = \"/nonexistent/qemu-system-x86_64\"\n"),
         &[("t", "", "")],
     );
-    let (out, took) = in_test(&s, &["record", "--name", "r", "--", "true"]);
+    let out = in_test(&s, &["record", "--name", "r", "--", "true"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(
         t.contains("/nonexistent/qemu-system-x86_64` not found"),
         "{t}"
     );
-    // A refusal, not a hang (which would take the stall timeout); generous for loaded CI.
-    assert!(took < Duration::from_secs(30), "{took:?}");
 
     let fake = s.dir.path().join("qemu-not-exec");
     std::fs::write(&fake, "#!/bin/sh\n").unwrap();
@@ -65,7 +63,7 @@ fn missing_and_unexecutable_qemu_are_named() {
         format!("{TOML}qemu = {:?}\n", fake),
     )
     .unwrap();
-    let (out, _) = in_test(&s, &["record", "--name", "r", "--", "true"]);
+    let out = in_test(&s, &["record", "--name", "r", "--", "true"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("is not executable"), "{t}");
@@ -88,15 +86,13 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
     let toml =
         format!("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"2s\"\nqemu = {fake:?}\n");
     std::fs::write(s.suite().join("ptest.toml"), toml).unwrap();
-    let (out, took) = in_test(&s, &["record", "--name", "r", "--", "true"]);
+    let out = in_test(&s, &["record", "--name", "r", "--", "true"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("did not finish within record-timeout (2s)"),
         "{t}"
     );
-    // 2 s timeout + 3 s grace, plus building the image on a cold cache.
-    assert!(took < Duration::from_secs(60), "{took:?}");
     let log = std::fs::read_to_string(s.regdir().join("logs/t/r-record.log")).unwrap();
     assert!(log.contains("fake qemu starting"), "{log}");
     // The fake and its child (`fake-qemu child`, also ignoring SIGTERM) must both be
@@ -115,14 +111,13 @@ fn an_emulator_that_ignores_sigterm_is_killed_after_record_timeout() {
 fn a_guest_command_that_never_returns_is_stopped() {
     require_qemu();
     let s = suite("image = \"qemu-busybox\"\n[engine]\nrecord-timeout = \"8s\"\n");
-    let (out, took) = in_test(&s, &["record", "--name", "r", "--", "sleep", "1000"]);
+    let out = in_test(&s, &["record", "--name", "r", "--", "sleep", "1000"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("the guest command did not finish within record-timeout (8s)"),
         "{t}"
     );
-    assert!(took < Duration::from_secs(60), "{took:?}");
     assert!(!s.regdir().join("replays/t/r.meta.json").exists());
     assert!(emulators_mentioning(s.dir.path()).is_empty());
 }
@@ -132,9 +127,9 @@ fn a_guest_command_that_never_returns_is_stopped() {
 fn broken_replays_are_refused_or_stopped_with_a_message() {
     require_qemu();
     let s = suite(TOML);
-    let (out, _) = in_test(&s, &["record", "--name", "r", "--", "echo", "hi"]);
+    let out = in_test(&s, &["record", "--name", "r", "--", "echo", "hi"]);
     assert!(out.status.success(), "{}", text(&out));
-    let (out, _) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     assert!(out.status.success(), "{}", text(&out));
     let replays = s.regdir().join("replays/t");
 
@@ -144,23 +139,20 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
         format!("{TOML}memory = 300\n"),
     )
     .unwrap();
-    let (out, took) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(
         t.contains("machine line: recorded `-m 256`, now `-m 300`"),
         "{t}"
     );
-    // A refusal, not a hang (which would take the stall timeout); generous for loaded CI.
-    assert!(took < Duration::from_secs(30), "{took:?}");
     std::fs::write(s.suite().join("ptest.toml"), TOML).unwrap();
 
     // Analysis arguments that make the replay diverge: the watchdog kills it.
-    let (out, took) = in_test(&s, &["replay", "r", "--", "-m", "512"]);
+    let out = in_test(&s, &["replay", "r", "--", "-m", "512"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(t.contains("replay r stalled at instruction"), "{t}");
-    assert!(took < Duration::from_secs(20), "{took:?}");
     assert!(emulators_mentioning(s.dir.path()).is_empty());
     let log = std::fs::read_to_string(s.regdir().join("logs/t/r-replay.log")).unwrap();
     assert!(log.contains("-m 512"), "log lacks the command line: {log}");
@@ -207,7 +199,7 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
     let mut v: serde_json::Value = serde_json::from_str(&meta).unwrap();
     v["emulator_version"] = "QEMU emulator version 6.0.0".into();
     std::fs::write(&meta_path, v.to_string()).unwrap();
-    let (out, _) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     let t = text(&out);
     assert!(
         t.contains(
@@ -221,7 +213,7 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
     let rr = replays.join("r.rr");
     let bytes = std::fs::read(&rr).unwrap();
     std::fs::write(&rr, &bytes[..bytes.len() / 2]).unwrap();
-    let (out, _) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     let t = text(&out);
     assert!(t.contains("replay file sha256: recorded"), "{t}");
 
@@ -232,27 +224,26 @@ fn broken_replays_are_refused_or_stopped_with_a_message() {
         serde_json::from_str::<serde_json::Value>(&meta).unwrap()["emulator_version"].clone();
     v["replay_sha256"] = sha(&bytes[..bytes.len() / 2]).into();
     std::fs::write(&meta_path, v.to_string()).unwrap();
-    let (out, took) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("end marker") || t.contains("stalled") || t.contains("QEMU failed"),
         "{t}"
     );
-    assert!(took < Duration::from_secs(30), "{took:?}");
 
     // Garbage: QEMU's own refusal is reported with its log.
     std::fs::write(&rr, b"this is not a replay log").unwrap();
     v["replay_sha256"] = sha(b"this is not a replay log").into();
     std::fs::write(&meta_path, v.to_string()).unwrap();
-    let (out, _) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(t.contains("QEMU failed"), "{t}");
 
     // Missing.
     std::fs::remove_file(&rr).unwrap();
-    let (out, _) = in_test(&s, &["replay", "r"]);
+    let out = in_test(&s, &["replay", "r"]);
     let t = text(&out);
     assert!(t.contains("r.rr does not exist; record it first"), "{t}");
     assert!(emulators_mentioning(s.dir.path()).is_empty());

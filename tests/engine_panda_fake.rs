@@ -4,7 +4,7 @@
 
 mod common;
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::engine::*;
 
@@ -32,9 +32,9 @@ fn setup(then: &str) -> (Suite, std::path::PathBuf) {
     (s, build)
 }
 
-fn replay(s: &Suite, build: &std::path::Path) -> (std::process::Output, Duration) {
-    let start = Instant::now();
-    let out = s.ptest(
+/// `ptest replay foo` on the fake PANDA; a hang fails [`Suite::ptest`]'s limit.
+fn replay(s: &Suite, build: &std::path::Path) -> std::process::Output {
+    s.ptest(
         &[
             "replay",
             "--arch",
@@ -48,8 +48,7 @@ fn replay(s: &Suite, build: &std::path::Path) -> (std::process::Output, Duration
             ("PTEST_TEST", "t"),
             ("PANDA_BUILD", build.to_str().unwrap()),
         ],
-    );
-    (out, start.elapsed())
+    )
 }
 
 #[test]
@@ -58,14 +57,13 @@ fn a_replay_whose_progress_stops_is_killed_with_its_position() {
     let (s, build) = setup(
         "trap '' TERM\n[ \"$1\" = child ] && while :; do sleep 1; done\n\"$0\" child &\nwhile :; do sleep 1; done",
     );
-    let (out, took) = replay(&s, &build);
+    let out = replay(&s, &build);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(
         t.contains("replay foo stalled at instruction 2500 of 5000"),
         "{t}"
     );
-    assert!(took < Duration::from_secs(15), "{took:?}: {t}");
     let log = std::fs::read_to_string(s.regdir().join("logs/t/foo-replay.log")).unwrap();
     assert!(
         log.contains("-replay") && log.contains("-panda asidstory"),
@@ -84,12 +82,12 @@ fn a_replay_whose_progress_stops_is_killed_with_its_position() {
 #[test]
 fn a_finished_replay_runs_in_tmpout_and_a_failed_one_shows_its_log() {
     let (s, build) = setup("echo 'Replay completed successfully' > replay-done.txt\nexit 0");
-    let (out, _) = replay(&s, &build);
+    let out = replay(&s, &build);
     assert!(out.status.success(), "{}", text(&out));
     assert!(s.regdir().join("tmpout/t/replay-done.txt").exists());
 
     let (s, build) = setup("echo 'panda: plugin asidstory not found' >&2\nexit 3");
-    let (out, _) = replay(&s, &build);
+    let out = replay(&s, &build);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(

@@ -358,3 +358,24 @@ fn diff_output_of_a_run_is_capped_with_a_note() {
     assert_eq!(diff_lines, 2000, "{diff_lines} diff lines printed");
     run.says(&["diff line(s) not shown: at most 2000 are printed per run"]);
 }
+
+#[test]
+fn config_errors_show_the_line_with_a_caret_when_colour_is_on() {
+    let s = ok_test(TestSuite::new(), "a").ptest_toml("jobs = 2\n[engine]\nshift = 40\n");
+    let run = s.ptest(&["list", "--color", "always"]);
+    run.code(2);
+    let stderr = console::strip_ansi_codes(&run.stderr).to_string();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[1..],
+        ["  |", "3 | shift = 40", "  |         ^^"],
+        "{stderr}"
+    );
+    assert!(
+        lines[0].contains("ptest.toml:3:9: `[engine] shift = 40`"),
+        "{stderr}"
+    );
+    // Without colour (logs, scripts, pipes): the one line only.
+    let run = s.ptest(&["list", "--color", "never"]);
+    assert_eq!(run.code(2).stderr.lines().count(), 1, "{}", run.all());
+}

@@ -1,10 +1,9 @@
 //! Every kind of damaged input gets one line naming the file and where (exit code 2),
 //! never a panic and never an allocation sized by a corrupt field: `ptest plog`
 //! through the real binary.
-mod plog_common;
-use plog_common::*;
 use ptest_plog::synth;
 use ptest_plog::synth::{chunk_of, raw_log};
+use ptest_testkit::plog::*;
 
 /// The error for `dump FILE` (also checked to be one line naming the file).
 fn dump_err(p: &std::path::Path) -> String {

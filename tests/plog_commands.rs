@@ -1,9 +1,8 @@
 //! `ptest plog dump|info|diff` through the real binary: output, `--recover`, schema
 //! discovery, and every exit code the command can return (0 success or identical,
 //! 1 the logs differ, 2 bad input or usage).
-mod plog_common;
-use plog_common::*;
 use ptest_plog::{PlogWriter, synth};
+use ptest_testkit::plog::*;
 
 #[test]
 fn info_reports_layout_and_counts() {

@@ -59,6 +59,10 @@ fn leftovers(s: &TestSuite) -> Vec<String> {
         .collect()
 }
 
+/// The kill sweep's last step: enough tries to catch a promotion under way on the
+/// slowest machine, few enough to end soon on one where promotion is never visible.
+const MAX_STEPS: u32 = 200;
+
 #[test]
 fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
     let s = TestSuite::new().sh(
@@ -91,9 +95,14 @@ fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
     // Kills that left a staging folder or `.big.old` behind: they landed while the
     // reference was being swapped, the moment this test is about.
     let mut mid_promote = 0;
-    // Steps 0..=12 kill at 0 %, 10 %, … 120 % of the window; the steps after that kill as
-    // soon as a staging folder appears in blessed/ (promotion under way).
-    for step in 0..=20u32 {
+    // Steps 0..=12 kill at 0 %, 10 %, … 120 % of the window (moments sampled; what is
+    // asserted is the state after each kill). The steps after that kill as soon as a
+    // staging folder appears in blessed/ (promotion under way), at least 8 of them and
+    // until one has landed mid-promotion: the sweep ends on that event, not on a clock.
+    for step in 0..=MAX_STEPS {
+        if step > 20 && mid_promote > 0 {
+            break;
+        }
         let next = 1 - current;
         set_gen(next);
         let _ = std::fs::remove_file(&marker);
@@ -103,9 +112,9 @@ fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
         if step <= 12 {
             std::thread::sleep(window * step / 10);
         } else {
-            // Past the window the bless has ended (or the sweep missed it this time).
-            let deadline = Instant::now() + window * 2;
-            while leftovers(&s).is_empty() && Instant::now() < deadline {
+            // Until promotion is seen under way, or the bless has ended (the sweep
+            // missed it this time: the next step tries again).
+            while leftovers(&s).is_empty() && alive(pid as i32) {
                 std::hint::spin_loop();
             }
         }
@@ -135,7 +144,8 @@ fn bless_killed_at_any_moment_leaves_the_old_or_the_new_reference_whole() {
     assert!(
         mid_promote > 0,
         "no kill landed while the reference was being swapped (no staging folder or .big.old \
-         left behind in 21 kills); the sweep proved nothing about promotion"
+         left behind in {} kills); the sweep proved nothing about promotion",
+        MAX_STEPS + 1
     );
 }
 
@@ -254,17 +264,13 @@ fn ctrl_c_kills_the_scripts_keeps_references_and_prints_the_partial_summary() {
             )
         })
         .collect();
-    let t0 = Instant::now();
     signal(pid, Signal::INT);
     let run = finish(child, Duration::from_secs(20));
-    let took = t0.elapsed();
     run.code(130);
     for (script, grandchild) in pids {
         assert!(gone(script), "script {script} survived Ctrl-C");
         assert!(gone(grandchild), "grandchild {grandchild} survived Ctrl-C");
     }
-    // The scripts died on SIGTERM: no need for the grace period.
-    assert!(took < Duration::from_secs(4), "took {took:?}");
     // Partial summary: what ran was interrupted, what never started is said so.
     run.says(&["Summary", "interrupted", "ptest: interrupted"]);
     for t in &running {
@@ -331,7 +337,6 @@ fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
     await_file(misc.join("script.pid"), Duration::from_secs(20));
     let script = read_pid(misc.join("script.pid"));
     let grandchild = read_pid(misc.join("grandchild.pid"));
-    let t0 = Instant::now();
     signal(child.id(), Signal::INT);
     // The script notes the SIGTERM the first Ctrl-C sends its group, and carries on.
     await_file(misc.join("got-term"), Duration::from_secs(10));
@@ -341,12 +346,9 @@ fn a_second_ctrl_c_kills_at_once_and_the_reports_say_interrupted() {
     );
     signal(child.id(), Signal::INT);
     let run = finish(child, Duration::from_secs(20));
-    assert!(
-        t0.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        t0.elapsed()
-    );
     run.code(130);
+    // The first Ctrl-C's SIGTERM reached the script once; the second one killed.
+    assert_eq!(read(misc.join("got-term")), "x\n");
     assert!(gone(script) && gone(grandchild));
     let report: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
     assert_eq!(report["interrupted"], true);

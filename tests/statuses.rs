@@ -212,9 +212,7 @@ fn timeout_kills_the_whole_process_tree() {
     let s = TestSuite::new()
         .sh("hang", HANGS)
         .sh("quick", "echo ok > \"$PTEST_OUTFILE\"");
-    let start = Instant::now();
     let run = s.ptest(&["bless", "--timeout", "1s", "-j", "2"]);
-    let took = start.elapsed();
     run.code(100);
     assert_eq!(run.status_of("hang"), "TIMEOUT");
     assert_eq!(run.status_of("quick"), "PASS");
@@ -226,8 +224,8 @@ fn timeout_kills_the_whole_process_tree() {
         gone(grandchild),
         "grandchild {grandchild} survived the timeout"
     );
-    // SIGTERM sufficed: no wait for the 5 s grace period.
-    assert!(took < Duration::from_secs(4), "took {took:?}");
+    // Both died: of SIGTERM, as neither ignores it (that no grace period was waited out
+    // is a matter of time, for the runner's unit tests; a hang fails `ptest()`'s limit).
     // A timed-out bless blesses nothing.
     assert!(!s.blessed("hang").join("hang.out").exists());
 }
@@ -252,8 +250,9 @@ fn timeout_escalates_to_sigkill_for_processes_ignoring_sigterm() {
         let pid = read_pid(s.misc("stubborn").join(f));
         assert!(gone(pid), "{f} {pid} survived SIGKILL");
     }
+    // A lower bound only: the grace period is a wait the code makes, so a busy machine
+    // can only lengthen it. (An upper bound would be wall time; a hang fails `ptest()`.)
     assert!(took >= Duration::from_secs(5), "no grace period: {took:?}");
-    assert!(took < Duration::from_secs(15), "took {took:?}");
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 pub mod pack;
 pub mod unpack;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -63,6 +64,31 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
+    /// The members would unpack to more than `--max-size`: refused before writing more.
+    #[error(
+        "{}: unpacks to more than {} (--max-size; member {member:?} reaches {}); nothing was placed. If the archive is genuine, pass a larger --max-size",
+        archive.display(), crate::human::size(*limit), crate::human::size(*reached)
+    )]
+    TooLarge {
+        archive: PathBuf,
+        member: String,
+        limit: u64,
+        reached: u64,
+    },
+    /// Writing here failed (a full disk, a file size limit, permissions): not the archive's
+    /// fault.
+    #[error(
+        "cannot write {} ({source}): not a problem of the archive but of this machine; free space or fix the folder, then run `ptest unarchive` again (nothing was placed)",
+        path.display()
+    )]
+    LocalWrite {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Ctrl-C or SIGTERM: `what` says what was left behind (nothing).
+    #[error("interrupted; {what}")]
+    Interrupted { what: &'static str },
     #[error("{}: {reason}; archives hold only regular files, so fix or remove it and run `ptest archive` again", path.display())]
     Unpackable { path: PathBuf, reason: String },
     #[error("{}: not a readable ptest archive ({reason}); make it again with `ptest archive`", archive.display())]

@@ -13,8 +13,15 @@ use sha2::{Digest, Sha256};
 use super::{ArchiveError, FORMAT, FileEntry, MANIFEST, Manifest, Selection};
 use crate::tree::{self, Entry};
 
+/// The temp file an archive is written to, beside it, until complete:
+/// `.ptest-archive-PID-XXXXXX.tmp`, so that a killed ptest's leftovers are recognisable
+/// and swept by the next `ptest archive` into the same folder ([`sweep_stale`]).
+const TEMP_PREFIX: &str = ".ptest-archive-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 /// Pack `units` (`KIND/NAME`, relative to `root`; missing or empty ones are left out)
-/// into `output`. Returns the manifest written.
+/// into `output`. Returns the manifest written. `interrupted` is polled while files
+/// stream in: when it says so, the temp file is removed and nothing is written.
 pub fn pack(
     root: &Path,
     units: &[String],
@@ -22,6 +29,7 @@ pub fn pack(
     images: Vec<String>,
     selection: Selection,
     output: &Path,
+    interrupted: fn() -> bool,
 ) -> Result<Manifest, ArchiveError> {
     let io_at = |path: &Path| {
         let path = path.to_path_buf();
@@ -31,7 +39,21 @@ pub fn pack(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_at(output))?;
+    sweep_stale(dir);
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(io_at(output))?;
+    // The temp file is made 0600; the archive gets the mode any new file would.
+    std::fs::set_permissions(
+        tmp.path(),
+        std::fs::Permissions::from_mode(0o666 & !umask()),
+    )
+    .map_err(io_at(output))?;
+    let stop = || ArchiveError::Interrupted {
+        what: "the partial archive was removed and nothing was written",
+    };
     let gz = flate2::write::GzEncoder::new(tmp, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     let mut manifest = Manifest {
@@ -56,9 +78,14 @@ pub fn pack(
             } else {
                 (source.join(&rel), format!("{unit}/{rel}"))
             };
-            manifest
-                .files
-                .push(append_file(&mut tar, &path, &member).map_err(io_at(&path))?);
+            if interrupted() {
+                return Err(stop());
+            }
+            match append_file(&mut tar, &path, &member, interrupted) {
+                Ok(entry) => manifest.files.push(entry),
+                Err(_) if interrupted() => return Err(stop()),
+                Err(e) => return Err(io_at(&path)(e)),
+            }
         }
     }
     let text = serde_json::to_vec_pretty(&manifest).map_err(|e| ArchiveError::Io {
@@ -71,8 +98,46 @@ pub fn pack(
     let gz = tar.into_inner().map_err(io_at(output))?;
     let mut tmp = gz.finish().map_err(io_at(output))?;
     tmp.flush().map_err(io_at(output))?;
+    if interrupted() {
+        return Err(stop());
+    }
     tmp.persist(output).map_err(|e| io_at(output)(e.error))?;
     Ok(manifest)
+}
+
+/// The process's file mode creation mask (read by setting it and putting it back).
+fn umask() -> u32 {
+    let mask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    rustix::process::umask(mask);
+    mask.as_raw_mode()
+}
+
+/// Remove the temp files of `ptest archive`s that were killed (SIGKILL, power loss)
+/// while writing into `dir`: `.ptest-archive-PID-*.tmp` whose PID is no longer running.
+/// A running ptest's temp file is left alone. Best effort: what cannot be removed stays.
+fn sweep_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .filter(|n| n.ends_with(TEMP_SUFFIX))
+            .and_then(|n| n.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let gone = match rustix::process::Pid::from_raw(pid) {
+            Some(pid) => rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH),
+            None => true,
+        };
+        if gone && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The regular files of a unit, by relative name (`""` for a unit that is one file).
@@ -131,6 +196,7 @@ fn append_file<W: Write>(
     tar: &mut tar::Builder<W>,
     path: &Path,
     member: &str,
+    interrupted: fn() -> bool,
 ) -> io::Result<FileEntry> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
@@ -140,7 +206,10 @@ fn append_file<W: Write>(
         0o644
     };
     let mut reader = Hashing {
-        inner: file,
+        inner: Stoppable {
+            inner: file,
+            interrupted,
+        },
         hasher: Sha256::new(),
         count: 0,
     };
@@ -171,5 +240,21 @@ impl<R: Read> Read for Hashing<R> {
         self.hasher.update(&buf[..n]);
         self.count += n as u64;
         Ok(n)
+    }
+}
+
+/// A reader that fails once `interrupted` says so, so that a long file stops streaming
+/// at Ctrl-C instead of at its end.
+pub(super) struct Stoppable<R> {
+    pub inner: R,
+    pub interrupted: fn() -> bool,
+}
+
+impl<R: Read> Read for Stoppable<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if (self.interrupted)() {
+            return Err(io::Error::other("interrupted"));
+        }
+        self.inner.read(buf)
     }
 }

@@ -8,15 +8,16 @@
 //! It must not follow or create links, nor write outside the staging folder before
 //! everything is verified. The caller holds the directory's lock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::pack::Hashing;
+use super::verify::{Members, verify};
 use super::{ArchiveError, FORMAT, MANIFEST, Manifest, check_member_path, unit_of};
 
 /// The manifest is read into memory; a bigger one is not ours.
@@ -34,10 +35,13 @@ pub struct Unpacked {
 
 /// Unpack `archive` into `root` (which exists), staging under `staging_parent` (inside
 /// `root`).
+/// `max_size` bounds the bytes unpacked (the members' declared sizes, checked before each
+/// is written), so that a small archive cannot fill the disk before its hashes are checked.
 pub fn unpack(
     archive: &Path,
     root: &Path,
     staging_parent: &Path,
+    max_size: u64,
 ) -> Result<Unpacked, ArchiveError> {
     remove_stale_staging(staging_parent)?;
     let staging = tempfile::Builder::new()
@@ -47,7 +51,7 @@ pub fn unpack(
             path: staging_parent.to_path_buf(),
             source,
         })?;
-    let (manifest, members) = stage(archive, staging.path())?;
+    let (manifest, members) = stage(archive, staging.path(), max_size)?;
     verify(archive, &manifest, &members)?;
     let expected = expected_by_unit(&manifest);
     let mut to_place = Vec::new();
@@ -120,12 +124,13 @@ fn remove_stale_staging(parent: &Path) -> Result<(), ArchiveError> {
     Ok(())
 }
 
-/// Member → (size, sha256), as read.
-type Members = BTreeMap<String, (u64, String)>;
-
 /// Write every member into `staging`, checking each name and type first; return the
 /// manifest and what was read.
-fn stage(archive: &Path, staging: &Path) -> Result<(Manifest, Members), ArchiveError> {
+fn stage(
+    archive: &Path,
+    staging: &Path,
+    max_size: u64,
+) -> Result<(Manifest, Members), ArchiveError> {
     let file = File::open(archive).map_err(|source| ArchiveError::Io {
         path: archive.to_path_buf(),
         source,
@@ -142,6 +147,7 @@ fn stage(archive: &Path, staging: &Path) -> Result<(Manifest, Members), ArchiveE
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     let mut members = Members::new();
     let mut manifest: Option<Vec<u8>> = None;
+    let mut unpacked: u64 = 0;
     for entry in tar.entries().map_err(damaged)? {
         let mut entry = entry.map_err(damaged)?;
         let raw = entry.path_bytes().into_owned();
@@ -179,8 +185,18 @@ fn stage(archive: &Path, staging: &Path) -> Result<(Manifest, Members), ArchiveE
         if members.contains_key(name_str) {
             return Err(member_err(&name, "appears twice".into()));
         }
+        // The tar reader never yields more than the header's size.
+        unpacked = unpacked.saturating_add(entry.header().size().map_err(damaged)?);
+        if unpacked > max_size {
+            return Err(ArchiveError::TooLarge {
+                archive: archive.to_path_buf(),
+                member: name,
+                limit: max_size,
+                reached: unpacked,
+            });
+        }
         let dest = staging.join(name_str);
-        let io_err = |source| ArchiveError::Io {
+        let io_err = |source| ArchiveError::LocalWrite {
             path: dest.clone(),
             source,
         };
@@ -194,7 +210,13 @@ fn stage(archive: &Path, staging: &Path) -> Result<(Manifest, Members), ArchiveE
             hasher: Sha256::new(),
             count: 0,
         };
-        io::copy(&mut reader, &mut out).map_err(damaged)?;
+        copy_member(&mut reader, &mut out).map_err(|e| match e {
+            Side::Archive(e) => damaged(e),
+            Side::Local(source) => ArchiveError::LocalWrite {
+                path: dest.clone(),
+                source,
+            },
+        })?;
         let (count, hash) = (reader.count, hex::encode(reader.hasher.finalize()));
         if executable {
             std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))
@@ -224,66 +246,26 @@ fn stage(archive: &Path, staging: &Path) -> Result<(Manifest, Members), ArchiveE
     Ok((manifest, members))
 }
 
-/// Every member is in the manifest with its size and hash, and every manifest file and
-/// unit is sound.
-fn verify(archive: &Path, manifest: &Manifest, members: &Members) -> Result<(), ArchiveError> {
-    let member_err = |member: &str, reason: String| ArchiveError::Member {
-        archive: archive.to_path_buf(),
-        member: member.to_string(),
-        reason,
-    };
-    // Test names become folder names (`create_layout`): one plain component each.
-    for test in &manifest.tests {
-        let unit = format!("replays/{test}");
-        if test.contains('/') || check_member_path(&unit).is_err() {
-            return Err(member_err(
-                MANIFEST,
-                format!("test name {test:?} is not a plain name"),
-            ));
-        }
+/// Which side of a copy failed.
+enum Side {
+    /// Reading the archive: it is damaged.
+    Archive(io::Error),
+    /// Writing here: the machine's problem (a full disk), not the archive's.
+    Local(io::Error),
+}
+
+/// Copy a member to its staged file, telling read errors from write errors.
+fn copy_member(from: &mut impl Read, to: &mut File) -> Result<(), Side> {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Side::Archive(e)),
+        };
+        to.write_all(&buf[..n]).map_err(Side::Local)?;
     }
-    let units: BTreeSet<&str> = manifest.units.iter().map(String::as_str).collect();
-    for unit in &units {
-        check_member_path(unit).map_err(|r| member_err(unit, format!("manifest unit {r}")))?;
-        if unit.split('/').count() != 2 {
-            return Err(member_err(unit, "manifest unit is not KIND/NAME".into()));
-        }
-    }
-    let mut listed = BTreeSet::new();
-    for f in &manifest.files {
-        check_member_path(&f.path).map_err(|r| member_err(&f.path, r))?;
-        if !units.contains(unit_of(&f.path).as_str()) {
-            return Err(member_err(
-                &f.path,
-                "belongs to no unit of the manifest".into(),
-            ));
-        }
-        match members.get(&f.path) {
-            None => return Err(member_err(&f.path, "is in the manifest but missing".into())),
-            Some((size, _)) if *size != f.size => {
-                return Err(member_err(
-                    &f.path,
-                    format!("is {size} bytes, the manifest says {}", f.size),
-                ));
-            }
-            Some((_, sha)) if *sha != f.sha256 => {
-                return Err(member_err(
-                    &f.path,
-                    "SHA-256 differs from the manifest's (damaged or altered)".into(),
-                ));
-            }
-            Some(_) => {}
-        }
-        listed.insert(f.path.as_str());
-    }
-    let filled: BTreeSet<String> = manifest.files.iter().map(|f| unit_of(&f.path)).collect();
-    if let Some(empty) = units.iter().find(|u| !filled.contains(**u)) {
-        return Err(member_err(empty, "manifest unit without files".into()));
-    }
-    if let Some(extra) = members.keys().find(|m| !listed.contains(m.as_str())) {
-        return Err(member_err(extra, "is not in the manifest".into()));
-    }
-    Ok(())
 }
 
 /// Unit → (relative file → sha256), from the manifest.

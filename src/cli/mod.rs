@@ -20,12 +20,18 @@ pub use engine::{EngineCommand, ImagesCommand};
     long_about = "Runs a ptest.py-style suite: setup scripts make recordings, test scripts replay them \
                   with analyses and write outputs, `bless` stores those as the reference and `test` \
                   re-runs and compares. With no command, runs `test` on every enabled test.",
+    after_help = OPTION_PLACES,
     args_conflicts_with_subcommands = false,
     subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    /// `--failed`/`--partition` given before the command (`ptest --failed test`); the
+    /// command's own [`RunArgs`] hold them when given after it.
+    #[command(flatten)]
+    pub run: RunOptions,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -52,7 +58,7 @@ pub struct GlobalArgs {
     #[arg(short = 'j', long, global = true, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Per-test timeout, e.g. `90s`, `20m`, `1h30m`; overrides the config.
+    /// Per-test timeout (script and comparison), e.g. `90s`, `20m`, `1h30m`; overrides the config.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
@@ -85,6 +91,26 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ORIGINAL=OURS", env = IMAGE_MAP_ENV,
           value_delimiter = ',', value_parser = parse_image_map)]
     pub image_map: Vec<(String, String)>,
+}
+
+/// Where options may stand; `ptest --help` and the README say the same.
+pub const OPTION_PLACES: &str = "Options may stand before or after the command \
+(`ptest --partition hash:1/4 test` is `ptest test --partition hash:1/4`). Only a command's \
+own options (`init --force`, `clean --orphans --yes`, `archive --output --images`, \
+`report html --output`, `cache prune --keep --max-age --dry-run`, and those of `plog`, `record`, `replay`, `images`, `replays`) must \
+follow it.";
+
+/// The options of `setup`, `bless` and `test` (and plain `ptest`) when given before the
+/// command. Same names and help as in [`RunArgs`], where they land when given after it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunOptions {
+    /// Only tests that did not pass in the last run (setup, bless, test).
+    #[arg(long)]
+    pub failed: bool,
+    /// Run one shard of the selected tests: `count:K/N`, `hash:K/N` or `duration:K/N`
+    /// (setup, bless, test, archive).
+    #[arg(long, value_name = "STRATEGY:K/N")]
+    pub partition: Option<Partition>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +179,15 @@ pub enum Command {
         /// The archive file.
         #[arg(value_name = "ARCHIVE")]
         archive: PathBuf,
+        /// The most the archive may unpack to (its members' sizes, checked before each is
+        /// written), e.g. `512M`, `100G`.
+        #[arg(long, value_name = "SIZE", default_value = "32G", value_parser = crate::human::parse_size)]
+        max_size: u64,
+    },
+    /// List or prune the per-machine cache: PANDA builds, guest images' parts.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
     },
     /// Read, dump and diff pandalogs.
     Plog {
@@ -191,6 +226,25 @@ pub enum ReportCommand {
         /// Where to write the HTML.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Each entry: kind, size, last used, key; and where the cache is.
+    List,
+    /// Remove entries, keeping the newest N of each kind and/or those used lately; an
+    /// entry in use (its lock held) is skipped and named.
+    Prune {
+        /// Keep the N most recently used entries of each kind.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Keep the entries used within this long, e.g. `30d`, `12h`.
+        #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+        max_age: Option<Duration>,
+        /// Say what would be removed; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -246,4 +300,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
             "{e} (write durations like `90s`, `20m` or `1h30m`)"
         )),
     }
+}
+
+fn parse_age(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (write ages like `30d`, `12h` or `1w`)"))
 }

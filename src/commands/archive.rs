@@ -53,9 +53,18 @@ pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
         partition: args.partition.map(|p| p.to_string()),
         requested: args.tests.clone(),
     };
-    let manifest =
-        archive::pack::pack(&regdir.root, &units, tests, images, selection, &args.output)
-            .map_err(archive_error)?;
+    // Ctrl-C and SIGTERM set the flag the packer polls: it removes its temp file, exit 130.
+    crate::runner::interrupt::install();
+    let manifest = archive::pack::pack(
+        &regdir.root,
+        &units,
+        tests,
+        images,
+        selection,
+        &args.output,
+        crate::runner::interrupt::requested,
+    )
+    .map_err(archive_error)?;
     let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
     say!(
         "ptest: packed {} files ({}) of {} tests{} into {}",
@@ -148,7 +157,7 @@ fn image_units(
     Ok(out)
 }
 
-pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> {
+pub fn unpack(g: &GlobalArgs, archive_path: &Path, max_size: u64) -> Result<i32, CommandError> {
     let regdir = regression_dir(g)?;
     // A fresh machine unpacks into a directory that does not exist yet.
     if !regdir.root.exists() {
@@ -156,7 +165,7 @@ pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> 
     }
     regdir.require_existing()?;
     let _lock = regdir.lock()?;
-    let done = archive::unpack::unpack(archive_path, &regdir.root, &regdir.state_dir())
+    let done = archive::unpack::unpack(archive_path, &regdir.root, &regdir.state_dir(), max_size)
         .map_err(archive_error)?;
     // The rest of the layout (tmpout/, logs/ …) for the tests that arrived.
     let names: Vec<&str> = done.manifest.tests.iter().map(String::as_str).collect();
@@ -176,6 +185,7 @@ pub fn unpack(g: &GlobalArgs, archive_path: &Path) -> Result<i32, CommandError> 
 fn archive_error(e: ArchiveError) -> CommandError {
     match e {
         ArchiveError::Io { path, source } => CommandError::Io { path, source },
+        ArchiveError::Interrupted { .. } => CommandError::Interrupted(e.to_string()),
         other => CommandError::Usage(other.to_string()),
     }
 }

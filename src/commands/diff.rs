@@ -39,7 +39,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             last.mode.as_str(),
             last.message
                 .as_deref()
-                .map(|m| format!(": {m}"))
+                .map(|m| format!(": {}", crate::human::visible(m)))
                 .unwrap_or_default()
         );
         let tmpout = regdir.tmpout(name);

@@ -14,6 +14,7 @@ macro_rules! say {
 
 mod accept;
 mod archive;
+mod cache;
 mod clean;
 mod diff;
 mod durations;
@@ -27,9 +28,10 @@ mod run;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs};
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs, RunOptions};
 use crate::exit_code;
 use crate::runner::RunKind;
+use crate::suite::partition::Partition;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{RegressionDir, Suite, SuiteError};
 
@@ -58,6 +60,9 @@ pub enum CommandError {
     },
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C or SIGTERM stopped the command (exit 130); the message says what was left.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CommandError {
@@ -65,7 +70,16 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Engine(e) => engine::exit_code(e),
+            CommandError::Interrupted(_) => exit_code::INTERRUPTED,
             _ => exit_code::USAGE,
+        }
+    }
+
+    /// The config line with a caret under what is wrong, when the error points into one.
+    fn excerpt(&self) -> Option<&crate::suite::config::Excerpt> {
+        match self {
+            CommandError::Suite(SuiteError::Toml { excerpt, .. }) => excerpt.as_deref(),
+            _ => None,
         }
     }
 
@@ -93,6 +107,10 @@ pub fn run(cli: Cli) -> i32 {
                 "error:".to_string()
             };
             eprintln!("{prefix} {e}");
+            // The caret picture is for people: logs and scripts keep the one line.
+            if color_err && let Some(excerpt) = e.excerpt() {
+                eprintln!("{}", console::style(excerpt).dim().force_styling(true));
+            }
             e.exit_code()
         }
     }
@@ -100,21 +118,22 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: Cli) -> Result<i32, CommandError> {
     let g = &cli.global;
+    let before = &cli.run;
+    misplaced_run_options(before, cli.command.as_ref())?;
     match cli.command {
         None => run::scripts(
             g,
             RunKind::Test,
-            &RunArgs {
-                tests: cli.tests.clone(),
-                ..RunArgs::default()
-            },
+            &with_names(RunArgs::default(), &cli.tests, before)?,
         ),
-        Some(Command::Test(args)) => run::scripts(g, RunKind::Test, &with_names(args, &cli.tests)),
+        Some(Command::Test(args)) => {
+            run::scripts(g, RunKind::Test, &with_names(args, &cli.tests, before)?)
+        }
         Some(Command::Bless(args)) => {
-            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests))
+            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests, before)?)
         }
         Some(Command::Setup(args)) => {
-            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests))
+            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests, before)?)
         }
         Some(Command::Init { force, tests }) => run::init(g, force, &join(tests, &cli.tests)),
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
@@ -124,11 +143,38 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
         Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests)),
         Some(Command::Report { command }) => report::run(g, command),
         Some(Command::Durations { command }) => durations::run(g, command),
-        Some(Command::Archive(args)) => archive::pack(g, &args),
-        Some(Command::Unarchive { archive }) => archive::unpack(g, &archive),
+        Some(Command::Archive(mut args)) => {
+            args.partition = one_partition(args.partition, before)?;
+            archive::pack(g, &args)
+        }
+        Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
+        Some(Command::Cache { command }) => cache::run(command),
         Some(Command::Plog { command }) => plog::run(command),
         Some(Command::Engine(command)) => engine::run(g, command),
     }
+}
+
+/// `--failed`/`--partition` before a command they mean nothing to (clap accepts them
+/// there, as they are options of plain `ptest`).
+fn misplaced_run_options(
+    before: &RunOptions,
+    command: Option<&Command>,
+) -> Result<(), CommandError> {
+    let (failed, partition) = match command {
+        None | Some(Command::Test(_) | Command::Bless(_) | Command::Setup(_)) => (true, true),
+        Some(Command::Archive(_)) => (false, true),
+        Some(_) => (false, false),
+    };
+    let misplaced = if before.failed && !failed {
+        "--failed chooses the tests of `setup`, `bless` or `test`"
+    } else if before.partition.is_some() && !partition {
+        "--partition chooses the tests of `setup`, `bless`, `test` or `archive`"
+    } else {
+        return Ok(());
+    };
+    Err(CommandError::Usage(format!(
+        "{misplaced}; it means nothing to this command: drop it"
+    )))
 }
 
 /// Test names may come before the command (`ptest NAME`) or after it.
@@ -137,9 +183,29 @@ fn join(mut tests: Vec<String>, before: &[String]) -> Vec<String> {
     tests
 }
 
-fn with_names(mut args: RunArgs, before: &[String]) -> RunArgs {
-    args.tests = join(std::mem::take(&mut args.tests), before);
-    args
+/// A run's arguments with what stood before the command added: names, `--failed`,
+/// `--partition` (given once, before or after).
+fn with_names(
+    mut args: RunArgs,
+    names: &[String],
+    before: &RunOptions,
+) -> Result<RunArgs, CommandError> {
+    args.tests = join(std::mem::take(&mut args.tests), names);
+    args.failed |= before.failed;
+    args.partition = one_partition(args.partition, before)?;
+    Ok(args)
+}
+
+fn one_partition(
+    after: Option<Partition>,
+    before: &RunOptions,
+) -> Result<Option<Partition>, CommandError> {
+    match (after, before.partition) {
+        (Some(a), Some(b)) => Err(CommandError::Usage(format!(
+            "--partition given twice ({b} before the command, {a} after it): give it once"
+        ))),
+        (after, before) => Ok(after.or(before)),
+    }
 }
 
 /// A `state.json` that a command only uses as a hint and will rewrite: say why it is

@@ -193,7 +193,7 @@ fn execute(
     });
     let slots = g
         .jobs
-        .or(suite.config.jobs.as_ref().map(|j| *j.get_ref()))
+        .or(suite.config.jobs)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let stdout_tty = std::io::stdout().is_terminal();
     let terminal = Terminal::new(

@@ -3,19 +3,88 @@
 //! Lines are compared as they were loaded: after filters (and, in `text` mode, without
 //! trailing whitespace), so what the diff shows is exactly what made the test fail.
 //! The common prefix and suffix are skipped before interning, so two 100 MB files that
-//! differ in a few places cost little more than reading them; the rest goes through
-//! imara-diff's histogram algorithm, which is never quadratic.
+//! differ in a few places cost little more than reading them.
+//!
+//! The work is bounded, as GNU diff bounds it: imara-diff's histogram algorithm gives the
+//! most readable hunks, but it rescans what is left after each common run it finds, so
+//! many scattered changes cost the square of the lines (160k lines, a third changed:
+//! minutes). Beyond [`HISTOGRAM_MAX_LINES`] changed-region lines the diff is Myers' with
+//! GNU diff's cost heuristic (a near-minimal diff, never quadratic). The diff runs on a
+//! helper thread so that [`unified_until`] answers a stop request while it runs.
 //!
 //! Owns the algorithm only: it must not format text (that is `render`) nor read files.
 
+use std::sync::mpsc;
+use std::time::Duration;
+
 use imara_diff::{Algorithm, Diff, InternedInput, Interner};
 
+use super::cancel::{Cancel, Stopped};
 use super::lines::Lines;
 use super::render::{self, CONTEXT, DiffOptions, Hunk};
 
+/// The most lines (both sides, common prefix and suffix excluded) diffed with the
+/// histogram algorithm, whose worst case is quadratic: 20k lines cost well under a second.
+const HISTOGRAM_MAX_LINES: usize = 20_000;
+
+/// How often a waiting [`unified_until`] checks whether to stop.
+const POLL: Duration = Duration::from_millis(20);
+
 /// A unified diff of `before` (blessed) and `after` (new), cut to `opts.max_lines`; empty
 /// when they are equal.
+#[cfg(test)]
 pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> String {
+    render_groups(before, after, &hunk_groups(before, after), opts)
+}
+
+/// The diff text of `groups`; empty when nothing changed.
+fn render_groups(
+    before: &Lines,
+    after: &Lines,
+    groups: &[Vec<Hunk>],
+    opts: &DiffOptions<'_>,
+) -> String {
+    if groups.is_empty() {
+        return String::new();
+    }
+    render::unified(before, after, groups, opts)
+}
+
+/// [`unified`], stopping early when `cancel` says so. The diff runs on a helper thread;
+/// a stopped one is left to finish on its own (its cost is bounded) and its result dropped.
+pub(crate) fn unified_until(
+    before: Lines,
+    after: Lines,
+    opts: &DiffOptions<'_>,
+    cancel: &Cancel,
+) -> Result<String, Stopped> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let groups = hunk_groups(&before, &after);
+        // The receiver is gone when the comparison stopped: nothing to do.
+        let _ = tx.send((before, after, groups));
+    });
+    loop {
+        cancel.check()?;
+        match rx.recv_timeout(POLL) {
+            Ok((before, after, groups)) => {
+                return Ok(render_groups(&before, &after, &groups, opts));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            // The helper panicked: say so in the diff rather than lose the comparison.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Ok(format!(
+                    "--- blessed/{name}\n+++ new/{name}\nthe files differ, but computing their diff failed\n",
+                    name = opts.name
+                ));
+            }
+        }
+    }
+}
+
+/// The changed regions of `before` and `after`, as hunks grouped when their contexts would
+/// touch, in whole-file line numbers.
+fn hunk_groups(before: &Lines, after: &Lines) -> Vec<Vec<Hunk>> {
     let (nb, na) = (before.len(), after.len());
     // Skip what both sides share at the start and the end, keeping room for context.
     let mut prefix = 0;
@@ -30,7 +99,7 @@ pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> 
         suffix += 1;
     }
     if prefix == nb && prefix == na {
-        return String::new();
+        return Vec::new();
     }
     let base = prefix.saturating_sub(CONTEXT);
     let tail = suffix.saturating_sub(CONTEXT);
@@ -44,11 +113,15 @@ pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> 
     };
     input.update_before((base..end_b).map(|i| before.line(i)));
     input.update_after((base..end_a).map(|i| after.line(i)));
-    let mut diff = Diff::compute(Algorithm::Histogram, &input);
+    let algorithm = if middle <= HISTOGRAM_MAX_LINES {
+        Algorithm::Histogram
+    } else {
+        Algorithm::Myers
+    };
+    let mut diff = Diff::compute(algorithm, &input);
     diff.postprocess_lines(&input);
     drop(input);
 
-    // Hunks in whole-file line numbers, grouped when their contexts would touch.
     let mut groups: Vec<Vec<Hunk>> = Vec::new();
     for h in diff.hunks() {
         let h = Hunk {
@@ -65,7 +138,7 @@ pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> 
             _ => groups.push(vec![h]),
         }
     }
-    render::unified(before, after, &groups, opts)
+    groups
 }
 
 #[cfg(test)]

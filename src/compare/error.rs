@@ -1,8 +1,10 @@
 //! The one error type of the compare operation: a configuration mistake or an output
-//! folder that cannot be read. A leaf: it must not import anything else from `compare`.
+//! folder that cannot be read. It imports only the leaf `cancel` from `compare`.
 //! Problems with individual files are not errors but `FileOutcome::Invalid` entries.
 
 use std::path::PathBuf;
+
+use super::cancel::Stopped;
 
 /// Why rules could not be compiled or folders not compared. Problems with individual
 /// files are not errors: they are `FileOutcome::Invalid` entries.
@@ -18,4 +20,7 @@ pub enum CompareError {
         #[source]
         source: std::io::Error,
     },
+    /// The comparison was stopped (its [`super::Cancel`]): the runner words it.
+    #[error("the comparison was stopped ({0:?})")]
+    Stopped(Stopped),
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 use super::apply::Filters;
 use super::binary::{self, Side};
 use super::budget::too_large;
+use super::cancel::{Cancel, Stopped};
 use super::diff;
 use super::mode::Mode;
 use super::outcome::FileOutcome;
@@ -34,6 +35,27 @@ pub(crate) struct FileJob<'a> {
     pub plog_schema: Option<&'a Path>,
     /// [`super::budget::MAX_DIFF_MEMORY`], smaller in tests.
     pub max_memory: u64,
+    /// Polled before each costly step and while the diff runs.
+    pub cancel: &'a Cancel,
+}
+
+/// Why comparing one pair did not produce an outcome: a read error (which becomes
+/// [`FileOutcome::Invalid`]) or a stop request.
+enum Failure {
+    Io(Side, io::Error),
+    Stopped(Stopped),
+}
+
+impl From<(Side, io::Error)> for Failure {
+    fn from((side, e): (Side, io::Error)) -> Failure {
+        Failure::Io(side, e)
+    }
+}
+
+impl From<Stopped> for Failure {
+    fn from(why: Stopped) -> Failure {
+        Failure::Stopped(why)
+    }
 }
 
 /// Open a file for reading without following a symlink and without blocking on a FIFO
@@ -62,20 +84,22 @@ fn io_invalid(job: &FileJob<'_>, (side, e): (Side, io::Error)) -> FileOutcome {
     }
 }
 
-/// Compare one pair of regular files.
-pub(crate) fn compare_file(job: &FileJob<'_>) -> FileOutcome {
+/// Compare one pair of regular files; `Err` only when `job.cancel` stopped it.
+pub(crate) fn compare_file(job: &FileJob<'_>) -> Result<FileOutcome, Stopped> {
     match compare_inner(job) {
-        Ok(o) => o,
-        Err(e) => io_invalid(job, e),
+        Ok(o) => Ok(o),
+        Err(Failure::Io(side, e)) => Ok(io_invalid(job, (side, e))),
+        Err(Failure::Stopped(why)) => Err(why),
     }
 }
 
-fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
+fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, Failure> {
     let (mut fa, sa) = open_regular(job.blessed).map_err(|e| (Side::Blessed, e))?;
     let (mut fb, sb) = open_regular(job.new).map_err(|e| (Side::New, e))?;
     let Some(offset) = binary::first_difference(&mut fa, &mut fb)? else {
         return Ok(FileOutcome::Same);
     };
+    job.cancel.check()?;
     let opts = DiffOptions {
         name: job.name,
         header_note: if job.mode == Mode::Sorted {
@@ -118,9 +142,9 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
                 let diff = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
                 return Ok(FileOutcome::Differs { diff });
             }
-            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory)
+            line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job)
         }
-        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job.max_memory),
+        Mode::Text => line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job),
         Mode::Sorted => {
             if let Some(why) = too_large(&mut fa, &mut fb, (sa, sb), job.max_memory)? {
                 return sorted_digests(&mut fa, &mut fb, tf, &why, &opts);
@@ -135,7 +159,7 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, (Side, io::Error)> {
                 return Ok(FileOutcome::Same);
             }
             Ok(FileOutcome::Differs {
-                diff: diff::unified(&la, &lb, &opts),
+                diff: diff::unified_until(la, lb, &opts, job.cancel)?,
             })
         }
     }
@@ -149,7 +173,7 @@ fn sorted_digests(
     tf: Transform<'_>,
     why: &str,
     opts: &DiffOptions<'_>,
-) -> Result<FileOutcome, (Side, io::Error)> {
+) -> Result<FileOutcome, Failure> {
     let keys = LineKeys::new();
     let da = line_digest(fa, tf, &keys).map_err(|e| (Side::Blessed, e))?;
     let db = line_digest(fb, tf, &keys).map_err(|e| (Side::New, e))?;
@@ -175,8 +199,8 @@ fn line_diff(
     sizes: (u64, u64),
     tf: Transform<'_>,
     opts: &DiffOptions<'_>,
-    max_memory: u64,
-) -> Result<FileOutcome, (Side, io::Error)> {
+    job: &FileJob<'_>,
+) -> Result<FileOutcome, Failure> {
     let Some(first) = first_line_difference(fa, fb, tf)? else {
         return Ok(FileOutcome::Same);
     };
@@ -185,14 +209,17 @@ fn line_diff(
             diff: render::first_only(&first, why, tf.terminators(), opts),
         })
     };
-    if let Some(why) = too_large(fa, fb, sizes, max_memory)? {
+    job.cancel.check()?;
+    if let Some(why) = too_large(fa, fb, sizes, job.max_memory)? {
         return first_only(&why);
     }
     let la = tf.load(fa, sizes.0).map_err(|e| (Side::Blessed, e))?;
+    job.cancel.check()?;
     let lb = tf.load(fb, sizes.1).map_err(|e| (Side::New, e))?;
+    job.cancel.check()?;
     match (la, lb) {
         (Some(la), Some(lb)) => Ok(FileOutcome::Differs {
-            diff: diff::unified(&la, &lb, opts),
+            diff: diff::unified_until(la, lb, opts, job.cancel)?,
         }),
         _ => first_only("files too large to load after filters"),
     }

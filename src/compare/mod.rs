@@ -8,7 +8,7 @@
 //!
 //! Split by responsibility, each file a step (imports only go down this list's
 //! dependencies, never in a cycle; the shared types are in leaves):
-//! - the API's types: `spec` (TOML schema), `error`, `outcome` (per-file results), `mode`;
+//! - the API's types: `spec` (TOML schema), `cancel` (when to stop early), `error`, `outcome` (per-file results), `mode`;
 //! - rules: `preset` (named filters' data), `filter` (compiling and checking rules),
 //!   `apply` (the one filter applier);
 //! - building and choosing: `compile` (layers → [`Comparer`]), `sniff` (a file's mode);
@@ -26,6 +26,7 @@ mod apply;
 mod binary;
 mod block;
 mod budget;
+mod cancel;
 mod compile;
 mod diff;
 mod dir;
@@ -44,6 +45,7 @@ mod spec;
 mod stream;
 mod transform;
 
+pub use cancel::{Cancel, Stopped};
 pub use compile::Comparer;
 pub use error::CompareError;
 pub use mode::Mode;

@@ -143,6 +143,59 @@ impl RunReport {
     }
 }
 
+/// The largest JSON report `report merge|html` read: a run of 20,000 tests with cut diffs
+/// is a few hundred MiB; beyond this the input is not a report (or `/dev/zero`).
+pub const MAX_REPORT_BYTES: u64 = 1 << 30;
+
+/// A report file's bytes: opened without blocking (a FIFO must not hang the command),
+/// refused unless it is a regular file, and read to at most [`MAX_REPORT_BYTES`].
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let io = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    let kind = meta.file_type();
+    let what = match () {
+        _ if kind.is_file() => None,
+        _ if kind.is_dir() => Some("a folder"),
+        _ if kind.is_char_device() => Some("a character device"),
+        _ if kind.is_block_device() => Some("a block device"),
+        _ if kind.is_fifo() => Some("a FIFO"),
+        _ if kind.is_socket() => Some("a socket"),
+        _ => Some("not a file"),
+    };
+    if let Some(what) = what {
+        return Err(ReadError::NotRegular {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    let too_large = |size| ReadError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+    };
+    if meta.len() > MAX_REPORT_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // The file may grow while read: never read past the cap.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_REPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Per test, its stored duration before this run (from `state.json`), in seconds.
 pub type Previous = std::collections::HashMap<String, f64>;
 
@@ -164,6 +217,17 @@ pub enum ReadError {
         #[source]
         source: serde_json::Error,
     },
+    /// A device, FIFO, folder …: reading it could block or never end.
+    #[error(
+        "{}: not a regular file ({what}); pass a JSON report written by `ptest test --json FILE`",
+        path.display()
+    )]
+    NotRegular { path: PathBuf, what: &'static str },
+    #[error(
+        "{}: larger than the {} a report may be ({size} bytes); pass a JSON report written by `ptest test --json FILE`",
+        path.display(), crate::human::size(MAX_REPORT_BYTES)
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     #[error(
         "{}: report format {found} is newer than this ptest reads ({FORMAT}); use the ptest that wrote it",
         path.display()
@@ -173,13 +237,13 @@ pub enum ReadError {
 
 impl RunReport {
     /// Read a report written by [`write`] (by this or an older ptest).
+    /// Only regular files of at most [`MAX_REPORT_BYTES`] are read; a leading byte order
+    /// mark (as some editors write) is skipped.
     pub fn read(path: &Path) -> Result<RunReport, ReadError> {
-        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = read_bounded(path)?;
+        let json = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
         let report: RunReport =
-            serde_json::from_slice(&bytes).map_err(|source| ReadError::Invalid {
+            serde_json::from_slice(json).map_err(|source| ReadError::Invalid {
                 path: path.to_path_buf(),
                 source,
             })?;

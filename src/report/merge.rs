@@ -26,6 +26,11 @@ pub enum MergeError {
         other_mode: RunKind,
     },
     #[error(
+        "test `{test}` is listed twice in {}; the report is damaged: write it again with `ptest test --json FILE`",
+        path.display()
+    )]
+    Twice { test: String, path: PathBuf },
+    #[error(
         "test `{test}` is in both {} and {}; shards must be disjoint: pass each shard's report once",
         first.display(), second.display()
     )]
@@ -124,6 +129,12 @@ pub fn merge(reports: &[(PathBuf, RunReport)]) -> Result<RunReport, MergeError> 
     for (path, r) in reports {
         for t in &r.tests {
             if let Some(first) = seen.insert(&t.name, path) {
+                if first == path {
+                    return Err(MergeError::Twice {
+                        test: t.name.clone(),
+                        path: path.clone(),
+                    });
+                }
                 return Err(MergeError::Overlap {
                     test: t.name.clone(),
                     first: first.clone(),

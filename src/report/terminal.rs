@@ -120,8 +120,9 @@ impl Reporter for Terminal {
             Event::TestNotice { name, message } => {
                 let cyan = self.style(Style::new().cyan().bold());
                 self.print(&format!(
-                    "{:>11} {name}: {message}\n",
-                    cyan.apply_to("NOTE")
+                    "{:>11} {name}: {}\n",
+                    cyan.apply_to("NOTE"),
+                    crate::human::visible(message)
                 ));
             }
             Event::TestRetrying { result } => {
@@ -132,7 +133,9 @@ impl Reporter for Terminal {
                     format_secs(result.duration),
                     result.name,
                     result.attempts,
-                    result.message.as_deref().unwrap_or(result.status.word())
+                    crate::human::visible(
+                        result.message.as_deref().unwrap_or(result.status.word())
+                    )
                 ));
             }
             Event::TestFinished { result } => {
@@ -176,7 +179,7 @@ impl Terminal {
         let message = r
             .message
             .as_deref()
-            .map(|m| format!(": {m}"))
+            .map(|m| format!(": {}", crate::human::visible(m)))
             .unwrap_or_default();
         format!(
             "{label:>11} [{}] {}{message}\n",
@@ -220,6 +223,7 @@ impl Terminal {
     }
 
     pub fn colour_diff_line(&self, line: &str) -> String {
+        let line = &*crate::human::visible(line);
         let style = if line.starts_with("+++") || line.starts_with("---") {
             Style::new().bold()
         } else if line.starts_with('+') {

@@ -96,7 +96,7 @@ pub fn run(term: &Term, color: bool, plan: &Plan) -> io::Result<(Session, Ended)
             };
             screen += &format!(
                 "{} · compare mode {} · filters: {filters}\n",
-                style(Style::new().bold()).apply_to(&file.name),
+                style(Style::new().bold()).apply_to(crate::human::visible(&file.name)),
                 file.mode
             );
             let rule = style(Style::new().dim()).apply_to("─".repeat(width.min(100)));

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::compare::{CompareError, Comparer};
+use crate::compare::{Cancel, CompareError, Comparer, Stopped};
 use crate::outcome;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{Script, ScriptError, TestDef};
@@ -51,7 +51,15 @@ pub(super) fn attempt(
     };
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
-            run_and_check(ctx, test, comparer, &script, &log, services, &mut result)
+            let deadline = started.checked_add(test.settings.timeout);
+            let cancel = Cancel::new(deadline, super::interrupt::requested);
+            let run = Attempt {
+                script: &script,
+                log: &log,
+                services,
+                cancel: &cancel,
+            };
+            run_and_check(ctx, test, comparer, &run, &mut result)
         }
         Ok(None) => Ok((
             Status::Passed,
@@ -97,23 +105,9 @@ pub(super) fn finish(result: &mut TestResult) {
 
 /// A script's log line made safe to print and to put in XML: colour and cursor sequences
 /// removed (they would repaint the terminal or leak into piped CI logs, `NO_COLOR` or
-/// not), other control characters shown as `^X`.
+/// not), other control characters made visible.
 fn printable(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for c in console::strip_ansi_codes(line).chars() {
-        match c {
-            '\t' => out.push(c),
-            // C0 controls in caret notation (ESC → ^[), as `cat -v` shows them.
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            '\u{7f}' => out.push_str("^?"),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::human::visible(&console::strip_ansi_codes(line)).into_owned()
 }
 
 /// Why an attempt errored (the script or the setup is broken, not the outputs). Each
@@ -173,15 +167,24 @@ fn prepare(
 /// A finished attempt's status and message, or why it errored.
 type Verdict = Result<(Status, Option<String>), AttemptError>;
 
+/// What one attempt runs and when it must stop.
+struct Attempt<'a> {
+    script: &'a Script,
+    log: &'a Path,
+    services: &'a AttemptServices<'a>,
+    /// The test's deadline (its timeout covers the script and the comparison) and the
+    /// interrupt flag, polled by the comparison.
+    cancel: &'a Cancel,
+}
+
 fn run_and_check(
     ctx: &RunContext,
     test: &TestDef,
     comparer: &Comparer,
-    script: &Script,
-    log: &Path,
-    services: &AttemptServices<'_>,
+    run: &Attempt<'_>,
     result: &mut TestResult,
 ) -> Verdict {
+    let (script, log, services) = (run.script, run.log, run.services);
     let tmpout = match ctx.mode {
         RunKind::Setup => None,
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
@@ -242,7 +245,29 @@ fn run_and_check(
         return Ok((Status::Passed, None));
     };
     still_a_folder(&tmpout)?;
-    judge_outputs(ctx, test, comparer, &tmpout, result)
+    match judge_outputs(ctx, test, comparer, &tmpout, run.cancel, result) {
+        Err(AttemptError::Compare(CompareError::Stopped(why))) => Ok(stopped(test, why)),
+        verdict => verdict,
+    }
+}
+
+/// The verdict of a comparison stopped by the test's deadline or by the user.
+fn stopped(test: &TestDef, why: Stopped) -> (Status, Option<String>) {
+    match why {
+        Stopped::TimedOut => {
+            let t = humantime::format_duration(test.settings.timeout);
+            (
+                Status::TimedOut,
+                Some(format!(
+                    "timed out after {t} while comparing the outputs; the timeout covers the script and the comparison (raise `timeout` in test.toml or pass --timeout)"
+                )),
+            )
+        }
+        Stopped::Interrupted => (
+            Status::Interrupted,
+            Some("interrupted while comparing the outputs".into()),
+        ),
+    }
 }
 
 /// The output folder must still be the one ptest created: a script that replaced it with
@@ -269,6 +294,7 @@ fn judge_outputs(
     test: &TestDef,
     comparer: &Comparer,
     tmpout: &Path,
+    cancel: &Cancel,
     result: &mut TestResult,
 ) -> Verdict {
     if count_files(tmpout) == 0 {
@@ -285,7 +311,7 @@ fn judge_outputs(
                     test: test.name.clone(),
                 });
             }
-            let cmp = comparer.compare_dirs(&blessed, tmpout)?;
+            let cmp = comparer.compare_dirs_until(&blessed, tmpout, cancel)?;
             result.files = outcome::records(&cmp.files);
             if cmp.all_same() {
                 Ok((Status::Passed, None))

@@ -108,7 +108,13 @@ pub fn validate_name(name: &str) -> Result<(), &'static str> {
     if name.is_empty() {
         return Err("is empty");
     }
-    if name == "." || name == ".." || name.contains("..") {
+    if name == "." {
+        return Err("is `.`, the folder config.testing is in: a test is a folder beside it");
+    }
+    if name == ".." {
+        return Err("is `..`, the folder above config.testing: a test is a folder beside it");
+    }
+    if name.contains("..") {
         return Err("contains `..`: a test is a folder beside config.testing");
     }
     if name.starts_with('.') {
@@ -119,7 +125,13 @@ pub fn validate_name(name: &str) -> Result<(), &'static str> {
     if name.contains('/') || name.contains('\\') {
         return Err("contains a path separator: a test is a folder beside config.testing");
     }
-    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Tabs are whitespace to a reader; ESC, BEL … are not, and would drive the terminal.
+    if name.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+        return Err(
+            "contains a control character (ESC, BEL …): test names are plain folder names; rename the test",
+        );
+    }
+    if name.chars().any(char::is_whitespace) {
         return Err("contains whitespace: one test name per line");
     }
     if name.contains('\u{feff}') {

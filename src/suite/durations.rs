@@ -16,6 +16,9 @@ pub const SUITE_FILE: &str = "ptest-durations.json";
 pub const FORMAT: u32 = 1;
 /// The modes a duration may be stored for.
 pub const MODES: [&str; 3] = ["setup", "bless", "test"];
+/// The longest duration a file may give, in seconds (a year): beyond it a value is not a
+/// measurement (`1e308` is finite, but shards' sums would overflow to infinity).
+pub const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DurationsError {
@@ -125,6 +128,10 @@ impl Durations {
                     Some(format!("unknown mode; modes are {}", MODES.join(", ")))
                 } else if !secs.is_finite() || *secs < 0.0 {
                     Some(format!("{secs} is not a duration in seconds (>= 0)"))
+                } else if *secs > MAX_SECS {
+                    Some(format!(
+                        "{secs} seconds is more than a year ({MAX_SECS} s), not a measured duration; export durations again with `ptest durations export FILE`"
+                    ))
                 } else {
                     None
                 };

@@ -178,6 +178,12 @@ pub enum WhenHeld<'a> {
     Wait(&'a mut dyn FnMut(&str, &str)),
 }
 
+/// Holds the whole regression directory's lock until dropped ([`RegressionDir::lock`]).
+#[derive(Debug)]
+pub struct Lock {
+    _held: Held,
+}
+
 /// The locks a command holds on its tests (and the shared directory lock).
 #[derive(Debug)]
 pub struct TestLocks {
@@ -199,15 +205,15 @@ impl RegressionDir {
     }
 
     /// The whole directory, exclusively: refused while any other ptest works on it.
-    pub fn lock(&self) -> Result<super::regdir::Lock, RegDirError> {
+    pub fn lock(&self) -> Result<Lock, RegDirError> {
         self.lock_whole("ptest")
     }
 
     /// [`Self::lock`], naming the command in the lock file.
-    pub fn lock_whole(&self, command: &str) -> Result<super::regdir::Lock, RegDirError> {
+    pub fn lock_whole(&self, command: &str) -> Result<Lock, RegDirError> {
         let path = self.dir_lock_path()?;
         match take_exclusive(&path, &Holder::me(command), false)? {
-            Some(held) => Ok(super::regdir::Lock { _held: held }),
+            Some(held) => Ok(Lock { _held: held }),
             None => Err(RegDirError::Locked {
                 path: self.root.clone(),
                 holder: "held by other ptest processes".into(),

@@ -44,6 +44,9 @@ pub enum SuiteError {
         line: usize,
         column: usize,
         message: String,
+        /// The line with a caret under the offending text, for terminals; the headline
+        /// above is the error.
+        excerpt: Option<Box<config::Excerpt>>,
     },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
@@ -206,7 +209,7 @@ impl Suite {
         let dir = self.dir.join(&entry.name);
         let test_config_path = dir.join("test.toml");
         let test_config = config::load(&test_config_path, Scope::Test)?.unwrap_or_default();
-        let settings = self.settings(&test_config, &test_config_path, overrides)?;
+        let settings = self.settings(&test_config, &test_config_path, overrides);
         let (setup, test) = if dir.is_dir() {
             let setup = Script::find(&dir, &entry.name, "setup");
             let test = Script::find(&dir, &entry.name, "test").and_then(|found| {
@@ -233,28 +236,19 @@ impl Suite {
         })
     }
 
-    fn settings(
-        &self,
-        test: &Config,
-        test_path: &Path,
-        overrides: &Overrides,
-    ) -> Result<Settings, SuiteError> {
+    fn settings(&self, test: &Config, test_path: &Path, overrides: &Overrides) -> Settings {
         let suite = &self.config;
-        let timeout = match (&overrides.timeout, &test.timeout, &suite.timeout) {
-            (Some(t), _, _) => *t,
-            (None, Some(t), _) => config::parse_duration(test_path, "timeout", t.get_ref())?,
-            (None, None, Some(t)) => {
-                config::parse_duration(&self.config_path, "timeout", t.get_ref())?
-            }
-            (None, None, None) => DEFAULT_TIMEOUT,
-        };
         let mut env = suite.env.clone();
         env.extend(test.env.clone());
-        Ok(Settings {
-            timeout,
+        Settings {
+            timeout: overrides
+                .timeout
+                .or(test.timeout)
+                .or(suite.timeout)
+                .unwrap_or(DEFAULT_TIMEOUT),
             retries: test.retries.or(suite.retries).unwrap_or(0),
-            threads: test.threads.as_ref().map_or(1, |t| *t.get_ref()).max(1),
-            exclusive: test.exclusive.as_ref().is_some_and(|e| *e.get_ref()),
+            threads: test.threads.unwrap_or(1),
+            exclusive: test.exclusive.unwrap_or(false),
             python: overrides
                 .python
                 .clone()
@@ -267,7 +261,7 @@ impl Suite {
                 config::compare_layer(&self.config_path, suite),
                 config::compare_layer(test_path, test),
             ],
-        })
+        }
     }
 }
 

@@ -125,7 +125,7 @@ pub fn balance(
 ) -> Vec<usize> {
     let known: Vec<Option<f64>> = names
         .iter()
-        .map(|n| duration_of(n).filter(|d| d.is_finite() && *d >= 0.0))
+        .map(|n| duration_of(n).filter(|d| (0.0..=super::durations::MAX_SECS).contains(d)))
         .collect();
     let mut sorted: Vec<f64> = known.iter().flatten().copied().collect();
     sorted.sort_by(f64::total_cmp);

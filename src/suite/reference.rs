@@ -36,7 +36,35 @@ pub fn promote(regdir: &RegressionDir, test: &str, source: &Path) -> io::Result<
         }
         copy_tree(source, &stage)?;
     }
+    if let Err(e) = unshare_links(&stage) {
+        let _ = remove_if_exists(&stage);
+        return Err(e);
+    }
     swap_in(regdir, test, &stage)
+}
+
+/// Replace every file of `dir` that has other hard links by a copy of it: a reference
+/// must be ptest's own inode, or an output linked to a file outside (`ln /some/file
+/// "$PTEST_TMPOUT_DIR/x"`) would change the reference whenever that file changes.
+fn unshare_links(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    for (name, entry) in crate::tree::walk(dir)? {
+        let path = dir.join(&name);
+        if !matches!(entry, crate::tree::Entry::File)
+            || std::fs::symlink_metadata(&path)?.nlink() < 2
+        {
+            continue;
+        }
+        let parent = path.parent().unwrap_or(dir);
+        let copy = tempfile::Builder::new()
+            .prefix(".ptest-unlink-")
+            .suffix(".tmp")
+            .tempfile_in(parent)?;
+        // Contents and permissions; the temporary file becomes the reference's own inode.
+        std::fs::copy(&path, copy.path())?;
+        copy.persist(&path).map_err(|e| e.error)?;
+    }
+    Ok(())
 }
 
 /// Swap the staged folder `stage` in as `blessed/TEST` (the second half of [`promote`]).

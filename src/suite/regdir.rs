@@ -1,6 +1,7 @@
 //! The regression directory: `qcows/`, `replays/NAME/`, `blessed/NAME/`, `tmpout/NAME/`,
 //! `misc/NAME/`, `logs/NAME/` (as ptest.py laid it out, plus logs) and `.ptest/`, ptest's
-//! own state and locks (the locks themselves are `suite::lock`'s).
+//! own state and locks (the locks themselves are `suite::lock`'s, which builds on this
+//! module; this one must not use it, so that there is no import cycle).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -71,12 +72,6 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RegDirError + '_ {
 #[derive(Debug, Clone)]
 pub struct RegressionDir {
     pub root: PathBuf,
-}
-
-/// Holds the whole regression directory's lock until dropped ([`RegressionDir::lock`]).
-#[derive(Debug)]
-pub struct Lock {
-    pub(super) _held: super::lock::Held,
 }
 
 impl RegressionDir {

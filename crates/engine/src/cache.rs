@@ -104,3 +104,59 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), EngineErro
     let json = serde_json::to_string_pretty(value).unwrap_or_default();
     std::fs::write(path, json + "\n").map_err(EngineError::io(path))
 }
+
+/// A cache entry's lock file, `KIND_DIR/KEY.lock`, as `scripts/build-panda` names it.
+pub fn lock_path(entry: &Path) -> PathBuf {
+    sibling(entry, "lock")
+}
+
+/// A cache entry's last-use stamp, `KIND_DIR/KEY.used`: its modification time is when the
+/// entry was last read (`ptest cache list` shows it, `prune --max-age` goes by it).
+pub fn stamp_path(entry: &Path) -> PathBuf {
+    sibling(entry, "used")
+}
+
+fn sibling(entry: &Path, suffix: &str) -> PathBuf {
+    let name = entry
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    entry.with_file_name(format!("{name}.{suffix}"))
+}
+
+/// Held while a cache entry is read: `ptest cache prune` skips an entry whose lock it
+/// cannot take. Shared, so readers never wait for each other.
+pub struct InUse {
+    _file: File,
+}
+
+/// Marks `entry` used now and holds it against pruning while the guard lives.
+pub fn use_entry(entry: &Path) -> Result<InUse, EngineError> {
+    if let Some(parent) = entry.parent() {
+        std::fs::create_dir_all(parent).map_err(EngineError::io(parent))?;
+    }
+    let path = lock_path(entry);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(EngineError::io(&path))?;
+    // Waits only for a prune removing this very entry (it holds the lock exclusively).
+    file.lock_shared().map_err(EngineError::io(&path))?;
+    touch(&stamp_path(entry));
+    Ok(InUse { _file: file })
+}
+
+/// Sets `stamp`'s modification time to now, creating it. A stamp that cannot be written
+/// (a read-only cache) only makes `cache list` show an older date: not worth failing a run.
+pub fn touch(stamp: &Path) {
+    if let Ok(f) = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(stamp)
+    {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
+}

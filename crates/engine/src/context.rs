@@ -1,5 +1,5 @@
 //! What the engine knows about the suite, the current test and its caller: [`Context`]
-//! and the `[engine]` settings. Plain data; it must not do I/O beyond parsing settings.
+//! and the `[engine]` settings. Plain data; it must not do I/O.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::EngineError;
 use crate::observe::Observed;
 use crate::spec::ImageSpec;
+use crate::values;
 
 /// What ptest knows about the suite and, when called from inside a test script, the test.
 #[derive(Debug, Clone, Default)]
@@ -48,19 +49,25 @@ impl Context {
     }
 }
 
-/// `[engine]` table of `ptest.toml` (suite) and `test.toml` (per test).
+/// `[engine]` table of `ptest.toml` (suite) and `test.toml` (per test), its values
+/// checked as they are read (see [`crate::values`]).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EngineSettings {
     /// Kill a replay whose progress has not advanced for this long (`60s`, `5m`). Default 30s.
-    pub stall_timeout: Option<String>,
+    #[serde(default, deserialize_with = "values::duration")]
+    pub stall_timeout: Option<Duration>,
     /// Kill a recording whose guest command has not finished after this long. Default 5m.
-    pub record_timeout: Option<String>,
+    #[serde(default, deserialize_with = "values::duration")]
+    pub record_timeout: Option<Duration>,
     /// How long to wait for a PANDA guest's prompt. Default 2m.
-    pub prompt_timeout: Option<String>,
+    #[serde(default, deserialize_with = "values::duration")]
+    pub prompt_timeout: Option<Duration>,
     /// QEMU's `-icount shift=N` (instructions run at 2^N ns each). Default 5.
+    #[serde(default, deserialize_with = "values::icount_shift")]
     pub shift: Option<u32>,
     /// Guest memory in MiB, overriding the image's. Default 256 for the QEMU image.
+    #[serde(default, deserialize_with = "values::memory_mib")]
     pub memory: Option<u32>,
     /// The QEMU binary (default `qemu-system-ARCH` on `PATH`).
     pub qemu: Option<String>,
@@ -73,18 +80,9 @@ impl EngineSettings {
     /// `over`'s values where set, else `self`'s: the test's settings over the suite's.
     pub fn merged(&self, over: &EngineSettings) -> EngineSettings {
         EngineSettings {
-            stall_timeout: over
-                .stall_timeout
-                .clone()
-                .or_else(|| self.stall_timeout.clone()),
-            record_timeout: over
-                .record_timeout
-                .clone()
-                .or_else(|| self.record_timeout.clone()),
-            prompt_timeout: over
-                .prompt_timeout
-                .clone()
-                .or_else(|| self.prompt_timeout.clone()),
+            stall_timeout: over.stall_timeout.or(self.stall_timeout),
+            record_timeout: over.record_timeout.or(self.record_timeout),
+            prompt_timeout: over.prompt_timeout.or(self.prompt_timeout),
             shift: over.shift.or(self.shift),
             memory: over.memory.or(self.memory),
             qemu: over.qemu.clone().or_else(|| self.qemu.clone()),
@@ -92,38 +90,15 @@ impl EngineSettings {
         }
     }
 
-    pub fn stall_timeout(&self) -> Result<Duration, EngineError> {
-        duration(
-            "stall-timeout",
-            self.stall_timeout.as_deref(),
-            Duration::from_secs(30),
-        )
+    pub fn stall_timeout(&self) -> Duration {
+        self.stall_timeout.unwrap_or(Duration::from_secs(30))
     }
 
-    pub fn record_timeout(&self) -> Result<Duration, EngineError> {
-        duration(
-            "record-timeout",
-            self.record_timeout.as_deref(),
-            Duration::from_secs(300),
-        )
+    pub fn record_timeout(&self) -> Duration {
+        self.record_timeout.unwrap_or(Duration::from_secs(300))
     }
 
-    pub fn prompt_timeout(&self) -> Result<Duration, EngineError> {
-        duration(
-            "prompt-timeout",
-            self.prompt_timeout.as_deref(),
-            Duration::from_secs(120),
-        )
-    }
-}
-
-fn duration(key: &str, value: Option<&str>, default: Duration) -> Result<Duration, EngineError> {
-    match value {
-        None => Ok(default),
-        Some(v) => humantime::parse_duration(v).map_err(|e| {
-            EngineError::Usage(format!(
-                "[engine] {key} = {v:?} is not a duration ({e}); write e.g. \"30s\" or \"5m\""
-            ))
-        }),
+    pub fn prompt_timeout(&self) -> Duration {
+        self.prompt_timeout.unwrap_or(Duration::from_secs(120))
     }
 }

@@ -28,8 +28,8 @@ impl Engine {
 /// suite's); without an image, PANDA's (its `run_debian.py` image for `--arch`).
 pub fn record(ctx: &Context, req: &RecordRequest) -> Result<Engine, EngineError> {
     let engine = match req.image.as_ref().or(ctx.default_image.as_ref()) {
-        Some(image) => catalog::resolve(ctx, image)?.engine(image)?,
-        None => Engine::Panda,
+        Some(image) => catalog::resolve(ctx, image)?.engine(),
+        None => Engine::DEFAULT,
     };
     engine.driver().record(ctx, req)?;
     Ok(engine)
@@ -61,8 +61,8 @@ fn replay_engine(ctx: &Context, req: &ReplayRequest) -> Result<Engine, EngineErr
         return Ok(Engine::Qemu);
     }
     match req.image.map(str::to_string).or(ctx.default_image.clone()) {
-        Some(image) => catalog::resolve(ctx, &image)?.engine(&image),
-        None => Ok(Engine::Panda),
+        Some(image) => Ok(catalog::resolve(ctx, &image)?.engine()),
+        None => Ok(Engine::DEFAULT),
     }
 }
 

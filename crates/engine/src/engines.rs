@@ -1,6 +1,7 @@
-//! The engines ptest drives, by name. Parsing a name is the only place an engine name
-//! is interpreted: an unknown one is an error naming the known ones, never a default.
-//! Dispatch to an engine's driver lives in `driver.rs`, not here.
+//! The engines ptest drives, by name, and the one default engine. Parsing a name
+//! ([`Engine::from_name`], or deserializing an [`Engine`] from configuration) is the only
+//! place an engine name is interpreted: an unknown one is an error naming the known ones,
+//! never a default. Dispatch to an engine's driver lives in `dispatch.rs`, not here.
 
 use crate::EngineError;
 
@@ -14,6 +15,10 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// The engine when nothing names one: PANDA's own image lists have no engine field,
+    /// and recordings made by PANDA's `ptest.py` have no metadata.
+    pub const DEFAULT: Engine = Engine::Panda;
+
     pub const ALL: [Engine; 2] = [Engine::Panda, Engine::Qemu];
 
     pub fn name(self) -> &'static str {
@@ -31,7 +36,26 @@ impl Engine {
             .ok_or_else(|| EngineError::UnknownEngine {
                 what: what.to_string(),
                 name: name.to_string(),
-                known: ENGINES.to_vec(),
+                known: Engine::names(),
+            })
+    }
+
+    /// `panda, qemu`: the names, for messages.
+    pub fn names() -> String {
+        Engine::ALL.map(Engine::name).join(", ")
+    }
+}
+
+/// As configuration writes it (`engine = "qemu"`); an unknown name is an error naming the
+/// known ones, at the value's position.
+impl<'de> serde::Deserialize<'de> for Engine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Engine, D::Error> {
+        let name = String::deserialize(d)?;
+        Engine::ALL
+            .into_iter()
+            .find(|e| e.name() == name)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown engine; use one of {}", Engine::names()))
             })
     }
 }
@@ -42,16 +66,13 @@ impl std::fmt::Display for Engine {
     }
 }
 
-/// The engine names, for configuration checks (`[images.NAME] engine`).
-pub const ENGINES: &[&str] = &["panda", "qemu"];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_round_trip_and_unknown_ones_list_the_known() {
-        assert_eq!(ENGINES, Engine::ALL.map(Engine::name));
+        assert_eq!(Engine::names(), "panda, qemu");
         for e in Engine::ALL {
             assert_eq!(Engine::from_name("x", e.name()).unwrap(), e);
         }

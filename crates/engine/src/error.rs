@@ -16,12 +16,12 @@ pub enum EngineError {
     #[error("{0}")]
     Usage(String),
     /// An engine name that is not one of [`crate::Engine`]'s.
-    #[error("{what} = {name:?} is not an engine ptest knows; use one of {}", known.join(", "))]
+    #[error("{what} = {name:?} is not an engine ptest knows; use one of {known}")]
     UnknownEngine {
         /// Where the name was given (`[images.NAME] engine`, a recording's metadata).
         what: String,
         name: String,
-        known: Vec<&'static str>,
+        known: String,
     },
     /// An image name that is neither the suite's nor built in.
     #[error("unknown image {name:?}; known images: {} (declare others under [images.{name}] in ptest.toml)", known.join(", "))]

@@ -6,7 +6,8 @@
 //!
 //! The surface the `ptest` binary uses:
 //! - [`Context`], [`EngineSettings`] (`[engine]` tables) and [`ImageSpec`] (`[images.NAME]`
-//!   tables), [`ENGINES`] to check engine names in configuration;
+//!   tables), whose values (durations, memory, shift, [`Engine`] names) are checked as
+//!   they are deserialized, by [`values`];
 //! - [`record`] / [`replay`] with [`RecordRequest`] / [`ReplayRequest`]: the one dispatch
 //!   to an [`Engine`]'s driver (record by the image's engine, replay by the recording's
 //!   metadata);
@@ -20,12 +21,13 @@
 //! `panda-busybox` build); nothing else should need them.
 //!
 //! Module layering, each using only those listed before it (no cycles): leaves
-//! (`error`, `observe`, `engines`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
+//! (`error`, `observe`, `engines`, `values`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
 //! `context` → `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
 //! `qemu`, `panda_build`, `dialogue`, `panda_image` → `images` → `panda` → `dispatch`.
 
 mod busybox;
 mod cache;
+pub mod cache_entries;
 pub mod catalog;
 mod context;
 mod debian;
@@ -56,11 +58,12 @@ mod recording;
 mod request;
 mod spec;
 mod stamp;
+pub mod values;
 
 pub use context::{Context, EngineSettings};
 pub use dispatch::{record, recordings, replay};
 pub use driver::{Emulator, Recording};
-pub use engines::{ENGINES, Engine};
+pub use engines::Engine;
 pub use error::EngineError;
 pub use observe::{Bar, Counting, Observed, Observer, Silent};
 pub use request::{RecordRequest, ReplayRequest};

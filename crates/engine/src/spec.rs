@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::EngineError;
 use crate::engines::Engine;
+use crate::values;
 
 /// `builder` of the QEMU image ptest assembles from Debian packages.
 pub const QEMU_BUILDER: &str = "debian-busybox";
@@ -20,8 +20,8 @@ pub const PANDA_BUILDER: &str = "panda-debian-busybox";
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
-    /// `panda` or `qemu`.
-    pub engine: Option<String>,
+    /// `panda` or `qemu` (default: [`Engine::DEFAULT`]).
+    pub engine: Option<Engine>,
     pub arch: Option<String>,
     /// Source URLs, tried in order (`http(s)://`, `file://`).
     #[serde(default)]
@@ -33,7 +33,8 @@ pub struct ImageSpec {
     pub prompt: Option<String>,
     pub snapshot: Option<String>,
     pub cdrom: Option<String>,
-    /// Guest memory (`1G`, `256M`, or MiB as a number in a string).
+    /// Guest memory (`1G`, `256M`, or MiB as a number in a string), checked on load.
+    #[serde(default, deserialize_with = "values::memory")]
     pub memory: Option<String>,
     /// PANDA's `-os` string.
     pub os: Option<String>,
@@ -55,13 +56,10 @@ pub struct ImageSpec {
 }
 
 impl ImageSpec {
-    /// The engine the image is for: PANDA unless it says otherwise (PANDA's own image
-    /// lists have no engine field); an unknown name is an error.
-    pub fn engine(&self, image: &str) -> Result<Engine, EngineError> {
-        match self.engine.as_deref() {
-            None => Ok(Engine::Panda),
-            Some(e) => Engine::from_name(&format!("[images.{image}] engine"), e),
-        }
+    /// The engine the image is for: [`Engine::DEFAULT`] unless it says otherwise (PANDA's
+    /// own image lists have no engine field).
+    pub fn engine(&self) -> Engine {
+        self.engine.unwrap_or(Engine::DEFAULT)
     }
 
     /// `memory` in MiB, when it parses (`1G`, `256M`, `256`).
@@ -124,15 +122,12 @@ mod tests {
 
     #[test]
     fn engine_defaults_to_panda_and_refuses_unknown_names() {
-        let spec = |e: Option<&str>| ImageSpec {
-            engine: e.map(str::to_string),
-            ..Default::default()
-        };
-        assert_eq!(spec(None).engine("x").unwrap(), Engine::Panda);
-        assert_eq!(spec(Some("qemu")).engine("x").unwrap(), Engine::Qemu);
-        let err = spec(Some("qmeu")).engine("x").unwrap_err().to_string();
+        let spec = |e: &str| toml::from_str::<ImageSpec>(e);
+        assert_eq!(spec("").unwrap().engine(), Engine::Panda);
+        assert_eq!(spec("engine = \"qemu\"").unwrap().engine(), Engine::Qemu);
+        let err = spec("engine = \"qmeu\"").unwrap_err();
         assert!(
-            err.contains("engine = \"qmeu\"") && err.contains("panda, qemu"),
+            err.span() == Some(9..15) && err.message().contains("panda, qemu"),
             "{err}"
         );
     }

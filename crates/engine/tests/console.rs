@@ -2,17 +2,16 @@
 //! for real: upstream QEMU boots the busybox guest to a shell prompt on a serial console
 //! over a Unix socket, with the human monitor on another.
 
-mod common;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::*;
 use ptest_engine::parts::{
     Group, Session, Step, build_iso, converse, ensure_qemu_image, record_steps, run_steps,
     shell_initramfs,
 };
 use ptest_engine::{Context, catalog};
+use ptest_testkit::engine::{emulators_mentioning, require_qemu};
 use regex::Regex;
 
 /// Boots the shell guest with PANDA-style sockets (and, if `cd`, the CD-ROM modules);
@@ -148,8 +147,8 @@ fn sessions_match_regexes_in_order_and_time_out_with_the_last_output() {
         .unwrap();
     con.expect(&prompt, Duration::from_secs(10)).unwrap();
 
-    // A prompt that never comes: a bounded wait and a message with what came instead.
-    let start = Instant::now();
+    // A prompt that never comes: a bounded wait (its bound in the message) and what came
+    // instead.
     con.sendline("echo still-here").unwrap();
     let err = con
         .expect(
@@ -158,7 +157,6 @@ fn sessions_match_regexes_in_order_and_time_out_with_the_last_output() {
         )
         .unwrap_err()
         .to_string();
-    assert!(start.elapsed() < Duration::from_secs(5));
     assert!(
         err.contains("no match for /root@never:~# / within 2s"),
         "{err}"
@@ -184,7 +182,6 @@ fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
     let mut group = boot(dir.path(), false);
     let transcript = dir.path().join("t.log");
     let wrong = Regex::new(r"root@debian-i386:~# ").unwrap();
-    let start = Instant::now();
     let err = converse(
         &mut group,
         &dir.path().join("mon"),
@@ -199,7 +196,6 @@ fn a_guest_that_never_shows_its_prompt_is_reported_and_killed() {
     .unwrap_err()
     .to_string();
     group.kill_tree();
-    assert!(start.elapsed() < Duration::from_secs(60));
     assert!(err.contains("never showed its prompt"), "{err}");
     let seen = std::fs::read_to_string(&transcript).unwrap();
     assert!(seen.contains("guest# "), "{seen}");

@@ -189,8 +189,16 @@ fn main() {
         cpus[6] / cpus[0]
     );
     let py_n = env_num("PLOG_BENCH_PY_ENTRIES", 50_000);
+    // The venv scripts/install-deps puts pandare and protobuf into, else PATH's python3.
+    let venv = std::env::var_os("PTEST_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| Path::new(&d).join("ptest")))
+        .or_else(|| std::env::var_os("HOME").map(|d| Path::new(&d).join(".cache/ptest")))
+        .map(|c| c.join("python/bin/python3"))
+        .filter(|p| p.exists());
+    let python = venv.unwrap_or_else(|| "python3".into());
     for backend in ["python", "upb"] {
-        let out = Command::new("python3")
+        let out = Command::new(&python)
             .arg(data.join("python_reader.py"))
             .args(["--bench", &a.to_string_lossy(), &py_n.to_string()])
             .env("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", backend)

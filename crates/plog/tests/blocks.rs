@@ -1,12 +1,11 @@
 //! Dumps inflate each chunk a block at a time and render the blocks on every worker:
 //! entries cut by a block's edge, entries larger than a block and errors in a later
 //! block must come out exactly as if the chunk had been read whole.
-mod common;
 use std::io::Write;
 
-use common::*;
 use ptest_plog::synth::{self, Enc};
 use ptest_plog::{DumpOptions, Format, ReadOptions};
+use ptest_testkit::plog::*;
 
 /// A chunk holds 16 MiB: these logs are one chunk of many blocks.
 const ONE_CHUNK: u32 = 16 << 20;

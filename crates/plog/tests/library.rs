@@ -1,12 +1,11 @@
 //! The library's operations as the binary and the compare mode call them: values
 //! returned, not printed. The command line (`ptest plog …`) is tested at the top, in
 //! tests/plog_commands.rs and tests/plog_bad_input.rs.
-mod common;
-use common::*;
 use ptest_plog::{
     CompareOptions, DiffOptions, DiffSummary, DumpOptions, Format, LogInfo, PlogError, PlogWriter,
     ReadOptions, Warning, compare_files, looks_like_pandalog, synth,
 };
+use ptest_testkit::plog::*;
 
 /// A: bogus, instr 10 (pid 42), 20, 30. B: bogus, instr 10 (pid 43), 30, 40.
 fn pair(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {

@@ -1,11 +1,10 @@
 //! A chunk whose blocks are rendered on several threads (dump, diff) gives exactly the
 //! serial result: the same bytes in the same order, the same first error, the same diff
 //! report.
-mod common;
-use common::*;
 use ptest_plog::{
     CompareOptions, DiffOptions, DumpOptions, Format, ReadOptions, compare_files, diff_files, synth,
 };
+use ptest_testkit::plog::*;
 
 /// 16 MiB chunks: these logs are one chunk, the case the split is for.
 const ONE_CHUNK: u32 = 16 << 20;

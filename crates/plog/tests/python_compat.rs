@@ -1,8 +1,7 @@
 //! `plog dump --format json` must print exactly what PANDA's Python reader prints
 //! (through the library; tests/plog_commands.rs at the top runs the binary).
-mod common;
-use common::*;
 use ptest_plog::Format;
+use ptest_testkit::plog::*;
 
 fn assert_same(ours: &str, theirs: &str) {
     if ours != theirs {

@@ -14,7 +14,7 @@ pub fn images(ctx: &Context) {
         say!(
             "{:<20} {:<6} {:<8} {:<9} {:<8} {what}",
             e.name,
-            e.spec.engine.as_deref().unwrap_or("panda"),
+            e.spec.engine(),
             e.spec.arch.as_deref().unwrap_or("?"),
             e.origin,
             if e.present { "present" } else { "absent" },

@@ -136,7 +136,7 @@ pub fn context(
     };
     if let Some(suite) = suite {
         ctx.suite_dir = Some(suite.dir.clone());
-        ctx.images = suite.config.images();
+        ctx.images = suite.config.images.clone();
         ctx.image_map = suite.config.image_map();
         ctx.default_image = suite.config.image.clone();
         ctx.settings = suite.config.engine.clone();

@@ -33,7 +33,9 @@ impl Pair {
             more: "ptest diff t",
             plog_schema: None,
             max_memory: self.max_memory,
+            cancel: &Cancel::never(),
         })
+        .expect("never cancelled")
     }
 }
 
@@ -201,7 +203,9 @@ fn unreadable_side_is_invalid() {
         more: "",
         plog_schema: None,
         max_memory: MAX_DIFF_MEMORY,
-    });
+        cancel: &Cancel::never(),
+    })
+    .expect("never cancelled");
     match o {
         FileOutcome::Invalid { reason } => {
             assert!(reason.starts_with("cannot read new/f: "), "{reason}")

@@ -117,7 +117,7 @@ impl Guest {
             "none",
         ];
         ImageSpec {
-            engine: Some("panda".into()),
+            engine: Some(crate::Engine::Panda),
             arch: Some(self.arch.into()),
             builder: Some(PANDA_BUILDER.into()),
             memory: Some(format!("{MEMORY_MIB}M")),

@@ -105,7 +105,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
         &cd.dir,
         &list2cmdline(&cd.words),
         &base,
-        ctx.settings.record_timeout()?,
+        ctx.settings.record_timeout(),
     );
     let mut guest_exit = None;
     let result = converse_then(
@@ -116,7 +116,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
             transcript: &transcript,
         },
         &prompt,
-        ctx.settings.prompt_timeout()?,
+        ctx.settings.prompt_timeout(),
         &steps,
         &mut |console| {
             console.sendline(EXIT_QUERY)?;

@@ -150,10 +150,11 @@ const GAP_FACTOR: u32 = 10;
 
 impl Stall {
     fn new(ctx: &Context) -> Result<Stall, EngineError> {
-        let floor = match ctx.settings.stall_timeout {
-            Some(_) => ctx.settings.stall_timeout()?,
-            None => Duration::from_secs(120),
-        };
+        // PANDA's own default is longer than the engine-wide one (`stall_timeout()`).
+        let floor = ctx
+            .settings
+            .stall_timeout
+            .unwrap_or(Duration::from_secs(120));
         Ok(Stall {
             floor,
             startup: floor * 5,

@@ -18,7 +18,9 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{atomically, lock, read_json, same_hash, write_json};
+use crate::cache::{
+    atomically, lock, read_json, same_hash, stamp_path, touch, use_entry, write_json,
+};
 use crate::debian::{self, Packages};
 use crate::hash::{sha256_bytes, sha256_file};
 use crate::{Context, EngineError};
@@ -151,7 +153,11 @@ pub fn ensure(ctx: &Context, name: &str, g: &Guest) -> Result<PathBuf, EngineErr
         &g.package(BUSYBOX_PKG),
         &*ctx.observer,
     )?;
-    let parts = debian::build(&cache.join("debian").join(packages.key()), &packages)?;
+    let parts_dir = cache.join("debian").join(packages.key());
+    // Stamped as used, and kept from `ptest cache prune` while read (the snapshot and the
+    // profile are kept by the builder's lock above).
+    let _in_use = use_entry(&parts_dir)?;
+    let parts = debian::build(&parts_dir, &packages)?;
     let userland: Vec<String> = g.userland.iter().map(|p| g.package(p)).collect();
     let userland = match userland.is_empty() {
         true => None,
@@ -159,6 +165,10 @@ pub fn ensure(ctx: &Context, name: &str, g: &Guest) -> Result<PathBuf, EngineErr
             let pinned = debian::userland::resolve(&userland)?;
             Some(debian::userland::unpacked(&cache.join("debian"), &pinned)?)
         }
+    };
+    let _userland_in_use = match userland.as_deref().and_then(Path::parent) {
+        Some(dir) => Some(use_entry(dir)?),
+        None => None,
     };
     let build = snapshot::Build {
         guest: g,
@@ -168,6 +178,10 @@ pub fn ensure(ctx: &Context, name: &str, g: &Guest) -> Result<PathBuf, EngineErr
     };
     let (snap_dir, snapshot) = snapshot::snapshot(&cache.join(g.name), &build, &note)?;
     let kinfo = kernelinfo::kernelinfo(&cache.join("kernelinfo"), g, &packages, &panda, &note)?;
+    touch(&stamp_path(&snap_dir));
+    if let Some(profile_dir) = kinfo.parent() {
+        touch(&stamp_path(profile_dir));
+    }
     let image = PandaImage {
         snapshot,
         os: g.os.into(),

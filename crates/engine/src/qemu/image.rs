@@ -33,6 +33,8 @@ pub fn ensure_image(
     let parts_dir = crate::cache::root()?
         .join("images/debian")
         .join(packages.key());
+    // Stamped as used, and kept from `ptest cache prune` while copied from.
+    let _in_use = crate::cache::use_entry(&parts_dir)?;
     if matches!(debian::cached(&parts_dir), Ok(Some(_))) {
         ctx.observer.note(&format!(
             "image {name}: copying its parts from the cache {} into {}",

@@ -142,10 +142,10 @@ fn ask_version(bin: &str) -> Result<String, EngineError> {
 /// The built QEMU image `name` (built now if missing).
 pub fn image(ctx: &Context, name: &str) -> Result<(ImageSpec, ImageFiles), EngineError> {
     let spec = catalog::resolve(ctx, name)?;
-    if spec.engine(name)? != Engine::Qemu {
+    if spec.engine() != Engine::Qemu {
         return Err(EngineError::Usage(format!(
             "image {name} is for engine {}, not upstream QEMU",
-            spec.engine.as_deref().unwrap_or("(unset)")
+            spec.engine()
         )));
     }
     let files = ensure_image(ctx, name, &spec)?;

@@ -28,7 +28,7 @@ pub fn record(
     let emu = emulator(ctx, &arch)?;
     let (spec, img) = image(ctx, image_name)?;
     let (memory, shift) = machine_settings(ctx, &spec);
-    let timeout = ctx.settings.record_timeout()?;
+    let timeout = ctx.settings.record_timeout();
     let replay_dir = ctx.test_dir("replays")?;
     let log_dir = ctx.test_dir("logs")?;
     for d in [&replay_dir, &log_dir] {

@@ -51,7 +51,7 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         },
     );
     args.extend(req.engine_args.iter().cloned());
-    let stall = ctx.settings.stall_timeout()?;
+    let stall = ctx.settings.stall_timeout();
     let total = recorded.instructions;
     let bar = ctx
         .observer

@@ -1,17 +1,19 @@
 //! Helpers of the engine tests (`tests/engine_*.rs`): throw-away suites for
 //! `ptest record|replay|images|replays`, the `qemu-busybox` image seeded from the
 //! per-machine cache (so only a cold cache needs Debian's package servers), and checks
-//! that no emulator survived.
+//! that no emulator survived. The engine crate's own tests use [`require_qemu`] and
+//! [`emulators_mentioning`] too.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The binary under test, for tests that spawn and signal it.
-pub fn ptest_bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("ptest")
-}
+pub use crate::ptest_bin;
+
+/// No engine command in these tests may take longer than this: building an image on a
+/// cold cache and a recording on a loaded machine fit many times over; a hang does not.
+pub const ENGINE_RUN_LIMIT: Duration = Duration::from_secs(600);
 
 /// The QEMU tests need qemu-system-x86_64 (and, on a cold image cache, apt-get and dpkg).
 /// They are never skipped: a machine without them fails here, naming the install command.
@@ -37,7 +39,7 @@ pub fn seed_image(regdir: &Path) {
     let name = ptest_engine::catalog::QEMU_BUSYBOX;
     let cache = CACHE.get_or_init(|| {
         let ctx = ptest_engine::Context {
-            regression_dir: Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-image-cache"),
+            regression_dir: crate::target_tmp().join("engine-image-cache"),
             ..Default::default()
         };
         let spec = ptest_engine::catalog::builtin(name).expect("qemu-busybox is built in");
@@ -74,7 +76,7 @@ impl Suite {
     /// A copy of `examples/qemu` limited to `tests`.
     pub fn example(tests: &[&str]) -> Suite {
         let dir = tempfile::tempdir().expect("temp dir");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/qemu");
+        let src = crate::workspace().join("examples/qemu");
         let dst = dir.path().join("suite");
         copy_dir(&src, &dst);
         std::fs::write(dst.join("config.testing"), tests.join("\n") + "\n")
@@ -92,13 +94,16 @@ impl Suite {
 
     /// `ptest --suite S --regression-dir R ARGS…` with `env`.
     pub fn ptest(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = assert_cmd::Command::cargo_bin("ptest").expect("the ptest binary");
+        let mut cmd = assert_cmd::Command::new(crate::ptest_bin());
         cmd.arg("--suite")
             .arg(self.suite())
             .arg("--regression-dir")
             .arg(self.regdir())
             .args(args);
-        cmd.env_remove("PTEST_TEST").env("NO_COLOR", "1");
+        // A hang fails here, not a bound on how long the command took.
+        cmd.env_remove("PTEST_TEST")
+            .env("NO_COLOR", "1")
+            .timeout(ENGINE_RUN_LIMIT);
         for (k, v) in env {
             cmd.env(k, v);
         }

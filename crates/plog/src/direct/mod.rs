@@ -10,13 +10,19 @@
 //! input, is a [`Bail`]: the caller renders that entry the old way, which also
 //! produces the exact error. Renders no text form and reads no files.
 
-use std::collections::HashMap;
+//!
+//! Here: rendering ([`json`]); `plan` holds the per-schema tables it uses, `check` the
+//! decode check.
 
-use crate::decode::wire_type;
-use crate::json::{put_base64, put_float, put_i64, put_str, put_u64, quoted};
+mod check;
+mod plan;
+
+use crate::json::{put_base64, put_float, put_i64, put_str, put_u64};
 use crate::render::JsonStyle;
 use crate::schema::{Kind, Schema};
 use crate::wire::{Cursor, DecodeError, MAX_DEPTH, skip};
+pub use check::{PcInstr, decodes, decodes_with_pc_instr};
+pub use plan::Plan;
 
 /// The fast path declined an entry; nothing of it was kept in the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,152 +33,6 @@ impl From<DecodeError> for Bail {
         Bail
     }
 }
-
-/// Enum values below this get a precomputed, quoted name (a table index instead of a
-/// hash lookup and an escape per value).
-const DENSE_ENUM: usize = 256;
-
-/// Per-schema tables the fast path needs, computed once per dump.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// Per enum: quoted JSON names of the values `0..DENSE_ENUM` (`None` = no name).
-    dense: Vec<Vec<Option<Key>>>,
-    /// Per enum: quoted names of the values outside the dense range.
-    sparse: Vec<HashMap<i32, Key>>,
-    /// Per message: what the walk needs of each field, by field number.
-    slots: Vec<Slots>,
-}
-
-/// A message's fields by number: a table for the small numbers (one load from a tag to
-/// all the walk needs), a map for the rest.
-#[derive(Debug, Clone, Default)]
-struct Slots {
-    near: Vec<Option<Slot>>,
-    far: HashMap<u32, Slot>,
-}
-
-/// Field numbers below this are looked up in a table.
-const NEAR: u32 = 256;
-
-impl Slots {
-    #[inline]
-    fn get(&self, number: u32) -> Option<&Slot> {
-        match self.near.get(number as usize) {
-            Some(s) => s.as_ref(),
-            None if number < NEAR => None,
-            None => self.far.get(&number),
-        }
-    }
-}
-
-/// What the walk needs of one field, in one place (instead of the field, its wire type
-/// and its key looked up apart).
-#[derive(Debug, Clone)]
-struct Slot {
-    kind: Kind,
-    wire: u8,
-    repeated: bool,
-    /// `"key":` and `"key": ` (compact, pretty).
-    key: [Key; 2],
-}
-
-/// Bytes of ASCII text copied into the output many times: keys and enum names.
-#[derive(Debug, Clone)]
-struct Key {
-    /// The text followed by zeros up to [`PAD`] bytes, when it fits.
-    padded: Option<[u8; PAD]>,
-    text: Box<[u8]>,
-}
-
-/// Short texts are copied as a fixed [`PAD`] bytes and cut back: no `memcpy` call.
-const PAD: usize = 32;
-
-impl Key {
-    fn new(text: &str) -> Key {
-        let b = text.as_bytes();
-        let padded = (b.len() <= PAD).then(|| {
-            let mut p = [0u8; PAD];
-            p[..b.len()].copy_from_slice(b);
-            p
-        });
-        Key {
-            padded,
-            text: b.into(),
-        }
-    }
-
-    #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
-        match &self.padded {
-            Some(p) => {
-                let end = out.len() + self.text.len();
-                out.extend_from_slice(p);
-                out.truncate(end);
-            }
-            None => out.extend_from_slice(&self.text),
-        }
-    }
-}
-
-impl Plan {
-    pub fn new(schema: &Schema) -> Plan {
-        let mut dense = Vec::with_capacity(schema.enums.len());
-        let mut sparse = Vec::with_capacity(schema.enums.len());
-        for e in &schema.enums {
-            let mut d = vec![None; DENSE_ENUM];
-            let mut s = HashMap::new();
-            for (&n, name) in e {
-                let q = Key::new(&quoted(name));
-                match usize::try_from(n).ok().filter(|&i| i < DENSE_ENUM) {
-                    Some(i) => d[i] = Some(q),
-                    None => {
-                        s.insert(n, q);
-                    }
-                }
-            }
-            dense.push(d);
-            sparse.push(s);
-        }
-        let slot = |f: &crate::schema::Field| Slot {
-            kind: f.kind,
-            wire: wire_type(f.kind),
-            repeated: f.repeated,
-            key: [":", ": "].map(|sep| Key::new(&format!("{}{sep}", f.json_key))),
-        };
-        let slots = schema
-            .messages
-            .iter()
-            .map(|m| {
-                let mut t = Slots::default();
-                for f in &m.fields {
-                    if f.number < NEAR {
-                        let i = f.number as usize;
-                        if t.near.len() <= i {
-                            t.near.resize(i + 1, None);
-                        }
-                        t.near[i] = Some(slot(f));
-                    } else {
-                        t.far.insert(f.number, slot(f));
-                    }
-                }
-                t
-            })
-            .collect();
-        Plan {
-            dense,
-            sparse,
-            slots,
-        }
-    }
-
-    fn enum_name(&self, e: usize, n: i32) -> Option<&Key> {
-        match usize::try_from(n).ok().filter(|&i| i < DENSE_ENUM) {
-            Some(i) => self.dense.get(e)?.get(i)?.as_ref(),
-            None => self.sparse.get(e)?.get(&n),
-        }
-    }
-}
-
 /// Appends the JSON of the `LogEntry` in `buf` to `out`, or leaves `out` as it was and
 /// returns [`Bail`].
 pub fn json(
@@ -384,110 +244,5 @@ fn quoted_u64(out: &mut Vec<u8>, n: u64) {
     out.push(b'"');
 }
 
-/// True when the decoder would accept `buf` as a message of schema message `mi`
-/// (`None`: generically). Walks the same tags and bounds the decoder checks, without
-/// building anything. `false` means "ask the decoder", which names the error.
-pub fn decodes(schema: &Schema, mi: Option<usize>, buf: &[u8], depth: usize) -> bool {
-    check(schema, mi, buf, depth, None).is_some()
-}
-
-/// `pc` and `instr` of a `LogEntry` (as [`crate::wire::pc_instr`] finds them) in the same
-/// walk as [`decodes`]'s check, or `None` when the decoder would not accept it.
-pub fn decodes_with_pc_instr(schema: &Schema, buf: &[u8]) -> Option<PcInstr> {
-    let mut peek = PcInstr::default();
-    check(schema, Some(schema.root), buf, 0, Some(&mut peek))?;
-    Some(peek)
-}
-
-/// The `pc` (field 1) and `instr` (field 2) varints of an entry, last occurrence winning.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PcInstr {
-    pub pc: Option<u64>,
-    pub instr: Option<u64>,
-}
-
-/// The decode check; builds no error (`Option`, which comes back in registers), and
-/// with `peek` notes the root's `pc` and `instr` on the way.
-fn check(
-    schema: &Schema,
-    mi: Option<usize>,
-    buf: &[u8],
-    depth: usize,
-    mut peek: Option<&mut PcInstr>,
-) -> Option<()> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let desc = mi.and_then(|i| schema.messages.get(i));
-    let mut r = Cursor {
-        buf,
-        pos: 0,
-        base: 0,
-    };
-    while !r.done() {
-        let key = r.read_varint()?;
-        let wt = (key & 7) as u8;
-        if key >> 3 == 0 || key >> 3 > u64::from(u32::MAX >> 3) {
-            return None;
-        }
-        // A varint field 1 or 2 is read the same whatever the schema says of it (as its
-        // value, skipped or mismatched alike), so noting it changes no outcome.
-        if let Some(p) = peek.as_deref_mut()
-            && wt == 0
-            && (key >> 3 == 1 || key >> 3 == 2)
-        {
-            let v = Some(r.read_varint()?);
-            if key >> 3 == 1 {
-                p.pc = v;
-            } else {
-                p.instr = v;
-            }
-            continue;
-        }
-        let field = desc.and_then(|d| d.find((key >> 3) as u32).map(|i| &d.fields[i]));
-        // Unknown fields, generic or dropped, fail exactly when skipping them does.
-        let Some(f) = field else {
-            pass(wt, &mut r)?;
-            continue;
-        };
-        let want = wire_type(f.kind);
-        if wt == want {
-            check_scalar(schema, f.kind, &mut r, depth)?;
-        } else if wt == 2 && f.repeated && want != 2 {
-            let body = r.read_bytes()?;
-            let mut inner = Cursor {
-                buf: body,
-                pos: 0,
-                base: 0,
-            };
-            while !inner.done() {
-                check_scalar(schema, f.kind, &mut inner, depth)?;
-            }
-        } else {
-            pass(wt, &mut r)?;
-        }
-    }
-    Some(())
-}
-
-fn check_scalar(schema: &Schema, k: Kind, r: &mut Cursor<'_>, depth: usize) -> Option<()> {
-    match k {
-        Kind::Message(m) => check(schema, Some(m), r.read_bytes()?, depth + 1, None),
-        k => pass(wire_type(k), r),
-    }
-}
-
-/// Skips a field's value as [`crate::wire::skip`] does, building no error.
-fn pass(wt: u8, r: &mut Cursor<'_>) -> Option<()> {
-    match wt {
-        0 => r.read_varint().map(drop),
-        1 => r.read(8).map(drop),
-        5 => r.read(4).map(drop),
-        2 => r.read_bytes().map(drop),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
-#[path = "direct_tests.rs"]
 mod tests;

@@ -9,7 +9,7 @@ use std::process::Command;
 /// to get the source) when there is none: tests that need it are in the PANDA tier, where
 /// a missing source is a failure, never a skip.
 pub fn source() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/panda-src");
+    let script = crate::workspace().join("scripts/panda-src");
     let out = Command::new(&script)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));

@@ -1,17 +1,16 @@
-//! Shared by tests/plog_*.rs: PANDA's real schema (crates/plog/tests/data), logs written
-//! with the crate's writer or byte by byte, and the real `ptest` binary run as
-//! `ptest plog …`.
-#![allow(dead_code)]
+//! Pandalog helpers, for the plog crate's tests and tests/plog_*.rs: PANDA's real schema
+//! (`crates/plog/tests/data`, produced by make_schema.py from the `pandare` package),
+//! logs written with the crate's writer or byte by byte, dumps through the library,
+//! PANDA's Python reader, and the real `ptest` binary run as `ptest plog …`.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
-use ptest_plog::{PlogWriter, synth};
+use ptest_plog::{DumpOptions, Format, PlogWriter, ReadOptions, synth};
 
 pub fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/plog/tests/data")
-        .join(name)
+    crate::workspace().join("crates/plog/tests/data").join(name)
 }
 
 /// PANDA's schema as a serialized FileDescriptorSet.
@@ -69,7 +68,7 @@ pub fn entry_pid(instr: u64, pid: u64) -> Vec<u8> {
 /// `ptest plog ARGS…` as a command, with nothing from the developer's shell that
 /// would change what it does (`$PANDA_BUILD` would select a schema).
 pub fn plog_cmd(args: &[&str]) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("ptest").expect("ptest binary");
+    let mut c = assert_cmd::Command::new(crate::ptest_bin());
     c.arg("plog")
         .args(args)
         .env_remove("PANDA_BUILD")
@@ -147,4 +146,56 @@ pub fn instr_of(mut e: &[u8]) -> u64 {
         }
     }
     instr.expect("an entry with instr")
+}
+
+/// What `ptest plog dump --format FORMAT [--schema SCHEMA] FILE` prints, through the
+/// library.
+pub fn dump_string(file: &Path, schema: Option<&Path>, format: Format) -> String {
+    let opts = DumpOptions {
+        schema,
+        read: ReadOptions::default(),
+        format,
+    };
+    let mut out = Vec::new();
+    ptest_plog::dump(file, &opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The venv `scripts/install-deps` installs `pandare` and `protobuf` into:
+/// `${PTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ptest}/python`.
+pub fn reader_venv() -> PathBuf {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("PTEST_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("ptest")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache/ptest")))
+        .unwrap_or_default()
+        .join("python")
+}
+
+/// What PANDA's Python reader prints for `file`, under the venv's Python. Panics (fails
+/// the test) when the venv or pandare is missing: run `scripts/install-deps`.
+pub fn python_reader(file: &Path, backend: &str) -> String {
+    let python = reader_venv().join("bin/python3");
+    let out = Command::new(&python)
+        .arg(data("python_reader.py"))
+        .arg(file)
+        .env("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", backend)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: run scripts/install-deps (it installs pandare and protobuf there)",
+                python.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "the Python reference reader failed (run scripts/install-deps, which installs pandare and protobuf into {}): {}",
+        reader_venv().display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::decode::Decoder;
+use crate::decode::{Decoder, wire_type};
 use crate::render;
 use crate::synth::{self, Enc, Rng};
 

@@ -1,0 +1,252 @@
+//! The per-machine cache's entries, for `ptest cache list|prune`: PANDA builds
+//! (`panda/KEY/`, made by `scripts/build-panda`) and the guest images' parts
+//! (`images/debian/KEY/`, `images/panda-busybox/KEY/`, `images/kernelinfo/KEY/`). Each
+//! entry's last use is its stamp (`KEY.used`, see `cache::use_entry`), else when it was
+//! made. An entry is removed only under its lock, the one its builder or reader takes, so
+//! one in use is never removed. Lock files stay: a process may be waiting on one.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::EngineError;
+use crate::cache::{lock_path, stamp_path};
+
+pub use crate::cache::root;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    PandaBuild,
+    ImageParts,
+    PandaImage,
+    KernelProfile,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::PandaBuild,
+        Kind::ImageParts,
+        Kind::PandaImage,
+        Kind::KernelProfile,
+    ];
+
+    /// Its folder under the cache root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Kind::PandaBuild => "panda",
+            Kind::ImageParts => "images/debian",
+            Kind::PandaImage => "images/panda-busybox",
+            Kind::KernelProfile => "images/kernelinfo",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::PandaBuild => "panda-build",
+            Kind::ImageParts => "image-parts",
+            Kind::PandaImage => "panda-image",
+            Kind::KernelProfile => "kernel-profile",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub kind: Kind,
+    pub key: String,
+    pub path: PathBuf,
+    /// Bytes of its files (links counted as themselves, never followed).
+    pub size: u64,
+    pub last_used: SystemTime,
+}
+
+impl Entry {
+    /// The lock its builder or reader holds: `scripts/build-panda`'s for a PANDA build,
+    /// `use_entry`'s for image parts, the `panda-busybox` builder's for its snapshot and
+    /// kernel profile.
+    fn lock(&self, root: &Path) -> PathBuf {
+        match self.kind {
+            Kind::PandaBuild | Kind::ImageParts => lock_path(&self.path),
+            Kind::PandaImage | Kind::KernelProfile => {
+                root.join(format!("images/{}.lock", crate::panda_image::NAME))
+            }
+        }
+    }
+}
+
+/// Every entry under `root`, by kind, most recently used first. Hidden folders (builds
+/// under way, removals cut short) are not entries.
+pub fn list(root: &Path) -> Result<Vec<Entry>, EngineError> {
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        let dir = root.join(kind.dir());
+        let read = match std::fs::read_dir(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            read => read.map_err(EngineError::io(&dir))?,
+        };
+        let mut entries = Vec::new();
+        for e in read {
+            let e = e.map_err(EngineError::io(&dir))?;
+            let key = e.file_name().to_string_lossy().into_owned();
+            let path = e.path();
+            let meta = std::fs::symlink_metadata(&path).map_err(EngineError::io(&path))?;
+            if key.starts_with('.') || !meta.is_dir() {
+                continue;
+            }
+            let stamp = std::fs::metadata(stamp_path(&path)).and_then(|m| m.modified());
+            let last_used = stamp
+                .or_else(|_| meta.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            entries.push(Entry {
+                kind,
+                key,
+                size: size(&path)?,
+                path,
+                last_used,
+            });
+        }
+        entries.sort_by(|a, b| b.last_used.cmp(&a.last_used).then(a.key.cmp(&b.key)));
+        out.extend(entries);
+    }
+    Ok(out)
+}
+
+fn size(path: &Path) -> Result<u64, EngineError> {
+    // A file a builder or another prune removes meanwhile counts for nothing.
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let meta = match std::fs::symlink_metadata(path) {
+        Err(e) if gone(&e) => return Ok(0),
+        meta => meta.map_err(EngineError::io(path))?,
+    };
+    if !meta.is_dir() {
+        return Ok(meta.len());
+    }
+    let read = match std::fs::read_dir(path) {
+        Err(e) if gone(&e) => return Ok(0),
+        read => read.map_err(EngineError::io(path))?,
+    };
+    let mut total = 0;
+    for e in read {
+        total += size(&e.map_err(EngineError::io(path))?.path())?;
+    }
+    Ok(total)
+}
+
+/// What `prune` keeps: the newest `keep` of each kind, and (or) those used within `max_age`.
+/// An entry either rule keeps stays.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    pub newest: Option<usize>,
+    pub max_age: Option<Duration>,
+}
+
+/// What became of one entry `prune` chose to remove.
+#[derive(Debug)]
+pub enum Pruned {
+    Removed(Entry),
+    /// Its lock is held: a build or a reader is using it.
+    InUse(Entry),
+}
+
+/// Removes the entries `keep` does not keep (from [`list`]'s order), each under its lock;
+/// one whose lock is held is left and reported. `dry_run` removes nothing but still asks
+/// each lock, so it says what a real run would do now.
+pub fn prune(
+    root: &Path,
+    entries: Vec<Entry>,
+    keep: Keep,
+    now: SystemTime,
+    dry_run: bool,
+) -> Result<Vec<Pruned>, EngineError> {
+    let mut seen = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for entry in entries {
+        let rank = seen.entry(entry.kind).or_insert(0usize);
+        *rank += 1;
+        let newest = keep.newest.is_some_and(|n| *rank <= n);
+        let recent = keep.max_age.is_some_and(|age| {
+            now.duration_since(entry.last_used)
+                .is_ok_and(|used| used <= age)
+                // Used "in the future" (a clock set back) is recent.
+                || entry.last_used > now
+        });
+        if newest || recent {
+            continue;
+        }
+        out.push(remove(root, entry, dry_run)?);
+    }
+    Ok(out)
+}
+
+fn remove(root: &Path, entry: Entry, dry_run: bool) -> Result<Pruned, EngineError> {
+    let lock = entry.lock(root);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(EngineError::io(&lock))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(Pruned::InUse(entry)),
+        Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::io(&lock)(e)),
+    }
+    if !dry_run {
+        // Out of sight first (a hidden name is no entry), so a removal cut short never
+        // leaves a half entry that looks whole; the next prune finishes it.
+        let doomed = hidden(&entry.path);
+        std::fs::rename(&entry.path, &doomed).map_err(EngineError::io(&entry.path))?;
+        std::fs::remove_dir_all(&doomed).map_err(EngineError::io(&doomed))?;
+        let stamp = stamp_path(&entry.path);
+        match std::fs::remove_file(&stamp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(EngineError::io(&stamp)(e));
+            }
+            _ => {}
+        }
+    }
+    Ok(Pruned::Removed(entry))
+}
+
+/// `KIND_DIR/.KEY.pruning`: where an entry goes to be removed.
+fn hidden(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.pruning"))
+}
+
+/// Finishes removals a killed prune left (`.KEY.pruning`), each under its entry's lock.
+pub fn sweep(root: &Path) -> Result<(), EngineError> {
+    for kind in Kind::ALL {
+        let dir = root.join(kind.dir());
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in read.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(key) = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".pruning"))
+            else {
+                continue;
+            };
+            let entry = Entry {
+                kind,
+                key: key.to_string(),
+                path: dir.join(key),
+                size: 0,
+                last_used: SystemTime::UNIX_EPOCH,
+            };
+            let lock = entry.lock(root);
+            let Ok(file) = std::fs::File::options().write(true).open(&lock) else {
+                continue;
+            };
+            if file.try_lock().is_ok() {
+                let path = e.path();
+                std::fs::remove_dir_all(&path).map_err(EngineError::io(&path))?;
+            }
+        }
+    }
+    Ok(())
+}
