@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use ptest::compare::{CompareLayer, CompareSpec, Comparer, FileOutcome, FilterSpec};
+use ptest::compare::{CompareLayer, CompareSpec, Comparer, FileVerdict, FilterSpec};
 
 const MB: u64 = 1_000_000;
 const MIB: u64 = 1 << 20;
@@ -124,9 +124,14 @@ fn scenario(name: &str, blessed: &Path, new: &Path) {
     let start = Instant::now();
     let result = comparer.compare_dirs(blessed, new).expect("compare");
     let secs = start.elapsed().as_secs_f64();
-    let outcome = match &result.files[0].outcome {
-        FileOutcome::Same => "same".to_string(),
-        FileOutcome::Differs { diff } => format!("differs({}-line-diff)", diff.lines().count()),
+    let outcome = match &result.files[0].verdict {
+        FileVerdict::Same => "same".to_string(),
+        FileVerdict::Differs { difference } => format!(
+            "differs({}-line-diff)",
+            ptest::compare::render_difference(difference)
+                .lines()
+                .count()
+        ),
         other => format!("{other:?}"),
     };
     println!("{secs:.3} {} {outcome}", vm_hwm_kib());

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::compare::{CompareError, Comparer};
-use crate::outcome;
-use crate::runner::{AfterAttempt, Status, TestResult, interrupt};
+use crate::record;
+use crate::runner::{AfterAttempt, Reason, Status, TestResult};
 use crate::suite::{RegressionDir, TestDef, reference};
 use crate::tree;
 
@@ -104,7 +104,7 @@ pub fn not_acceptable(name: &str, last: Option<&crate::runner::state::LastRun>) 
         Some(l) if l.accepted => Some("it was already accepted".to_string()),
         Some(l) if !l.script_ok => Some(format!(
             "its test script did not exit 0 ({}); fix it and re-run `ptest test {name}`",
-            l.message.as_deref().unwrap_or("failed")
+            l.message().as_deref().unwrap_or("failed")
         )),
         Some(_) => None,
     }
@@ -132,6 +132,8 @@ pub enum BlessError {
 /// reference (to report what changed), and swap them in.
 pub struct Bless {
     pub regdir: RegressionDir,
+    /// The run's: a signal before the promotion keeps the old reference.
+    pub cancel: ptest_engine::process::Cancel,
 }
 
 impl AfterAttempt for Bless {
@@ -140,13 +142,20 @@ impl AfterAttempt for Bless {
             return;
         }
         match self.bless(test, comparer, result) {
-            Ok((status, message)) => {
+            Ok((status, reason)) => {
                 result.status = status;
-                result.message = Some(message);
+                result.reason = Some(reason);
             }
             Err(why) => {
                 result.status = Status::Errored;
-                result.message = Some(why.to_string());
+                result.reason = Some(match why {
+                    BlessError::NotBlessable(why) => Reason::NotBlessable {
+                        why: why.to_string(),
+                    },
+                    other => Reason::Error {
+                        error: other.to_string(),
+                    },
+                });
                 result.files.clear();
             }
         }
@@ -159,7 +168,7 @@ impl Bless {
         test: &TestDef,
         comparer: &Comparer,
         result: &mut TestResult,
-    ) -> Result<(Status, String), BlessError> {
+    ) -> Result<(Status, Reason), BlessError> {
         let tmpout = self.regdir.tmpout(&test.name);
         let blessed = self.regdir.blessed(&test.name);
         // Refuse to bless what could not be compared later (links, FIFOs …).
@@ -167,12 +176,12 @@ impl Bless {
         let has_reference = tree::walk(&blessed).is_ok_and(|files| !files.is_empty());
         let changes = if has_reference {
             let cmp = comparer.compare_dirs(&blessed, &tmpout)?;
-            Some(outcome::records(&cmp.files))
+            Some(record::records(&cmp.files))
         } else {
             None
         };
-        if interrupt::requested() {
-            return Ok((Status::Interrupted, "interrupted before blessing".into()));
+        if self.cancel.requested() {
+            return Ok((Status::Interrupted, Reason::InterruptedBeforeBlessing));
         }
         reference::promote(&self.regdir, &test.name, &tmpout).map_err(|source| {
             BlessError::Store {
@@ -180,18 +189,12 @@ impl Bless {
                 source,
             }
         })?;
-        let message = match &changes {
-            None => format!("blessed {count} new file(s)"),
-            Some(files) if !outcome::any_change(files) => {
-                format!("blessed {count} file(s), unchanged from the old reference")
-            }
-            Some(files) => format!(
-                "blessed {count} file(s); vs the old reference: {}",
-                outcome::summarise(files)
-            ),
+        let reason = Reason::Blessed {
+            files: count,
+            against_old: changes.is_some(),
         };
         result.files = changes.unwrap_or_default();
-        Ok((Status::Passed, message))
+        Ok((Status::Passed, reason))
     }
 }
 

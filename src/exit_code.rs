@@ -16,6 +16,12 @@ pub const TESTS_FAILED: i32 = 100;
 /// Interrupted by Ctrl-C / SIGTERM; the partial summary was printed.
 pub const INTERRUPTED: i32 = 130;
 
+/// `ptest record`/`replay` stopped by `signal` (its emulator killed): what a shell reports
+/// for a process the signal ended, 128 + its number.
+pub fn stopped_by(signal: i32) -> i32 {
+    128 + signal
+}
+
 /// A run's code (`test`/`bless`/`setup`, and `report merge`, which must give what one run of
 /// the whole suite would): a report that could not be written, then Ctrl-C, then results.
 pub fn of_run(outcome: &crate::runner::RunOutcome, reports_written: bool) -> i32 {

@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use ptest::exit_code;
+use ptest_engine::process::{Cancel, SignalHandlerKind};
 
 fn main() {
     // The run's watchdog (see runner::contain): a hidden command, handled before parsing.
@@ -25,5 +26,8 @@ fn main() {
             });
         }
     };
-    std::process::exit(ptest::commands::run(cli));
+    // The one signal handler of the process: the runner, the engine and `review` get it
+    // as a value; it listens once something is running (see `Cancel::install`).
+    let cancel = Cancel::new(SignalHandlerKind::Standard);
+    std::process::exit(ptest::commands::run(cli, &cancel));
 }

@@ -217,14 +217,19 @@ fn wait_for_lock(lock: &Path) {
 }
 
 #[test]
-fn a_removal_cut_short_is_finished_by_the_next_prune() {
+fn a_removal_cut_short_and_stamps_of_missing_entries_are_swept_by_the_next_prune() {
     let c = Cache::new();
     let left = c.root.join("panda/.gone.pruning/deep");
     std::fs::create_dir_all(&left).unwrap();
     std::fs::write(left.join("f"), "x").unwrap();
     std::fs::write(c.root.join("panda/gone.lock"), "").unwrap();
+    // A stamp whose entry never came (its build failed), one whose entry is there.
+    std::fs::write(c.root.join("panda/failed.used"), "").unwrap();
+    c.entry("panda", "kept", 10, DAY);
     c.ptest(&["cache", "prune", "--keep", "5"]).code(0);
     assert!(!c.root.join("panda/.gone.pruning").exists());
+    assert!(!c.root.join("panda/failed.used").exists());
+    assert!(c.root.join("panda/kept.used").exists());
 }
 
 #[test]

@@ -276,6 +276,28 @@ fn diff_shows_the_last_runs_differences_again() {
 }
 
 #[test]
+fn diff_renders_the_stored_difference_and_compares_again_only_what_was_cut() {
+    let s = echoing(TestSuite::new(), "a").test_toml("a", "[compare]\ndiff-lines = 3\n");
+    s.ptest(&["bless"]).code(0);
+    set_value(&s, "a", "two\n");
+    s.ptest(&["test"]).code(100);
+    // Not cut: shown from the state, whatever tmpout/ holds now.
+    std::fs::write(s.tmpout("a").join("a.out"), "edited\n").unwrap();
+    s.ptest(&["diff", "a"])
+        .code(0)
+        .says(&["-one", "+two"])
+        .never_says("edited");
+    // Cut by `diff-lines`: compared again from tmpout/, uncut.
+    let lines: String = (1..=10).map(|i| format!("l{i}\n")).collect();
+    set_value(&s, "a", &lines);
+    s.ptest(&["test"]).code(100).says(&["more diff lines cut"]);
+    s.ptest(&["diff", "a"])
+        .code(0)
+        .says(&["+l10"])
+        .never_says("more diff lines cut");
+}
+
+#[test]
 fn diff_words_missing_and_unexpected_files_as_test_does() {
     let s = TestSuite::new().sh(
         "a",

@@ -115,3 +115,44 @@ fn missing_panda_is_named() {
         "{t}"
     );
 }
+
+#[test]
+fn a_signal_to_replay_kills_its_emulator_and_exits_with_128_plus_the_signal() {
+    // PANDA in its own process group, out of reach of a signal to ptest alone: ptest must
+    // pass it on, then say so, and exit as the signal would have ended it.
+    let (s, build) = setup("touch \"$PWD/started\"\nwhile :; do sleep 1; done");
+    let mut cmd = std::process::Command::new(ptest_bin());
+    cmd.arg("--suite")
+        .arg(s.suite())
+        .arg("--regression-dir")
+        .arg(s.regdir())
+        .args(["replay", "--arch", "i386", "foo"])
+        .env("PTEST_TEST", "t")
+        .env("PANDA_BUILD", &build)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let started = s.regdir().join("tmpout/t/started");
+    assert!(
+        wait_until(Duration::from_secs(60), || started.exists()),
+        "the fake PANDA never started"
+    );
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(128 + 15), "{t}");
+    assert!(
+        t.contains("stopped by signal 15; the emulator was killed"),
+        "{t}"
+    );
+    assert!(!t.contains("PANDA failed"), "{t}");
+    let build = build.display().to_string();
+    assert!(
+        wait_until(Duration::from_secs(5), || processes_mentioning(&build)
+            .is_empty()),
+        "PANDA survived: {:?}",
+        processes_mentioning(&build)
+    );
+}

@@ -146,7 +146,8 @@ fn panda_busybox_builds_boots_records_and_introspects() {
         .current_dir(w)
         .stdout(std::fs::File::create(w.join("record.log")).unwrap())
         .stderr(std::fs::File::create(w.join("record.err")).unwrap());
-    let mut group = Group::spawn(&mut cmd, "PANDA").unwrap();
+    let mut group =
+        Group::spawn(&mut cmd, "PANDA", &ptest_engine::process::Cancel::noop()).unwrap();
     let steps = [
         Step::Type("cat /proc/version".into()),
         Step::Monitor(format!("begin_record \"{}\"", base.display())),

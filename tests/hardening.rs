@@ -250,11 +250,11 @@ fn a_state_file_of_an_older_ptest_is_named_with_the_fix_and_test_rewrites_it() {
         .code(0)
         .says(&["warning", "written by an older ptest"]);
     s.ptest(&["diff"]).code(0).never_says("older ptest");
-    // Now one file per test (version 3); the old single file is gone.
+    // Now one file per test (version 4: differences as data); the old single file is gone.
     assert!(!s.reg.join(".ptest/state.json").exists());
     let state: serde_json::Value =
         serde_json::from_str(&read(s.reg.join(".ptest/state/tests/a.json"))).unwrap();
-    assert_eq!(state["version"], 3);
+    assert_eq!(state["version"], 4);
     assert_eq!(state["last"]["files"][0]["outcome"], "same");
 }
 

@@ -211,3 +211,80 @@ fn unwritable_report_path_is_a_clear_error() {
     assert_ne!(run.status.code(), Some(101), "{}", run.all());
     run.says(&["report.xml"]);
 }
+
+#[test]
+fn the_difference_is_data_in_the_json_report_and_the_state() {
+    let s = TestSuite::new().sh(
+        "t",
+        "if [ -e \"$PTEST_BLESSED_DIR/t.out\" ]; then v=new; else v=old; fi\n\
+         printf 'one\\ntwo\\n%s\\nfour\\n' \"$v\" > \"$PTEST_OUTFILE\"",
+    );
+    s.ptest(&["bless"]).code(0);
+    let json = s.scratch("r.json");
+    s.ptest(&["test", "--json", json.to_str().unwrap()])
+        .code(100);
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
+    assert_eq!(report["format"], 2);
+    let file = &report["tests"][0]["files"][0];
+    let state: serde_json::Value =
+        serde_json::from_str(&read(s.reg.join(".ptest/state/tests/t.json"))).unwrap();
+    for difference in [
+        &file["difference"],
+        &state["last"]["files"][0]["difference"],
+    ] {
+        assert_eq!(difference["kind"], "text", "{difference}");
+        assert_eq!(difference["name"], "t.out");
+        let hunk = &difference["hunks"][0];
+        assert_eq!(hunk["old"], serde_json::json!({"start": 0, "len": 4}));
+        assert_eq!(
+            hunk["lines"][2],
+            serde_json::json!({"kind": "removed", "text": "old"})
+        );
+        assert_eq!(
+            hunk["lines"][3],
+            serde_json::json!({"kind": "added", "text": "new"})
+        );
+    }
+    // The text is rendered from that data, for readers that want what the terminal shows.
+    assert_eq!(
+        file["diff"],
+        "--- blessed/t.out\n+++ new/t.out\n@@ -1,4 +1,4 @@\n one\n two\n-old\n+new\n four\n"
+    );
+}
+
+#[test]
+fn the_json_report_keeps_each_reason_as_data_beside_its_words() {
+    let s = mixed();
+    let (_, _, json) = run_with_reports(&s);
+    let test = |name: &str| {
+        json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let error = test("error");
+    assert_eq!(error["reason"]["kind"], "script_failed", "{error}");
+    assert_eq!(
+        error["reason"]["exit"],
+        serde_json::json!({"how": "code", "code": 4})
+    );
+    let timeout = test("timeout");
+    assert_eq!(timeout["reason"]["kind"], "timed_out", "{timeout}");
+    assert_eq!(timeout["reason"]["limit"], 1.0);
+    assert!(
+        timeout["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1s"),
+        "{timeout}"
+    );
+    assert_eq!(test("fail")["reason"]["kind"], "mismatch");
+    assert_eq!(
+        test("flaky")["reason"],
+        serde_json::json!({"kind": "passed_on_retry", "attempt": 2, "tries": 2})
+    );
+    assert!(test("pass").get("reason").is_none());
+}

@@ -8,6 +8,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use ptest_engine::process::Cancel;
 use sha2::{Digest, Sha256};
 
 use super::{ArchiveError, FORMAT, FileEntry, MANIFEST, Manifest, Selection};
@@ -29,7 +30,7 @@ pub fn pack(
     images: Vec<String>,
     selection: Selection,
     output: &Path,
-    interrupted: fn() -> bool,
+    interrupted: &Cancel,
 ) -> Result<Manifest, ArchiveError> {
     let io_at = |path: &Path| {
         let path = path.to_path_buf();
@@ -78,12 +79,12 @@ pub fn pack(
             } else {
                 (source.join(&rel), format!("{unit}/{rel}"))
             };
-            if interrupted() {
+            if interrupted.requested() {
                 return Err(stop());
             }
             match append_file(&mut tar, &path, &member, interrupted) {
                 Ok(entry) => manifest.files.push(entry),
-                Err(_) if interrupted() => return Err(stop()),
+                Err(_) if interrupted.requested() => return Err(stop()),
                 Err(e) => return Err(io_at(&path)(e)),
             }
         }
@@ -98,7 +99,7 @@ pub fn pack(
     let gz = tar.into_inner().map_err(io_at(output))?;
     let mut tmp = gz.finish().map_err(io_at(output))?;
     tmp.flush().map_err(io_at(output))?;
-    if interrupted() {
+    if interrupted.requested() {
         return Err(stop());
     }
     tmp.persist(output).map_err(|e| io_at(output)(e.error))?;
@@ -196,7 +197,7 @@ fn append_file<W: Write>(
     tar: &mut tar::Builder<W>,
     path: &Path,
     member: &str,
-    interrupted: fn() -> bool,
+    interrupted: &Cancel,
 ) -> io::Result<FileEntry> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
@@ -208,7 +209,7 @@ fn append_file<W: Write>(
     let mut reader = Hashing {
         inner: Stoppable {
             inner: file,
-            interrupted,
+            interrupted: interrupted.clone(),
         },
         hasher: Sha256::new(),
         count: 0,
@@ -247,12 +248,12 @@ impl<R: Read> Read for Hashing<R> {
 /// at Ctrl-C instead of at its end.
 pub(super) struct Stoppable<R> {
     pub inner: R,
-    pub interrupted: fn() -> bool,
+    pub interrupted: Cancel,
 }
 
 impl<R: Read> Read for Stoppable<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if (self.interrupted)() {
+        if self.interrupted.requested() {
             return Err(io::Error::other("interrupted"));
         }
         self.inner.read(buf)

@@ -8,7 +8,7 @@ use crate::exit_code;
 use crate::runner::state::State;
 use crate::runner::{RunKind, Status};
 use crate::suite::lock::WhenHeld;
-use crate::suite::reference;
+use crate::suite::{Selection, reference};
 
 use super::{CommandError, load_suite, regression_dir};
 
@@ -18,7 +18,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     regdir.require_existing()?;
     let state = State::load(&regdir.state_dir())?;
     // No names: every test whose last run failed on a mismatch.
-    let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
+    let names: Vec<String> = if Selection::of(tests) == Selection::Every {
         suite
             .enabled()
             .filter(|e| {

@@ -16,7 +16,11 @@ use super::{CommandError, load_suite, regression_dir};
 /// reference a test job compares with, and what setup left in `misc/`.
 const PER_TEST: [&str; 3] = ["replays", "blessed", "misc"];
 
-pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
+pub fn pack(
+    g: &GlobalArgs,
+    args: &ArchiveArgs,
+    cancel: &ptest_engine::process::Cancel,
+) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
     let regdir = regression_dir(g)?;
     regdir.require_existing()?;
@@ -53,8 +57,9 @@ pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
         partition: args.partition.map(|p| p.to_string()),
         requested: args.tests.clone(),
     };
-    // Ctrl-C and SIGTERM set the flag the packer polls: it removes its temp file, exit 130.
-    crate::runner::interrupt::install();
+    // Ctrl-C and SIGTERM request the cancellation the packer polls: it removes its temp
+    // file, exit 130.
+    cancel.install();
     let manifest = archive::pack::pack(
         &regdir.root,
         &units,
@@ -62,7 +67,7 @@ pub fn pack(g: &GlobalArgs, args: &ArchiveArgs) -> Result<i32, CommandError> {
         images,
         selection,
         &args.output,
-        crate::runner::interrupt::requested,
+        cancel,
     )
     .map_err(archive_error)?;
     let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
@@ -123,7 +128,14 @@ fn image_units(
             }
         }
     }
-    let ctx = super::engine::context(g, Some(suite), regdir, None)?;
+    // Nothing runs here: no emulator for a signal to stop.
+    let ctx = super::engine::context(
+        g,
+        Some(suite),
+        regdir,
+        None,
+        &ptest_engine::process::Cancel::noop(),
+    )?;
     let known = ptest_engine::catalog::list(&ctx);
     let qcows = regdir.qcows();
     let mut out = Vec::new();

@@ -1,14 +1,14 @@
-//! `ptest diff`: show again the differences the last run found. While the last `test`
-//! run's outputs are still in `tmpout/`, the diff is recomputed uncut; otherwise the
-//! (possibly cut) diff stored with the run is shown. Outcomes are worded by
-//! [`crate::outcome`], as `ptest test` words them.
+//! `ptest diff`: show again the differences the last run found, rendered from the
+//! differences stored with the run. Only when the `diff-lines` budget cut one of them
+//! and the last `test` run's outputs are still in `tmpout/` is the comparison run again,
+//! uncut. Outcomes are worded by [`crate::record`], as `ptest test` words them.
 
 use std::io::IsTerminal;
 
 use crate::cli::GlobalArgs;
 use crate::compare::Comparer;
 use crate::exit_code;
-use crate::outcome::{self, FileRecord};
+use crate::record::{self, FileRecord};
 use crate::report::terminal::Terminal;
 use crate::runner::RunKind;
 use crate::runner::state::State;
@@ -37,13 +37,13 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
             "{name}: {} ({} run){}",
             last.status.word(),
             last.mode.as_str(),
-            last.message
-                .as_deref()
-                .map(|m| format!(": {}", crate::human::visible(m)))
+            last.message()
+                .map(|m| format!(": {}", crate::human::visible(&m)))
                 .unwrap_or_default()
         );
         let tmpout = regdir.tmpout(name);
-        let fresh = if last.mode == RunKind::Test && !last.accepted && tmpout.is_dir() {
+        let cut = last.files.iter().any(record::truncated);
+        let fresh = if cut && last.mode == RunKind::Test && !last.accepted && tmpout.is_dir() {
             let entry = suite.entry(name);
             match entry {
                 Some(entry) => {
@@ -52,7 +52,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
                         .with_test_name(name)
                         .with_diff_lines(usize::MAX);
                     let cmp = comparer.compare_dirs(&regdir.blessed(name), &tmpout)?;
-                    Some(outcome::records(&cmp.files))
+                    Some(record::records(&cmp.files))
                 }
                 None => None,
             }
@@ -62,7 +62,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
         let files: Vec<FileRecord> = fresh.unwrap_or_else(|| last.files.clone());
         // The same words as `ptest test` (one renderer), uncut and without indentation.
         for f in &files {
-            let text = outcome::describe(f);
+            let text = record::describe(f);
             if text.is_empty() {
                 continue;
             }

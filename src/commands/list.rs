@@ -46,7 +46,7 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
                     "{} {} ({:.1}s){}",
                     l.mode.as_str(),
                     l.status.word(),
-                    l.duration_secs,
+                    l.duration_secs(),
                     if l.accepted { ", accepted" } else { "" }
                 )
             })

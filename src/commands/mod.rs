@@ -28,6 +28,8 @@ mod run;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use ptest_engine::process::Cancel;
+
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, RunArgs, RunOptions};
 use crate::exit_code;
 use crate::runner::RunKind;
@@ -65,6 +67,15 @@ pub enum CommandError {
     Interrupted(String),
 }
 
+impl From<crate::suite::plan::PlanError> for CommandError {
+    fn from(e: crate::suite::plan::PlanError) -> Self {
+        match e {
+            crate::suite::plan::PlanError::Suite(e) => CommandError::Suite(e),
+            crate::suite::plan::PlanError::Compare(e) => CommandError::Compare(e),
+        }
+    }
+}
+
 impl CommandError {
     /// Its code in the one table ([`exit_code`]).
     pub fn exit_code(&self) -> i32 {
@@ -92,9 +103,11 @@ impl CommandError {
 }
 
 /// Runs the parsed command line; returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
+/// `cancel` is the one cancellation of the process (`main` makes it listen to signals);
+/// the runner, the engine and `review` stop through it.
+pub fn run(cli: Cli, cancel: &Cancel) -> i32 {
     let color_err = use_color(cli.global.color, std::io::stderr().is_terminal());
-    match dispatch(cli) {
+    match dispatch(cli, cancel) {
         Ok(code) => code,
         Err(e) => {
             let prefix = if color_err {
@@ -116,7 +129,7 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<i32, CommandError> {
+fn dispatch(cli: Cli, cancel: &Cancel) -> Result<i32, CommandError> {
     let g = &cli.global;
     let before = &cli.run;
     misplaced_run_options(before, cli.command.as_ref())?;
@@ -125,32 +138,44 @@ fn dispatch(cli: Cli) -> Result<i32, CommandError> {
             g,
             RunKind::Test,
             &with_names(RunArgs::default(), &cli.tests, before)?,
+            cancel,
         ),
-        Some(Command::Test(args)) => {
-            run::scripts(g, RunKind::Test, &with_names(args, &cli.tests, before)?)
+        Some(Command::Test(args)) => run::scripts(
+            g,
+            RunKind::Test,
+            &with_names(args, &cli.tests, before)?,
+            cancel,
+        ),
+        Some(Command::Bless(args)) => run::scripts(
+            g,
+            RunKind::Bless,
+            &with_names(args, &cli.tests, before)?,
+            cancel,
+        ),
+        Some(Command::Setup(args)) => run::scripts(
+            g,
+            RunKind::Setup,
+            &with_names(args, &cli.tests, before)?,
+            cancel,
+        ),
+        Some(Command::Init { force, tests }) => {
+            run::init(g, force, &join(tests, &cli.tests), cancel)
         }
-        Some(Command::Bless(args)) => {
-            run::scripts(g, RunKind::Bless, &with_names(args, &cli.tests, before)?)
-        }
-        Some(Command::Setup(args)) => {
-            run::scripts(g, RunKind::Setup, &with_names(args, &cli.tests, before)?)
-        }
-        Some(Command::Init { force, tests }) => run::init(g, force, &join(tests, &cli.tests)),
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
         Some(Command::List) => list::run(g),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
         Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
-        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests)),
+        Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests), cancel),
         Some(Command::Report { command }) => report::run(g, command),
         Some(Command::Durations { command }) => durations::run(g, command),
         Some(Command::Archive(mut args)) => {
             args.partition = one_partition(args.partition, before)?;
-            archive::pack(g, &args)
+            archive::pack(g, &args, cancel)
         }
         Some(Command::Unarchive { archive, max_size }) => archive::unpack(g, &archive, max_size),
         Some(Command::Cache { command }) => cache::run(command),
         Some(Command::Plog { command }) => plog::run(command),
-        Some(Command::Engine(command)) => engine::run(g, command),
+        Some(Command::Engine(command)) => engine::run(g, command, cancel),
     }
 }
 

@@ -60,50 +60,21 @@ fn merge_reports(g: &GlobalArgs, inputs: &[PathBuf]) -> Result<i32, CommandError
     terminal.event(&Event::RunFinished { outcome: &outcome });
     // Like a run: the summary first, then any report that could not be written (exit 2).
     let mut written = true;
+    // Each through the one atomic writer (`report::write_file`).
     if let Some(path) = &g.json {
-        written &= write_atomically("JSON", path, |tmp| merged.write(tmp));
+        written &= written_or_said("JSON", path, merged.write(path));
     }
     if let Some(path) = &g.junit {
-        written &= write_atomically("JUnit", path, |tmp| junit::write_report(tmp, &merged));
+        written &= written_or_said("JUnit", path, junit::write_report(path, &merged));
     }
-    // The HTML writer renames into place itself.
-    if let Some(path) = &g.html
-        && let Err(source) = html::write_html(&merged, path)
-    {
-        eprintln!(
-            "error: {}",
-            ReportError {
-                kind: "HTML",
-                path: path.clone(),
-                source,
-            }
-        );
-        written = false;
+    if let Some(path) = &g.html {
+        written &= written_or_said("HTML", path, html::write_html(&merged, path));
     }
     Ok(exit_code::of_run(&outcome, written))
 }
 
-/// Write `path` through a temp file beside it, renamed into place; say so if that failed.
-fn write_atomically(
-    kind: &'static str,
-    path: &Path,
-    write: impl FnOnce(&Path) -> std::io::Result<()>,
-) -> bool {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let result = tempfile::Builder::new()
-        .prefix(".ptest-report-")
-        .tempfile_in(dir)
-        .and_then(|tmp| {
-            write(tmp.path())?;
-            // Reports are shared (CI artifacts, NFS): not the temp file's 0600.
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-            tmp.persist(path).map(drop).map_err(|e| e.error)
-        });
+/// Whether a report was written; says why not if it was not.
+fn written_or_said(kind: &'static str, path: &Path, result: std::io::Result<()>) -> bool {
     match result {
         Ok(()) => true,
         Err(source) => {

@@ -9,15 +9,15 @@ use std::io::IsTerminal;
 use crate::cli::GlobalArgs;
 use crate::exit_code;
 use crate::review::{self, PlanError, TestApplied, ui::Ended};
-use crate::runner::interrupt;
 use crate::runner::state::State;
-use crate::suite::reference;
+use crate::suite::{Selection, reference};
+use ptest_engine::process::Cancel;
 
 use crate::suite::lock::WhenHeld;
 
 use super::{CommandError, load_suite, regression_dir, use_color};
 
-pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
+pub fn run(g: &GlobalArgs, tests: &[String], cancel: &Cancel) -> Result<i32, CommandError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(CommandError::Usage(
             "`ptest review` needs a terminal (stdin and stdout); without one, read the differences with `ptest diff TEST` and accept them with `ptest accept TEST`".into(),
@@ -39,7 +39,7 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     })?;
     // As `ptest accept`: a test asked for by name that cannot be accepted is an error; the
     // ones found by themselves are only listed.
-    let named = !tests.is_empty() && !tests.iter().any(|t| t == "all");
+    let named = Selection::of(tests) != Selection::Every;
     let refused = if plan.refused.is_empty() || !named {
         exit_code::OK
     } else {
@@ -72,13 +72,13 @@ pub fn run(g: &GlobalArgs, tests: &[String]) -> Result<i32, CommandError> {
     })?;
     let _ = term.clear_screen();
     // From here a signal stops between tests (each one is swapped whole).
-    interrupt::install();
+    cancel.install();
     if ended == Ended::Aborted {
         say_refused();
         say!("ptest: review aborted: no decision applied, every reference is as it was");
         return Ok(exit_code::INTERRUPTED);
     }
-    let applied = review::apply(&regdir, &plan, &session, &mut state);
+    let applied = review::apply(&regdir, &plan, &session, &mut state, cancel);
     state
         .save(&regdir.state_dir())
         .map_err(CommandError::io(&regdir.state_dir()))?;

@@ -13,13 +13,12 @@ pub enum Stopped {
     Interrupted,
 }
 
-/// A deadline and an interrupt check, polled by the comparison.
-#[derive(Debug, Clone, Copy)]
+/// A deadline and the run's cancellation, polled by the comparison.
+#[derive(Debug, Clone)]
 pub struct Cancel {
     deadline: Option<Instant>,
-    /// Whether the user asked to stop (the runner's interrupt flag: `compare` must not
-    /// import the runner, so it is passed in).
-    interrupted: fn() -> bool,
+    /// Whether the user asked to stop: the run's one cancellation value.
+    run: ptest_engine::process::Cancel,
 }
 
 impl Cancel {
@@ -27,21 +26,21 @@ impl Cancel {
     pub fn never() -> Cancel {
         Cancel {
             deadline: None,
-            interrupted: || false,
+            run: ptest_engine::process::Cancel::noop(),
         }
     }
 
-    /// Stop at `deadline` (none: no deadline) or when `interrupted` says so.
-    pub fn new(deadline: Option<Instant>, interrupted: fn() -> bool) -> Cancel {
+    /// Stop at `deadline` (none: no deadline) or once `run` is requested.
+    pub fn new(deadline: Option<Instant>, run: &ptest_engine::process::Cancel) -> Cancel {
         Cancel {
             deadline,
-            interrupted,
+            run: run.clone(),
         }
     }
 
     /// `Err` once the comparison must stop.
     pub fn check(&self) -> Result<(), Stopped> {
-        if (self.interrupted)() {
+        if self.run.requested() {
             return Err(Stopped::Interrupted);
         }
         match self.deadline {

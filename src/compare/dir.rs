@@ -15,7 +15,7 @@ use super::compile::Comparer;
 use super::error::CompareError;
 use super::file::{self, FileJob};
 use super::filter::Filter;
-use super::outcome::{DirComparison, FileComparison, FileOutcome};
+use super::verdict::{DirComparison, FileComparison, FileVerdict};
 use crate::tree;
 
 impl Comparer {
@@ -62,7 +62,7 @@ impl Comparer {
         Ok(FileComparison {
             name: name.to_string(),
             mode: mode.as_str(),
-            outcome,
+            verdict: outcome,
             filters,
         })
     }
@@ -100,7 +100,7 @@ impl Comparer {
             let invalid = |side: &str, why: &str| FileComparison {
                 name: name.clone(),
                 mode: self.mode_unopened(name).as_str(),
-                outcome: FileOutcome::Invalid {
+                verdict: FileVerdict::Invalid {
                     reason: format!("{side}/{} {why}", crate::human::visible(name)),
                 },
                 filters: Vec::new(),
@@ -116,7 +116,7 @@ impl Comparer {
                     FileComparison {
                         name: name.clone(),
                         mode: self.mode_for(name, &path, &path).as_str(),
-                        outcome: FileOutcome::Missing,
+                        verdict: FileVerdict::Missing,
                         filters: Vec::new(),
                     }
                 }
@@ -125,7 +125,7 @@ impl Comparer {
                     FileComparison {
                         name: name.clone(),
                         mode: self.mode_for(name, &path, &path).as_str(),
-                        outcome: FileOutcome::Unexpected,
+                        verdict: FileVerdict::Unexpected,
                         filters: Vec::new(),
                     }
                 }

@@ -1,13 +1,13 @@
 //! The one error type of the compare operation: a configuration mistake or an output
 //! folder that cannot be read. It imports only the leaf `cancel` from `compare`.
-//! Problems with individual files are not errors but `FileOutcome::Invalid` entries.
+//! Problems with individual files are not errors but `FileVerdict::Invalid` entries.
 
 use std::path::PathBuf;
 
 use super::cancel::Stopped;
 
 /// Why rules could not be compiled or folders not compared. Problems with individual
-/// files are not errors: they are `FileOutcome::Invalid` entries.
+/// files are not errors: they are `FileVerdict::Invalid` entries.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
     /// A configuration mistake, as one line naming the config file and what to fix.

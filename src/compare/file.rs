@@ -2,7 +2,7 @@
 //! checks byte equality first, then takes the path the mode calls for: hex report for
 //! binary files, line diff for `exact`/`text`, sorted diff or line digests for `sorted`,
 //! entry-level comparison for `plog`; a full diff within the memory budget, the first
-//! difference beyond it. Read errors become [`FileOutcome::Invalid`].
+//! difference beyond it. Read errors become [`FileVerdict::Invalid`].
 //!
 //! It must not choose a file's mode (that is `sniff`) nor walk folders (that is `dir`).
 
@@ -15,12 +15,13 @@ use super::binary::{self, Side};
 use super::budget::too_large;
 use super::cancel::{Cancel, Stopped};
 use super::diff;
+use super::difference::{Difference, SortedLines};
 use super::mode::Mode;
-use super::outcome::FileOutcome;
 use super::plog;
 use super::render::{self, DiffOptions};
 use super::stream::{LineKeys, first_line_difference, line_digest};
 use super::transform::Transform;
+use super::verdict::FileVerdict;
 
 /// Everything needed to compare one pair of files.
 pub(crate) struct FileJob<'a> {
@@ -40,7 +41,7 @@ pub(crate) struct FileJob<'a> {
 }
 
 /// Why comparing one pair did not produce an outcome: a read error (which becomes
-/// [`FileOutcome::Invalid`]) or a stop request.
+/// [`FileVerdict::Invalid`]) or a stop request.
 enum Failure {
     Io(Side, io::Error),
     Stopped(Stopped),
@@ -74,18 +75,18 @@ fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     Ok((f, meta.len()))
 }
 
-fn io_invalid(job: &FileJob<'_>, (side, e): (Side, io::Error)) -> FileOutcome {
+fn io_invalid(job: &FileJob<'_>, (side, e): (Side, io::Error)) -> FileVerdict {
     let side = match side {
         Side::Blessed => "blessed",
         Side::New => "new",
     };
-    FileOutcome::Invalid {
+    FileVerdict::Invalid {
         reason: format!("cannot read {side}/{}: {e}", job.name),
     }
 }
 
 /// Compare one pair of regular files; `Err` only when `job.cancel` stopped it.
-pub(crate) fn compare_file(job: &FileJob<'_>) -> Result<FileOutcome, Stopped> {
+pub(crate) fn compare_file(job: &FileJob<'_>) -> Result<FileVerdict, Stopped> {
     match compare_inner(job) {
         Ok(o) => Ok(o),
         Err(Failure::Io(side, e)) => Ok(io_invalid(job, (side, e))),
@@ -93,20 +94,16 @@ pub(crate) fn compare_file(job: &FileJob<'_>) -> Result<FileOutcome, Stopped> {
     }
 }
 
-fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, Failure> {
+fn compare_inner(job: &FileJob<'_>) -> Result<FileVerdict, Failure> {
     let (mut fa, sa) = open_regular(job.blessed).map_err(|e| (Side::Blessed, e))?;
     let (mut fb, sb) = open_regular(job.new).map_err(|e| (Side::New, e))?;
     let Some(offset) = binary::first_difference(&mut fa, &mut fb)? else {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     };
     job.cancel.check()?;
     let opts = DiffOptions {
         name: job.name,
-        header_note: if job.mode == Mode::Sorted {
-            " (lines sorted)"
-        } else {
-            ""
-        },
+        sorted: job.mode == Mode::Sorted,
         max_lines: job.max_lines,
         more: job.more,
     };
@@ -127,9 +124,9 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, Failure> {
             match plog::compare(&pair) {
                 Ok(outcome) => Ok(outcome),
                 Err(why) => {
-                    let report = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
-                    Ok(FileOutcome::Differs {
-                        diff: plog::undecodable(job.name, &why, &report),
+                    let bytes = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
+                    Ok(FileVerdict::Differs {
+                        difference: Difference::Undecodable { why, bytes },
                     })
                 }
             }
@@ -140,7 +137,9 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, Failure> {
                     || binary::looks_binary(&binary::head(&mut fb).map_err(|e| (Side::New, e))?);
             if binary {
                 let diff = binary::report(job.name, &mut fa, &mut fb, (sa, sb), offset)?;
-                return Ok(FileOutcome::Differs { diff });
+                return Ok(FileVerdict::Differs {
+                    difference: Difference::Binary(diff),
+                });
             }
             line_diff(&mut fa, &mut fb, (sa, sb), tf, &opts, job)
         }
@@ -156,11 +155,12 @@ fn compare_inner(job: &FileJob<'_>) -> Result<FileOutcome, Failure> {
                 return sorted_digests(&mut fa, &mut fb, tf, why, &opts);
             };
             if la.same_as(&lb) {
-                return Ok(FileOutcome::Same);
+                return Ok(FileVerdict::Same);
             }
-            Ok(FileOutcome::Differs {
-                diff: diff::unified_until(la, lb, &opts, job.cancel)?,
-            })
+            Ok(diff::unified_until(la, lb, &opts, job.cancel)?
+                .map_or(FileVerdict::Same, |difference| FileVerdict::Differs {
+                    difference,
+                }))
         }
     }
 }
@@ -173,21 +173,20 @@ fn sorted_digests(
     tf: Transform<'_>,
     why: &str,
     opts: &DiffOptions<'_>,
-) -> Result<FileOutcome, Failure> {
+) -> Result<FileVerdict, Failure> {
     let keys = LineKeys::new();
     let da = line_digest(fa, tf, &keys).map_err(|e| (Side::Blessed, e))?;
     let db = line_digest(fb, tf, &keys).map_err(|e| (Side::New, e))?;
     if da == db {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     }
-    Ok(FileOutcome::Differs {
-        diff: format!(
-            "--- blessed/{name}{note}\n+++ new/{name}{note}\n{why}: the files hold different lines ({} and {} lines); to see which: diff <(sort blessed/{name}) <(sort new/{name})\n",
-            da.0,
-            db.0,
-            name = opts.name,
-            note = opts.header_note,
-        ),
+    Ok(FileVerdict::Differs {
+        difference: Difference::SortedLines(SortedLines {
+            name: opts.name.to_string(),
+            why: why.to_string(),
+            blessed_lines: da.0,
+            new_lines: db.0,
+        }),
     })
 }
 
@@ -200,13 +199,13 @@ fn line_diff(
     tf: Transform<'_>,
     opts: &DiffOptions<'_>,
     job: &FileJob<'_>,
-) -> Result<FileOutcome, Failure> {
+) -> Result<FileVerdict, Failure> {
     let Some(first) = first_line_difference(fa, fb, tf)? else {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     };
     let first_only = |why: &str| {
-        Ok(FileOutcome::Differs {
-            diff: render::first_only(&first, why, tf.terminators(), opts),
+        Ok(FileVerdict::Differs {
+            difference: Difference::Text(render::first_only(&first, why, tf.terminators(), opts)),
         })
     };
     job.cancel.check()?;
@@ -218,9 +217,10 @@ fn line_diff(
     let lb = tf.load(fb, sizes.1).map_err(|e| (Side::New, e))?;
     job.cancel.check()?;
     match (la, lb) {
-        (Some(la), Some(lb)) => Ok(FileOutcome::Differs {
-            diff: diff::unified_until(la, lb, opts, job.cancel)?,
-        }),
+        (Some(la), Some(lb)) => Ok(diff::unified_until(la, lb, opts, job.cancel)?
+            .map_or(FileVerdict::Same, |difference| FileVerdict::Differs {
+                difference,
+            })),
         _ => first_only("files too large to load after filters"),
     }
 }

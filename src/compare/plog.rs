@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use super::apply::Filters;
-use super::outcome::FileOutcome;
+use super::difference::{Difference, PlogDiff};
+use super::verdict::FileVerdict;
 
 /// Whether either file looks like a pandalog, by content; unreadable counts as not.
 pub(super) fn looks_like_pandalog(blessed: &Path, new: &Path) -> bool {
@@ -28,7 +29,7 @@ pub(super) struct PlogPair<'a> {
 }
 
 /// Entry-level comparison; `Err` says why the files could not be read as pandalogs.
-pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileOutcome, String> {
+pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileVerdict, String> {
     let filter = |s: &str| pair.filters.apply_text(s);
     let opts = ptest_plog::CompareOptions {
         schema: pair.schema,
@@ -37,22 +38,12 @@ pub(super) fn compare(pair: &PlogPair<'_>) -> Result<FileOutcome, String> {
     };
     let r = ptest_plog::compare_files(pair.blessed, pair.new, &opts).map_err(|e| e.to_string())?;
     if r.equal {
-        return Ok(FileOutcome::Same);
+        return Ok(FileVerdict::Same);
     }
-    // Name the file as the other diffs do; the report itself is per entry.
-    Ok(FileOutcome::Differs {
-        diff: format!(
-            "--- blessed/{name} (pandalog entries)\n+++ new/{name} (pandalog entries)\n{}",
-            r.report,
-            name = pair.name
-        ),
+    Ok(FileVerdict::Differs {
+        difference: Difference::Plog(PlogDiff {
+            name: pair.name.to_string(),
+            changes: r.changes,
+        }),
     })
-}
-
-/// The report for files that differ but cannot be decoded: why, then their bytes'
-/// `byte_report`.
-pub(super) fn undecodable(name: &str, why: &str, byte_report: &str) -> String {
-    format!(
-        "cannot compare blessed/{name} and new/{name} as pandalogs ({why}); they differ byte-wise:\n{byte_report}"
-    )
 }

@@ -65,12 +65,12 @@ fn outcomes(d: &DirComparison) -> Vec<(String, &'static str, String)> {
     d.files
         .iter()
         .map(|f| {
-            let o = match &f.outcome {
-                FileOutcome::Same => "same".to_string(),
-                FileOutcome::Differs { .. } => "differs".to_string(),
-                FileOutcome::Missing => "missing".to_string(),
-                FileOutcome::Unexpected => "unexpected".to_string(),
-                FileOutcome::Invalid { reason } => format!("invalid: {reason}"),
+            let o = match &f.verdict {
+                FileVerdict::Same => "same".to_string(),
+                FileVerdict::Differs { .. } => "differs".to_string(),
+                FileVerdict::Missing => "missing".to_string(),
+                FileVerdict::Unexpected => "unexpected".to_string(),
+                FileVerdict::Invalid { reason } => format!("invalid: {reason}"),
             };
             (f.name.clone(), f.mode, o)
         })
@@ -99,9 +99,10 @@ fn dirs_missing_unexpected_same_differs_nested() {
             ("sub/d.txt".into(), "exact", "differs".into()),
         ]
     );
-    let FileOutcome::Differs { diff } = &d.files[3].outcome else {
+    let FileVerdict::Differs { difference } = &d.files[3].verdict else {
         panic!()
     };
+    let diff = &render_difference(difference);
     assert_eq!(
         diff,
         "--- blessed/sub/d.txt\n+++ new/sub/d.txt\n@@ -1 +1 @@\n-1\n+2\n"
@@ -117,11 +118,11 @@ fn identical_dirs_are_all_same_and_empty_new_is_all_missing() {
     assert!(c.compare_dirs(&b, &n).unwrap().all_same());
     fs::remove_file(n.join("a")).unwrap();
     let d = c.compare_dirs(&b, &n).unwrap();
-    assert_eq!(d.files[0].outcome, FileOutcome::Missing);
+    assert_eq!(d.files[0].verdict, FileVerdict::Missing);
     // No blessed folder at all: everything produced is unexpected.
     fs::write(n.join("a"), "x").unwrap();
     let d = c.compare_dirs(&b.join("absent"), &n).unwrap();
-    assert_eq!(d.files[0].outcome, FileOutcome::Unexpected);
+    assert_eq!(d.files[0].verdict, FileVerdict::Unexpected);
 }
 
 #[test]
@@ -197,17 +198,19 @@ fn layers_filters_modes_and_settings() {
     let o = outcomes(&d);
     assert_eq!(o[0], ("a.txt".into(), "exact", "same".into()));
     assert_eq!(o[1], ("c.set".into(), "sorted", "same".into()));
-    let FileOutcome::Differs { diff } = &d.files[2].outcome else {
+    let FileVerdict::Differs { difference } = &d.files[2].verdict else {
         panic!("{o:?}")
     };
+    let diff = &render_difference(difference);
     assert!(
         diff.ends_with("@@ -1,3 +1,3 @@\n… 6 more diff lines cut (see ptest diff t1)\n"),
         "{diff}"
     );
     let full = c.with_diff_lines(1000).compare_dirs(&b, &n).unwrap();
-    let FileOutcome::Differs { diff } = &full.files[2].outcome else {
+    let FileVerdict::Differs { difference } = &full.files[2].verdict else {
         panic!()
     };
+    let diff = &render_difference(difference);
     assert!(!diff.contains("cut"), "{diff}");
 }
 
@@ -276,11 +279,12 @@ fn pandalogs_are_detected_by_content_and_compared_by_entry() {
     write_plog(&n.join("same.out"), &blessed);
     let d = Comparer::new(&[]).unwrap().compare_dirs(&b, &n).unwrap();
     assert_eq!(d.files[0].mode, "plog");
-    assert_eq!(d.files[0].outcome, FileOutcome::Same);
+    assert_eq!(d.files[0].verdict, FileVerdict::Same);
     assert_eq!(d.files[1].mode, "plog");
-    let FileOutcome::Differs { diff } = &d.files[1].outcome else {
+    let FileVerdict::Differs { difference } = &d.files[1].verdict else {
         panic!("{:?}", d.files[1])
     };
+    let diff = &render_difference(difference);
     assert!(
         diff.starts_with(
             "--- blessed/trace.out (pandalog entries)\n+++ new/trace.out (pandalog entries)\n"
@@ -294,7 +298,7 @@ fn pandalogs_are_detected_by_content_and_compared_by_entry() {
         .unwrap()
         .compare_dirs(&b, &n)
         .unwrap();
-    assert_eq!(d.files[1].outcome, FileOutcome::Same, "{:?}", d.files[1]);
+    assert_eq!(d.files[1].verdict, FileVerdict::Same, "{:?}", d.files[1]);
     // A glob overrides detection.
     let exact = layer("t.toml", "[compare]\nmodes = { \"trace.*\" = \"exact\" }");
     let d = Comparer::new(&[exact])
@@ -302,9 +306,10 @@ fn pandalogs_are_detected_by_content_and_compared_by_entry() {
         .compare_dirs(&b, &n)
         .unwrap();
     assert_eq!(d.files[1].mode, "exact");
-    let FileOutcome::Differs { diff } = &d.files[1].outcome else {
+    let FileVerdict::Differs { difference } = &d.files[1].verdict else {
         panic!()
     };
+    let diff = &render_difference(difference);
     assert!(diff.starts_with("Binary files blessed/trace.out"), "{diff}");
 }
 

@@ -2,7 +2,7 @@
 //! status, timing, files compared and their diffs. The JSON sink in [`super`] writes it at
 //! `RunFinished`; `ptest report merge` reads shards' reports back and `ptest report html`
 //! renders one, so it is an owned model that round-trips (serialize, deserialize). The file
-//! records are those `state.json` keeps ([`crate::outcome::FileRecord`]), never converted.
+//! records are those `state.json` keeps ([`crate::record::FileRecord`]), never converted.
 //!
 //! Compatibility: fields are only ever added (with `#[serde(default)]`); a change that
 //! readers of older reports cannot follow bumps [`FORMAT`].
@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::FileRecord;
 use crate::runner::{RunKind, RunOutcome, Status, TestResult};
 
-/// The report format this ptest writes and reads.
-pub const FORMAT: u32 = 1;
+/// The report format this ptest writes and reads. 2: a differing file's difference is
+/// data (`difference`), its text (`diff`) rendered from it; format 1 reports, whose
+/// differences are text only, are named as older.
+pub const FORMAT: u32 = 2;
 
 /// One run (or several shards' runs merged) as the JSON report holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,41 +80,58 @@ impl Summary {
     }
 }
 
-/// One test of the run.
+/// One test of the run: its [`TestResult`] as is, and its history. Written with its
+/// `message` (the reason in words, for readers of the report), which is not read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "TestReportOut")]
 pub struct TestReport {
-    pub name: String,
-    pub status: Status,
-    pub duration_secs: f64,
-    /// When its first attempt started, in seconds from the start of its run.
-    #[serde(default)]
-    pub started_secs: f64,
-    pub attempts: u32,
-    pub message: Option<String>,
-    pub log: PathBuf,
-    pub files: Vec<FileRecord>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub log_tail: Vec<String>,
+    #[serde(flatten)]
+    pub result: TestResult,
     /// Its duration in this mode as `state.json` held it before this run (the history the
     /// HTML report plots against); `None` when it had never run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_duration_secs: Option<f64>,
 }
 
-impl From<&TestResult> for TestReport {
-    fn from(r: &TestResult) -> TestReport {
+impl std::ops::Deref for TestReport {
+    type Target = TestResult;
+    fn deref(&self) -> &TestResult {
+        &self.result
+    }
+}
+
+impl From<TestResult> for TestReport {
+    fn from(result: TestResult) -> TestReport {
         TestReport {
-            name: r.name.clone(),
-            status: r.status,
-            duration_secs: r.duration.as_secs_f64(),
-            started_secs: r.started.as_secs_f64(),
-            attempts: r.attempts,
-            message: r.message.clone(),
-            log: r.log.clone(),
-            files: r.files.clone(),
-            log_tail: r.log_tail.clone(),
+            result,
             previous_duration_secs: None,
         }
+    }
+}
+
+/// [`TestReport`] as written: with its message.
+#[derive(Serialize)]
+struct TestReportOut {
+    #[serde(flatten)]
+    result: TestResult,
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_duration_secs: Option<f64>,
+}
+
+impl From<TestReport> for TestReportOut {
+    fn from(t: TestReport) -> TestReportOut {
+        TestReportOut {
+            message: t.result.message(),
+            result: t.result,
+            previous_duration_secs: t.previous_duration_secs,
+        }
+    }
+}
+
+impl From<&TestResult> for TestReport {
+    fn from(r: &TestResult) -> TestReport {
+        TestReport::from(r.clone())
     }
 }
 
@@ -134,6 +152,21 @@ impl From<&RunOutcome> for RunReport {
 }
 
 impl RunReport {
+    /// A report of no test yet, in this ptest's format.
+    pub fn empty(mode: RunKind) -> RunReport {
+        RunReport {
+            format: FORMAT,
+            mode,
+            duration_secs: 0.0,
+            interrupted: false,
+            summary: Summary::default(),
+            tests: Vec::new(),
+            partition: None,
+            selected: None,
+            only_failed: false,
+        }
+    }
+
     /// Fill each test's `previous_duration_secs` from the durations stored before the run.
     pub fn with_previous(mut self, previous: &Previous) -> RunReport {
         for t in &mut self.tests {
@@ -233,20 +266,38 @@ pub enum ReadError {
         path.display()
     )]
     Newer { path: PathBuf, found: u32 },
+    #[error(
+        "{}: report format {found} keeps differences as text, this ptest reads them as data (format {FORMAT}); run the tests again with this ptest to write the report anew",
+        path.display()
+    )]
+    Older { path: PathBuf, found: u32 },
 }
 
 impl RunReport {
-    /// Read a report written by [`write`] (by this or an older ptest).
-    /// Only regular files of at most [`MAX_REPORT_BYTES`] are read; a leading byte order
-    /// mark (as some editors write) is skipped.
+    /// Read a report written by [`write`] (by this ptest, or an older one when it holds no
+    /// difference). Only regular files of at most [`MAX_REPORT_BYTES`] are read; a leading
+    /// byte order mark (as some editors write) is skipped.
     pub fn read(path: &Path) -> Result<RunReport, ReadError> {
         let bytes = read_bounded(path)?;
         let json = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
-        let report: RunReport =
-            serde_json::from_slice(json).map_err(|source| ReadError::Invalid {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let report: RunReport = serde_json::from_slice(json).map_err(|source| {
+            #[derive(Deserialize)]
+            struct Format {
+                #[serde(default = "first_format")]
+                format: u32,
+            }
+            // An older report parses unless it holds a difference (text then).
+            match serde_json::from_slice::<Format>(json) {
+                Ok(Format { format }) if format < FORMAT => ReadError::Older {
+                    path: path.to_path_buf(),
+                    found: format,
+                },
+                _ => ReadError::Invalid {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            }
+        })?;
         if report.format > FORMAT {
             return Err(ReadError::Newer {
                 path: path.to_path_buf(),
@@ -264,11 +315,6 @@ impl RunReport {
     }
 }
 
-/// Write the run's report (called at `RunFinished`).
-pub(super) fn write(path: &Path, run: &RunOutcome, previous: &Previous) -> std::io::Result<()> {
-    RunReport::from(run).with_previous(previous).write(path)
-}
-
 /// What a shard's report records about the whole it is part of.
 #[derive(Debug, Clone)]
 pub struct Shard {
@@ -279,40 +325,11 @@ pub struct Shard {
 
 /// The JSON reporter of a shard: like [`super::json_file`], with the shard recorded.
 pub fn shard_file(path: &Path, shard: Shard, previous: &Previous) -> Box<dyn super::Reporter> {
-    Box::new(ShardSink {
-        path: path.to_path_buf(),
-        shard,
-        previous: previous.clone(),
-        result: None,
-    })
-}
-
-struct ShardSink {
-    path: PathBuf,
-    shard: Shard,
-    previous: Previous,
-    result: Option<std::io::Result<()>>,
-}
-
-impl super::Reporter for ShardSink {
-    fn event(&mut self, event: &crate::runner::Event<'_>) {
-        if let crate::runner::Event::RunFinished { outcome } = event {
-            let mut report = RunReport::from(*outcome).with_previous(&self.previous);
-            report.partition = Some(self.shard.partition.clone());
-            report.selected = Some(self.shard.selected.clone());
-            report.only_failed = self.shard.only_failed;
-            self.result = Some(report.write(&self.path));
-        }
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), super::ReportError> {
-        match self.result {
-            Some(Err(source)) => Err(super::ReportError {
-                kind: "JSON",
-                path: self.path,
-                source,
-            }),
-            Some(Ok(())) | None => Ok(()),
-        }
-    }
+    Box::new(super::aggregate::FileSink::new(
+        "JSON",
+        path,
+        |path, report| report.write(path),
+        previous,
+        Some(shard),
+    ))
 }

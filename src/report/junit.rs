@@ -1,7 +1,7 @@
 //! JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: written from the
-//! `RunFinished` event by the sink in [`super`], and by `ptest report merge` from a merged
-//! [`RunReport`] (so both go through [`write_report`]). File outcomes are worded by
-//! [`crate::outcome`], never here.
+//! report the aggregator built from a run's events, and by `ptest report merge` from a
+//! merged [`RunReport`] (both through [`write_report`]). File outcomes are worded by
+//! [`crate::record`], never here.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,13 +9,8 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::json::RunReport;
-use crate::outcome;
-use crate::runner::{RunOutcome, Status};
-
-/// Write the run as one test suite named after its kind (called at `RunFinished`).
-pub(super) fn write(path: &Path, run: &RunOutcome) -> std::io::Result<()> {
-    write_report(path, &RunReport::from(run))
-}
+use crate::record;
+use crate::runner::Status;
 
 /// Write a run's report (one run's, or shards' merged) as one test suite named after its
 /// kind.
@@ -26,7 +21,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
     for r in &run.tests {
         let details = format!(
             "{}{}",
-            outcome::describe_all(&r.files),
+            record::describe_all(&r.files),
             if r.log_tail.is_empty() {
                 String::new()
             } else {
@@ -37,7 +32,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
                 )
             }
         );
-        let message = r.message.clone().unwrap_or_else(|| r.status.word().into());
+        let message = r.message().unwrap_or_else(|| r.status.word().into());
         let status = match r.status {
             Status::Passed => TestCaseStatus::success(),
             Status::Flaky => {
@@ -69,7 +64,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
         };
         let mut case = TestCase::new(r.name.clone(), status);
         case.set_classname(format!("ptest.{mode}"));
-        case.set_time(secs(r.duration_secs));
+        case.set_time(secs(r.duration_secs()));
         suite.add_test_case(case);
     }
     suite.set_time(elapsed);

@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::json::{FORMAT, RunReport, Summary};
-use crate::runner::{RunKind, RunOutcome, Status, TestResult};
+use super::json::{RunReport, Summary};
+use crate::runner::{RunKind, RunOutcome};
 use crate::suite::partition::{Partition, Strategy};
 
 /// Why reports cannot be merged; every message names the files (and test) at fault.
@@ -169,17 +169,7 @@ pub fn merge(reports: &[(PathBuf, RunReport)]) -> Result<RunReport, MergeError> 
 }
 
 fn empty(mode: RunKind) -> RunReport {
-    RunReport {
-        format: FORMAT,
-        mode,
-        duration_secs: 0.0,
-        interrupted: false,
-        summary: Summary::default(),
-        tests: Vec::new(),
-        partition: None,
-        selected: None,
-        only_failed: false,
-    }
+    RunReport::empty(mode)
 }
 
 /// For partitioned reports: check they are shards 1..N of one partition of one selection
@@ -307,32 +297,13 @@ fn owner(
 }
 
 /// The report as the runner's outcome, so the terminal reporter prints a merge's summary
-/// exactly as it prints a run's.
+/// exactly as it prints a run's: the results are those the shards' reports hold.
 pub fn to_outcome(report: &RunReport) -> RunOutcome {
-    let secs = |s: f64| std::time::Duration::try_from_secs_f64(s).unwrap_or_default();
     RunOutcome {
         kind: report.mode,
-        elapsed: secs(report.duration_secs),
+        elapsed: std::time::Duration::try_from_secs_f64(report.duration_secs).unwrap_or_default(),
         interrupted: report.interrupted,
-        results: report
-            .tests
-            .iter()
-            .map(|t| TestResult {
-                name: t.name.clone(),
-                mode: report.mode,
-                status: t.status,
-                duration: secs(t.duration_secs),
-                started: secs(t.started_secs),
-                attempts: t.attempts,
-                // Not recorded; a test that failed on a difference ran to the end.
-                script_ok: matches!(t.status, Status::Passed | Status::Flaky | Status::Failed),
-                message: t.message.clone(),
-                files: t.files.clone(),
-                log: t.log.clone(),
-                log_tail: t.log_tail.clone(),
-                leaked: 0,
-            })
-            .collect(),
+        results: report.tests.iter().map(|t| t.result.clone()).collect(),
     }
 }
 

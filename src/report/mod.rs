@@ -1,9 +1,10 @@
 //! Reporters: sinks of runner events, nextest-style. Each implements [`Reporter`] and sees
 //! the same events; none is handed results any other way. The terminal reporter prints as
-//! tests finish; the JUnit and JSON reporters build their document from `RunFinished` and
-//! write it then. Reporters must not decide exit codes or touch the regression directory.
-//! File outcomes are put into words by [`crate::outcome`], the one renderer.
+//! tests finish; the JUnit, JSON and HTML reporters (`aggregate`) build their report test
+//! by test and write it at `RunFinished`, each through the one atomic [`write_file`]. Reporters must not decide exit codes or touch the regression directory.
+//! File outcomes are put into words by [`crate::record`], the one renderer.
 
+mod aggregate;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -40,79 +41,75 @@ pub struct ReportError {
     pub source: std::io::Error,
 }
 
-/// A reporter that writes one file at `RunFinished`, remembering whether that worked.
-struct FileSink {
-    kind: &'static str,
-    path: PathBuf,
-    write: fn(&Path, &crate::runner::RunOutcome, &Previous) -> std::io::Result<()>,
-    /// Tests' stored durations before the run, for the reports that show history.
-    previous: Previous,
-    result: Option<std::io::Result<()>>,
-}
-
-impl Reporter for FileSink {
-    fn event(&mut self, event: &Event<'_>) {
-        if let Event::RunFinished { outcome } = event {
-            self.result = Some((self.write)(&self.path, outcome, &self.previous));
-        }
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), ReportError> {
-        match self.result {
-            Some(Err(source)) => Err(ReportError {
-                kind: self.kind,
-                path: self.path,
-                source,
-            }),
-            // A run always ends with `RunFinished`; none means nothing was run to report.
-            Some(Ok(())) | None => Ok(()),
-        }
-    }
-}
-
 /// The JUnit XML reporter, writing `path` when the run ends.
 pub fn junit_file(path: &Path) -> Box<dyn Reporter> {
-    Box::new(FileSink {
-        kind: "JUnit",
-        path: path.to_path_buf(),
-        write: |path, run, _| junit::write(path, run),
-        previous: Previous::new(),
-        result: None,
-    })
+    let write: aggregate::WriteReport = junit::write_report;
+    Box::new(aggregate::FileSink::new(
+        "JUnit",
+        path,
+        write,
+        &Previous::new(),
+        None,
+    ))
 }
 
 /// The JSON reporter, writing `path` when the run ends; `previous`: tests' stored
 /// durations before the run.
 pub fn json_file(path: &Path, previous: &Previous) -> Box<dyn Reporter> {
-    Box::new(FileSink {
-        kind: "JSON",
-        path: path.to_path_buf(),
-        write: json::write,
-        previous: previous.clone(),
-        result: None,
-    })
+    Box::new(aggregate::FileSink::new(
+        "JSON",
+        path,
+        |path, report| report.write(path),
+        previous,
+        None,
+    ))
 }
 
-/// The HTML reporter, writing `path` (atomically) when the run ends.
+/// The HTML reporter, writing `path` when the run ends.
 pub fn html_file(path: &Path, previous: &Previous) -> Box<dyn Reporter> {
-    Box::new(FileSink {
-        kind: "HTML",
-        path: path.to_path_buf(),
-        write: |path, run, previous| {
-            html::write_html(&json::RunReport::from(run).with_previous(previous), path)
-        },
-        previous: previous.clone(),
-        result: None,
-    })
+    Box::new(aggregate::FileSink::new(
+        "HTML",
+        path,
+        |path, report| html::write_html(report, path),
+        previous,
+        None,
+    ))
 }
 
-/// Create `path` and fill it with `write`, flushing explicitly: a `BufWriter` dropped
+/// The one way every report file (JSON, JUnit, HTML; a run's or a merge's) is written:
+/// filled through a temporary file beside `path`, synced, made world-readable (reports
+/// are shared: CI artifacts, web servers; not the temp file's 0600) and renamed into
+/// place, so a reader never sees half a report and a failed write leaves the old one.
+/// A pipe or terminal (`--json /dev/stdout`) is written to as is: renaming over it would
+/// replace the device's name, not fill it. Flushed explicitly: a `BufWriter` dropped
 /// unflushed swallows the error of its last write (`--json /dev/full` used to "succeed").
-fn write_file(
+pub fn write_file(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return fill(std::fs::File::create(path)?, write);
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".ptest-report-")
+        .tempfile_in(dir)?;
+    fill(tmp.as_file().try_clone()?, write)?;
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn fill(
+    file: std::fs::File,
+    write: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = BufWriter::new(file);
     write(&mut out)?;
     out.flush()?;
     out.into_inner()
@@ -148,7 +145,7 @@ mod tests {
         let path = dir.path().join("r.json");
         let mut json = json_file(&path, &Previous::new());
         json.event(&Event::RunStarted {
-            mode: RunKind::Bless,
+            kind: RunKind::Bless,
             total: 0,
             jobs: 1,
         });
@@ -161,6 +158,86 @@ mod tests {
         assert_eq!(doc["mode"], "bless");
         assert_eq!(doc["interrupted"], true);
         assert_eq!(doc["duration_secs"], 1.5);
+    }
+
+    fn result(name: &str, status: crate::runner::Status) -> crate::runner::TestResult {
+        crate::runner::TestResult {
+            name: name.into(),
+            mode: RunKind::Test,
+            status,
+            duration: std::time::Duration::from_secs(1),
+            started: std::time::Duration::ZERO,
+            attempts: 1,
+            script_ok: true,
+            reason: None,
+            files: Vec::new(),
+            log: "/x/test.log".into(),
+            log_tail: Vec::new(),
+            leaked: 0,
+        }
+    }
+
+    #[test]
+    fn the_json_aggregator_adds_tests_as_they_finish_and_keeps_the_run_order() {
+        use crate::runner::Status;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let previous = Previous::from([("b".to_string(), 7.0)]);
+        let mut json = json_file(&path, &previous);
+        json.event(&Event::RunStarted {
+            kind: RunKind::Test,
+            total: 3,
+            jobs: 2,
+        });
+        let (a, b, c) = (
+            result("a", Status::Passed),
+            result("b", Status::Failed),
+            result("c", Status::NotRun),
+        );
+        // b finishes first; c never starts.
+        json.event(&Event::TestFinished { result: &b });
+        json.event(&Event::TestFinished { result: &a });
+        let outcome = RunOutcome {
+            kind: RunKind::Test,
+            results: vec![a, b, c],
+            elapsed: std::time::Duration::from_secs(2),
+            interrupted: true,
+        };
+        json.event(&Event::RunFinished { outcome: &outcome });
+        json.finish().unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let names: Vec<&str> = doc["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(doc["tests"][1]["previous_duration_secs"], 7.0);
+        assert_eq!(doc["tests"][2]["status"], "not-run");
+        assert_eq!(doc["summary"]["total"], 3);
+        assert_eq!(doc["summary"]["failed"], 1);
+    }
+
+    #[test]
+    fn a_report_is_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.xml");
+        std::fs::write(&path, "old report").unwrap();
+        let failed = write_file(&path, |out| {
+            out.write_all(b"half a rep")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old report");
+        write_file(&path, |out| out.write_all(b"new report")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new report");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+        // Nothing left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

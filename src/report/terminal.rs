@@ -1,7 +1,7 @@
 //! The terminal reporter: a live progress bar on a terminal, one plain line per finished
 //! test otherwise (CI logs), diffs and log tails for failures, and a summary whose last
 //! line says whether everything succeeded. A sink of runner events like the others; file
-//! outcomes are worded by [`crate::outcome`], only coloured here.
+//! outcomes are worded by [`crate::record`], only coloured here.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -10,8 +10,8 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::compare::FileOutcome;
-use crate::outcome;
+use crate::compare::FileVerdict;
+use crate::record;
 use crate::runner::{Event, RunKind, Status, TestResult};
 
 use super::Reporter;
@@ -95,7 +95,11 @@ impl Terminal {
 impl Reporter for Terminal {
     fn event(&mut self, event: &Event<'_>) {
         match event {
-            Event::RunStarted { mode, total, jobs } => {
+            Event::RunStarted {
+                kind: mode,
+                total,
+                jobs,
+            } => {
                 self.total = *total;
                 if let Some(bar) = &self.bar {
                     bar.set_length(*total as u64);
@@ -134,7 +138,9 @@ impl Reporter for Terminal {
                     result.name,
                     result.attempts,
                     crate::human::visible(
-                        result.message.as_deref().unwrap_or(result.status.word())
+                        &result
+                            .message()
+                            .unwrap_or_else(|| result.status.word().into())
                     )
                 ));
             }
@@ -143,7 +149,7 @@ impl Reporter for Terminal {
                 self.done += 1;
                 self.print(&self.finished_line(result));
                 // Failures show why; a bless shows what it changed in the reference.
-                if !result.status.is_success() || outcome::any_change(&result.files) {
+                if !result.status.is_success() || record::any_change(&result.files) {
                     let details = self.details_within_budget(result);
                     self.print(&details);
                 }
@@ -177,9 +183,8 @@ impl Terminal {
     fn finished_line(&self, r: &TestResult) -> String {
         let label = self.status_style(r.status).apply_to(r.status.label());
         let message = r
-            .message
-            .as_deref()
-            .map(|m| format!(": {}", crate::human::visible(m)))
+            .message()
+            .map(|m| format!(": {}", crate::human::visible(&m)))
             .unwrap_or_default();
         format!(
             "{label:>11} [{}] {}{message}\n",
@@ -192,7 +197,7 @@ impl Terminal {
     /// [`MAX_RUN_DIFF_LINES`]) and the last lines of the script's log.
     fn details_within_budget(&mut self, r: &TestResult) -> String {
         let mut out = String::new();
-        let diff = outcome::describe_all(&r.files);
+        let diff = record::describe_all(&r.files);
         let mut held_back = 0;
         for line in diff.lines() {
             if self.diff_budget == 0 {
@@ -309,7 +314,7 @@ impl Terminal {
                         && !r
                             .files
                             .iter()
-                            .any(|f| matches!(f.outcome, FileOutcome::Invalid { .. }))
+                            .any(|f| matches!(f.verdict, FileVerdict::Invalid { .. }))
                 })
                 .collect();
             let accept = if acceptable.is_empty() {

@@ -3,7 +3,8 @@
 //! accepted is [`reference::promote_files`] (only those files, swapped in whole). Either is
 //! one atomic exchange per test. It must not print: it returns what happened per test.
 
-use crate::runner::interrupt;
+use ptest_engine::process::Cancel;
+
 use crate::runner::state::State;
 use crate::suite::{RegressionDir, reference};
 
@@ -33,6 +34,7 @@ pub fn apply(
     plan: &Plan,
     session: &Session,
     state: &mut State,
+    cancel: &Cancel,
 ) -> Vec<(String, TestApplied)> {
     let mut out = Vec::new();
     for (test, choices) in plan.tests.iter().zip(&session.choices) {
@@ -49,7 +51,7 @@ pub fn apply(
                 rejected: count(Choice::Rejected),
                 skipped: count(Choice::Skipped) + count(Choice::Pending),
             }
-        } else if interrupt::requested() {
+        } else if cancel.requested() {
             TestApplied::Interrupted
         } else if taken.len() == test.files.len() {
             let files = crate::bless::blessable(&test.tmpout).unwrap_or(0);

@@ -5,11 +5,11 @@
 
 use std::path::PathBuf;
 
-use crate::compare::{CompareError, Comparer, FileOutcome};
-use crate::outcome::{self, FileRecord};
+use crate::compare::{CompareError, Comparer, FileVerdict};
+use crate::record::{self, FileRecord};
 use crate::runner::RunKind;
 use crate::runner::state::State;
-use crate::suite::{Overrides, RegressionDir, Suite, SuiteError};
+use crate::suite::{Overrides, RegressionDir, Selection, Suite, SuiteError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -53,7 +53,7 @@ pub fn plan(
     tests: &[String],
 ) -> Result<Plan, PlanError> {
     let last = |name: &str| state.tests.get(name).and_then(|t| t.last.as_ref());
-    let names: Vec<String> = if tests.is_empty() || tests.iter().any(|t| t == "all") {
+    let names: Vec<String> = if Selection::of(tests) == Selection::Every {
         suite
             .enabled()
             .filter(|e| {
@@ -110,9 +110,9 @@ pub fn plan(
             .with_test_name(&name)
             .with_diff_lines(usize::MAX);
         let cmp = comparer.compare_dirs(&regdir.blessed(&name), &tmpout)?;
-        let files: Vec<FileRecord> = outcome::records(&cmp.files)
+        let files: Vec<FileRecord> = record::records(&cmp.files)
             .into_iter()
-            .filter(|f| f.outcome != FileOutcome::Same)
+            .filter(|f| f.verdict != FileVerdict::Same)
             .collect();
         if files.is_empty() {
             let why = format!(

@@ -100,10 +100,10 @@ mod tests {
     use crate::review::plan::TestReview;
 
     fn plan(files: &[usize]) -> Plan {
-        let file = |i: usize| crate::outcome::FileRecord {
+        let file = |i: usize| crate::record::FileRecord {
             name: format!("f{i}"),
             mode: "text".into(),
-            outcome: crate::compare::FileOutcome::Missing,
+            verdict: crate::compare::FileVerdict::Missing,
             filters: Vec::new(),
         };
         Plan {

@@ -7,7 +7,7 @@ use std::io;
 
 use console::{Key, Style, Term};
 
-use crate::outcome;
+use crate::record;
 use crate::report::terminal::Terminal;
 
 use super::plan::Plan;
@@ -69,7 +69,7 @@ pub fn run(term: &Term, color: bool, plan: &Plan) -> io::Result<(Session, Ended)
     while let Some((t, f)) = session.current() {
         let test = &plan.tests[t];
         let file = &test.files[f];
-        let text = outcome::describe(file);
+        let text = record::describe(file);
         let lines: Vec<&str> = text.lines().collect();
         let (rows, cols) = term.size();
         let page = usize::from(rows).saturating_sub(9).max(5);

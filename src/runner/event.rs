@@ -7,7 +7,7 @@ use super::result::{RunKind, RunOutcome, TestResult};
 #[derive(Debug)]
 pub enum Event<'a> {
     RunStarted {
-        mode: RunKind,
+        kind: RunKind,
         total: usize,
         jobs: usize,
     },

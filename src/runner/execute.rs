@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::compare::{Cancel, CompareError, Comparer, Stopped};
-use crate::outcome;
+use crate::record;
 use crate::suite::regdir::RegDirError;
 use crate::suite::{Script, ScriptError, TestDef};
 use crate::tree;
 
-use super::RunContext;
+use super::context::RunContext;
 use super::environment::{ScriptPaths, command_line, script_env};
 use super::process::{self, Exit, ScriptCommand};
-use super::result::{RunKind, Status, TestResult};
+use super::result::{Reason, RunKind, ScriptExit, Status, TestResult};
 
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
@@ -34,16 +34,16 @@ pub(super) fn attempt(
 ) -> TestResult {
     let started = Instant::now();
     let log_dir = ctx.regdir.logs(&test.name);
-    let log = log_dir.join(format!("{}.log", ctx.mode.as_str()));
+    let log = log_dir.join(format!("{}.log", ctx.kind.as_str()));
     let mut result = TestResult {
         name: test.name.clone(),
-        mode: ctx.mode,
+        mode: ctx.kind,
         status: Status::Errored,
         duration: Default::default(),
         started: Default::default(),
         attempts: 1,
         script_ok: false,
-        message: None,
+        reason: None,
         files: Vec::new(),
         log: log.clone(),
         log_tail: Vec::new(),
@@ -52,7 +52,7 @@ pub(super) fn attempt(
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
             let deadline = started.checked_add(test.settings.timeout);
-            let cancel = Cancel::new(deadline, super::interrupt::requested);
+            let cancel = Cancel::new(deadline, &ctx.cancel);
             let run = Attempt {
                 script: &script,
                 log: &log,
@@ -61,39 +61,27 @@ pub(super) fn attempt(
             };
             run_and_check(ctx, test, comparer, &run, &mut result)
         }
-        Ok(None) => Ok((
-            Status::Passed,
-            Some("no setup script: nothing to set up".into()),
-        )),
+        Ok(None) => Ok((Status::Passed, Some(Reason::NothingToSetUp))),
         Err(why) => Err(why),
     };
     match outcome {
-        Ok((status, message)) => {
+        Ok((status, reason)) => {
             result.status = status;
-            result.message = message;
+            result.reason = reason;
         }
         Err(why) => {
             result.status = Status::Errored;
-            result.message = Some(why.to_string());
+            result.reason = Some(why.into());
         }
     }
     result.duration = started.elapsed();
     result
 }
 
-/// Complete an attempt's result once any step after it has run: note leaked processes
-/// and, for a broken script, keep the last lines of its log.
+/// Complete an attempt's result once any step after it has run: for a broken script,
+/// keep the last lines of its log. (Leaked processes are counted in the result and
+/// worded with its reason.)
 pub(super) fn finish(result: &mut TestResult) {
-    if result.leaked > 0 {
-        let note = format!(
-            "leaked {} process(es) that outlived the script (killed when it ended)",
-            result.leaked
-        );
-        result.message = Some(match result.message.take() {
-            Some(m) => format!("{m}; {note}"),
-            None => note,
-        });
-    }
     // A mismatch is about the outputs, not the script: its log tail would be noise.
     if !result.status.is_success() && result.status != Status::Failed {
         result.log_tail = ptest_engine::process::tail(&result.log, LOG_TAIL_LINES)
@@ -120,8 +108,6 @@ pub enum AttemptError {
     Script(#[from] ScriptError),
     #[error(transparent)]
     Interpreter(#[from] super::environment::InterpreterError),
-    #[error("{script} {how}")]
-    ScriptFailed { script: String, how: String },
     #[error(
         "{} was {what} during the run; nothing was compared or blessed: write outputs into that folder, never replace it",
         path.display()
@@ -158,14 +144,30 @@ fn prepare(
     ] {
         r.ensure_dir(&dir, false)?;
     }
-    Ok(match ctx.mode {
+    Ok(match ctx.kind {
         RunKind::Setup => test.setup.clone()?,
         RunKind::Bless | RunKind::Test => Some(test.test.clone()?),
     })
 }
 
-/// A finished attempt's status and message, or why it errored.
-type Verdict = Result<(Status, Option<String>), AttemptError>;
+/// A finished attempt's status and reason, or why it errored.
+type Verdict = Result<(Status, Option<Reason>), AttemptError>;
+
+impl From<AttemptError> for Reason {
+    fn from(e: AttemptError) -> Reason {
+        match e {
+            AttemptError::OutputFolderReplaced { path, what } => Reason::OutputFolderReplaced {
+                path,
+                what: what.into(),
+            },
+            AttemptError::NoOutput { path } => Reason::NoOutput { path },
+            AttemptError::NoReference { path, test } => Reason::NoReference { path, test },
+            other => Reason::Error {
+                error: other.to_string(),
+            },
+        }
+    }
+}
 
 /// What one attempt runs and when it must stop.
 struct Attempt<'a> {
@@ -185,7 +187,7 @@ fn run_and_check(
     result: &mut TestResult,
 ) -> Verdict {
     let (script, log, services) = (run.script, run.log, run.services);
-    let tmpout = match ctx.mode {
+    let tmpout = match ctx.kind {
         RunKind::Setup => None,
         RunKind::Bless | RunKind::Test => Some(ctx.regdir.clear_tmpout(&test.name)?),
     };
@@ -199,7 +201,7 @@ fn run_and_check(
         suite_dir: &ctx.suite_dir,
         test: &test.name,
         test_dir: &test.dir,
-        mode: ctx.mode,
+        mode: ctx.kind,
         exe: &ctx.exe,
         helper_dir: &ctx.helper_dir,
         notice_socket: services.notice_socket,
@@ -214,7 +216,7 @@ fn run_and_check(
         stream: ctx.verbose.then(|| format!("[{}] ", test.name)),
         contain: Some(services.contain_token.clone()),
     };
-    let process::Ended { exit, leaked } = process::run(&cmd);
+    let process::Ended { exit, leaked } = process::run(&cmd, &ctx.cancel);
     result.leaked = leaked;
     result.script_ok = exit.success();
     let script_name = script
@@ -225,20 +227,26 @@ fn run_and_check(
     match &exit {
         Exit::Code(0) => {}
         Exit::TimedOut => {
-            let t = humantime::format_duration(test.settings.timeout);
-            return Ok((
-                Status::TimedOut,
-                Some(format!(
-                    "{script_name} timed out after {t}; its process group was killed (raise `timeout` in test.toml or pass --timeout)"
-                )),
-            ));
-        }
-        Exit::Interrupted => return Ok((Status::Interrupted, Some("interrupted".into()))),
-        other => {
-            return Err(AttemptError::ScriptFailed {
+            let reason = Reason::TimedOut {
                 script: script_name,
-                how: other.describe(),
-            });
+                limit: test.settings.timeout,
+            };
+            return Ok((Status::TimedOut, Some(reason)));
+        }
+        Exit::Interrupted => return Ok((Status::Interrupted, Some(Reason::Interrupted))),
+        other => {
+            let exit = match other {
+                Exit::Code(code) => ScriptExit::Code { code: *code },
+                Exit::Signal(signal) => ScriptExit::Signal { signal: *signal },
+                other => ScriptExit::SpawnFailed {
+                    why: other.describe(),
+                },
+            };
+            let reason = Reason::ScriptFailed {
+                script: script_name,
+                exit,
+            };
+            return Ok((Status::Errored, Some(reason)));
         }
     }
     let Some(tmpout) = tmpout else {
@@ -252,21 +260,15 @@ fn run_and_check(
 }
 
 /// The verdict of a comparison stopped by the test's deadline or by the user.
-fn stopped(test: &TestDef, why: Stopped) -> (Status, Option<String>) {
+fn stopped(test: &TestDef, why: Stopped) -> (Status, Option<Reason>) {
     match why {
-        Stopped::TimedOut => {
-            let t = humantime::format_duration(test.settings.timeout);
-            (
-                Status::TimedOut,
-                Some(format!(
-                    "timed out after {t} while comparing the outputs; the timeout covers the script and the comparison (raise `timeout` in test.toml or pass --timeout)"
-                )),
-            )
-        }
-        Stopped::Interrupted => (
-            Status::Interrupted,
-            Some("interrupted while comparing the outputs".into()),
+        Stopped::TimedOut => (
+            Status::TimedOut,
+            Some(Reason::TimedOutComparing {
+                limit: test.settings.timeout,
+            }),
         ),
+        Stopped::Interrupted => (Status::Interrupted, Some(Reason::InterruptedComparing)),
     }
 }
 
@@ -302,7 +304,7 @@ fn judge_outputs(
             path: tmpout.to_path_buf(),
         });
     }
-    match ctx.mode {
+    match ctx.kind {
         RunKind::Test => {
             let blessed = ctx.regdir.blessed(&test.name);
             if count_files(&blessed) == 0 {
@@ -312,11 +314,11 @@ fn judge_outputs(
                 });
             }
             let cmp = comparer.compare_dirs_until(&blessed, tmpout, cancel)?;
-            result.files = outcome::records(&cmp.files);
+            result.files = record::records(&cmp.files);
             if cmp.all_same() {
                 Ok((Status::Passed, None))
             } else {
-                Ok((Status::Failed, Some(outcome::summarise(&result.files))))
+                Ok((Status::Failed, Some(Reason::Mismatch)))
             }
         }
         RunKind::Bless | RunKind::Setup => Ok((Status::Passed, None)),

@@ -1,22 +1,18 @@
-//! Running one script: its own process group, output captured to a log, a timeout, and
-//! the whole process tree killed (SIGTERM, a grace period, SIGKILL) on timeout or Ctrl-C.
+//! Running one script on the one supervisor ([`ptest_engine::process::Group`]): its own
+//! process group on the run's kill list, output captured to a log, a timeout, and the
+//! whole process tree killed (SIGTERM, the grace period, SIGKILL) on timeout or Ctrl-C
+//! (the [`Cancel`] does that), then whatever carries its containment token.
 
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, waitid};
-
-use super::interrupt;
-
-/// How long a process group gets between SIGTERM and SIGKILL.
-pub const KILL_GRACE: Duration = ptest_engine::process::GRACE;
+use ptest_engine::process::{Cancel, Group, Parent};
 
 /// Everything needed to start a script.
 #[derive(Debug, Clone)]
@@ -89,8 +85,9 @@ pub fn signal_name(sig: i32) -> String {
     name.to_string()
 }
 
-/// Runs `cmd` to completion, timeout or interruption. Never panics on the child's behalf.
-pub fn run(cmd: &ScriptCommand) -> Ended {
+/// Runs `cmd` to completion, timeout or interruption (`cancel`). Never panics on the
+/// child's behalf.
+pub fn run(cmd: &ScriptCommand, cancel: &Cancel) -> Ended {
     let spawn_failed = |why: String| Ended {
         exit: Exit::SpawnFailed(why),
         leaked: 0,
@@ -118,38 +115,36 @@ pub fn run(cmd: &ScriptCommand) -> Ended {
         .args(&cmd.args)
         .current_dir(&cmd.cwd)
         .envs(cmd.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .envs(cmd.contain.iter().map(|t| (super::contain::TOKEN_ENV, t)))
-        // Own process group: a timeout or Ctrl-C kills the script *and* whatever it
-        // started (an emulator), and the terminal's Ctrl-C reaches only ptest.
-        .process_group(0);
+        .envs(cmd.contain.iter().map(|t| (super::contain::TOKEN_ENV, t)));
+    // Its own process group (the supervisor's): a timeout or Ctrl-C kills the script
+    // *and* whatever it started (an emulator), and the terminal's Ctrl-C reaches only ptest.
     let mut tees = Vec::new();
-    let child = if let Some(prefix) = &cmd.stream {
+    let group = if let Some(prefix) = &cmd.stream {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let child = command.spawn();
-        if let Ok(mut child) = child {
+        let group = Group::start(&mut command, cancel, Parent::Survive);
+        if let Ok(mut group) = group {
             let log = Arc::new(Mutex::new(log));
-            if let Some(out) = child.stdout.take() {
+            for out in group.take_output() {
                 tees.push(tee(out, log.clone(), prefix.clone()));
             }
-            if let Some(err) = child.stderr.take() {
-                tees.push(tee(err, log, prefix.clone()));
-            }
-            Ok(child)
+            Ok(group)
         } else {
-            child
+            group
         }
     } else {
         match log.try_clone() {
-            Ok(err_log) => command.stdout(log).stderr(err_log).spawn(),
+            Ok(err_log) => {
+                command.stdout(log).stderr(err_log);
+                Group::start(&mut command, cancel, Parent::Survive)
+            }
             Err(e) => Err(e),
         }
     };
-    let mut child = match child {
-        Ok(child) => child,
+    let mut group = match group {
+        Ok(group) => group,
         Err(e) => return spawn_failed(spawn_error(&cmd.program, &e)),
     };
-    let ended = supervise(&mut child, cmd.timeout, cmd.contain.as_deref());
+    let ended = supervise(&mut group, cmd.timeout, cmd.contain.as_deref(), cancel);
     // Everything that held the script's output pipes is dead by now: these end.
     for t in tees {
         let _ = t.join();
@@ -188,7 +183,7 @@ fn shebang(path: &Path) -> Option<String> {
 }
 
 fn tee(
-    from: impl io::Read + Send + 'static,
+    from: Box<dyn io::Read + Send>,
     log: Arc<Mutex<File>>,
     prefix: String,
 ) -> std::thread::JoinHandle<()> {
@@ -211,52 +206,27 @@ fn tee(
 
 /// Wait for the script, enforcing the timeout, then make sure nothing it started survives
 /// it: its process group, and whatever carries its containment token.
-fn supervise(child: &mut Child, timeout: Duration, contain: Option<&str>) -> Ended {
-    let pid = child.id() as i32;
-    let Some(group) = Pid::from_raw(pid) else {
-        return Ended {
-            exit: Exit::SpawnFailed("child has no pid".into()),
-            leaked: 0,
-        };
-    };
-    let _registered = interrupt::register(pid);
-    if interrupt::requested() {
-        // Ctrl-C arrived between spawn and registration: the handler did not see us.
-        let _ = kill_process_group(group, Signal::TERM);
-    }
-    let (tx, rx) = mpsc::channel::<()>();
-    // Wait without reaping: while the leader is a zombie its pid (= the group id) cannot
-    // be reused, so killing the group afterwards cannot hit an unrelated process.
-    std::thread::spawn(move || {
-        let _ = waitid(
-            WaitId::Pid(group),
-            WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-        );
-        let _ = tx.send(());
-    });
+fn supervise(
+    group: &mut Group,
+    timeout: Duration,
+    contain: Option<&str>,
+    cancel: &Cancel,
+) -> Ended {
     // A timeout too large to represent means "no timeout".
     let deadline = Instant::now().checked_add(timeout);
-    let waited = match deadline {
-        Some(deadline) => rx.recv_timeout(deadline.saturating_duration_since(Instant::now())),
-        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-    };
-    let timed_out = waited == Err(RecvTimeoutError::Timeout);
+    let timed_out = group.wait_until(deadline).is_none();
     if timed_out {
-        let _ = kill_process_group(group, Signal::TERM);
-        if rx.recv_timeout(KILL_GRACE).is_err() {
-            let _ = kill_process_group(group, Signal::KILL);
-            let _ = rx.recv();
-        }
+        group.stop();
     }
     // Leftovers (an emulator the script started and did not wait for, a daemon that left
-    // the group) die now, before any output is compared or blessed.
+    // the group) die now, before any output is compared or blessed; the leader is still
+    // unreaped, so its group id cannot have been reused.
     let leaked = contain.map(super::contain::sweep_attempt).unwrap_or(0);
-    let _ = kill_process_group(group, Signal::KILL);
-    let status = child.wait();
+    let status = group.reap();
     super::contain::reap_stray_zombies();
     let exit = if timed_out {
         Exit::TimedOut
-    } else if interrupt::requested() {
+    } else if cancel.requested() {
         Exit::Interrupted
     } else {
         exit_of(status)

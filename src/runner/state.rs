@@ -17,11 +17,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::result::{RunKind, Status, TestResult};
-use crate::outcome::FileRecord;
 
+/// 4: a differing file's difference is data (`{"outcome": "differs", "difference": {…}}`)
+/// and a run's reason too (`"reason": {"kind": "timed_out", …}`, was `message`);
 /// 3: one file per test; 2: file outcomes are typed (`{"outcome": "invalid", "reason":
-/// …}`); 1 kept `diff` for every outcome's text. A version-2 `state.json` is still read.
-const VERSION: u32 = 3;
+/// …}`); 1 kept `diff` for every outcome's text. A version-2 `state.json` is still read
+/// when it holds no differing file (its diff text cannot become data).
+const VERSION: u32 = 4;
 
 /// Why a state file could not be used. Each names the file and says how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -73,20 +75,24 @@ pub struct TestState {
     pub last: Option<LastRun>,
 }
 
+/// A test's latest bless or test run: its [`TestResult`] as is, with when it finished and
+/// whether `accept` has promoted its outputs since.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LastRun {
-    pub mode: RunKind,
-    pub status: Status,
-    pub duration_secs: f64,
-    pub script_ok: bool,
-    pub message: Option<String>,
-    pub files: Vec<FileRecord>,
-    pub log: PathBuf,
+    #[serde(flatten)]
+    pub result: TestResult,
     /// Seconds since the epoch.
     pub finished: u64,
     /// Set once `accept` promoted this run's outputs.
     #[serde(default)]
     pub accepted: bool,
+}
+
+impl std::ops::Deref for LastRun {
+    type Target = TestResult;
+    fn deref(&self) -> &TestResult {
+        &self.result
+    }
 }
 
 impl State {
@@ -226,13 +232,7 @@ impl State {
                 continue;
             }
             entry.last = Some(LastRun {
-                mode: r.mode,
-                status: r.status,
-                duration_secs: r.duration.as_secs_f64(),
-                script_ok: r.script_ok,
-                message: r.message.clone(),
-                files: r.files.clone(),
-                log: r.log.clone(),
+                result: r.clone(),
                 finished: now,
                 accepted: false,
             });

@@ -29,8 +29,12 @@ pub(super) fn read(state_dir: &Path) -> Result<BTreeMap<String, TestState>, Stat
         Err(source) => return Err(StateError::Io { path, source }),
     };
     check_version(&path, &bytes, LEGACY_VERSION)?;
-    let legacy: Legacy =
-        serde_json::from_slice(&bytes).map_err(|source| StateError::Damaged { path, source })?;
+    // A differing file's diff was text then: such a file is older, not damaged, and
+    // `ptest test` replaces it.
+    let legacy: Legacy = serde_json::from_slice(&bytes).map_err(|_| StateError::Older {
+        path,
+        found: LEGACY_VERSION,
+    })?;
     Ok(legacy
         .tests
         .into_iter()

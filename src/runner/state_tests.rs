@@ -9,7 +9,7 @@ fn result(name: &str, status: Status) -> TestResult {
         started: Duration::ZERO,
         attempts: 1,
         script_ok: true,
-        message: None,
+        reason: None,
         files: Vec::new(),
         log: PathBuf::from("/x/test.log"),
         log_tail: Vec::new(),
@@ -80,7 +80,7 @@ fn a_version_2_state_json_is_read_then_moved_into_per_test_files() {
     );
     assert!(!state.tests.contains_key("../escape"));
     let written = std::fs::read_to_string(tests_dir(dir.path()).join("old.json")).expect("old");
-    assert!(written.starts_with("{\"version\":3,"), "{written}");
+    assert!(written.starts_with("{\"version\":4,"), "{written}");
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn a_damaged_test_file_is_named_and_only_it_is_skipped_by_load_or_warn() {
     let state = State::load_or_warn(dir.path(), |e| warned.push(e.to_string()));
     assert_eq!(warned.len(), 1);
     assert_eq!(state.failed(), ["good"]);
-    std::fs::write(&bad, "{\"version\": 4}").expect("write");
+    std::fs::write(&bad, "{\"version\": 5}").expect("write");
     let err = State::load(dir.path()).expect_err("newer");
     assert!(
         err.to_string().contains("written by a newer ptest"),

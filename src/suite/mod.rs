@@ -6,6 +6,7 @@ pub mod config_testing;
 pub mod durations;
 pub mod lock;
 pub mod partition;
+pub mod plan;
 pub mod reference;
 pub mod regdir;
 mod script;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub use config::{Config, Scope};
 pub use config_testing::Entry;
+pub use plan::{RunPlan, Selection};
 pub use regdir::RegressionDir;
 pub use script::{Script, ScriptError, ScriptKind};
 
@@ -112,6 +114,9 @@ pub struct TestDef {
 pub struct Overrides {
     pub timeout: Option<Duration>,
     pub python: Option<PathBuf>,
+    /// Environment for every test's scripts from the command line (`--image-map`),
+    /// over the configs' `[env]`.
+    pub env: BTreeMap<String, String>,
 }
 
 impl Suite {
@@ -180,10 +185,10 @@ impl Suite {
     /// The tests named on the command line (`all` or none: every enabled test), in
     /// `config.testing` order. Naming a disabled test runs it.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Entry>, SuiteError> {
-        if names.is_empty() || names.iter().any(|n| n == "all") {
+        let Selection::Named(names) = Selection::of(names) else {
             return Ok(self.enabled().collect());
-        }
-        for name in names {
+        };
+        for name in &names {
             if self.entry(name).is_none() {
                 return Err(SuiteError::UnknownTest {
                     name: name.clone(),
@@ -240,6 +245,7 @@ impl Suite {
         let suite = &self.config;
         let mut env = suite.env.clone();
         env.extend(test.env.clone());
+        env.extend(overrides.env.clone());
         Settings {
             timeout: overrides
                 .timeout

@@ -216,7 +216,9 @@ fn hidden(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.pruning"))
 }
 
-/// Finishes removals a killed prune left (`.KEY.pruning`), each under its entry's lock.
+/// Finishes removals a killed prune left (`.KEY.pruning`), and drops stamps of entries
+/// that are gone (a build that failed after its first use was stamped), each under its
+/// entry's lock.
 pub fn sweep(root: &Path) -> Result<(), EngineError> {
     for kind in Kind::ALL {
         let dir = root.join(kind.dir());
@@ -225,11 +227,15 @@ pub fn sweep(root: &Path) -> Result<(), EngineError> {
         };
         for e in read.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let Some(key) = name
+            let (key, leftover) = match name
                 .strip_prefix('.')
                 .and_then(|n| n.strip_suffix(".pruning"))
-            else {
-                continue;
+            {
+                Some(key) => (key, true),
+                None => match name.strip_suffix(".used") {
+                    Some(key) if !dir.join(key).exists() => (key, false),
+                    _ => continue,
+                },
             };
             let entry = Entry {
                 kind,
@@ -239,13 +245,25 @@ pub fn sweep(root: &Path) -> Result<(), EngineError> {
                 last_used: SystemTime::UNIX_EPOCH,
             };
             let lock = entry.lock(root);
-            let Ok(file) = std::fs::File::options().write(true).open(&lock) else {
+            let opened = std::fs::File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock);
+            let Ok(file) = opened else {
                 continue;
             };
-            if file.try_lock().is_ok() {
-                let path = e.path();
-                std::fs::remove_dir_all(&path).map_err(EngineError::io(&path))?;
+            if file.try_lock().is_err() {
+                continue;
             }
+            let path = e.path();
+            match leftover {
+                true => std::fs::remove_dir_all(&path),
+                // Checked again under the lock: a builder may have finished meanwhile.
+                false if entry.path.exists() => Ok(()),
+                false => std::fs::remove_file(&path),
+            }
+            .map_err(EngineError::io(&path))?;
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::EngineError;
 use crate::observe::Observed;
+use crate::process::Cancel;
 use crate::spec::ImageSpec;
 use crate::values;
 
@@ -31,6 +32,9 @@ pub struct Context {
     pub settings: EngineSettings,
     /// Where progress and notes go (nowhere by default).
     pub observer: Observed,
+    /// Cancellation and the kill list of the emulators this context starts (no signal
+    /// handler by default; the binary passes one that listens).
+    pub cancel: Cancel,
 }
 
 impl Context {

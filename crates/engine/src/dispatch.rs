@@ -31,15 +31,28 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<Engine, EngineError>
         Some(image) => catalog::resolve(ctx, image)?.engine(),
         None => Engine::DEFAULT,
     };
-    engine.driver().record(ctx, req)?;
+    let recorded = engine.driver().record(ctx, req);
+    interrupted(ctx)?;
+    recorded?;
     Ok(engine)
 }
 
 /// `ptest replay`: on the engine that made the recording.
 pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<Engine, EngineError> {
     let engine = replay_engine(ctx, req)?;
-    engine.driver().replay(ctx, req)?;
+    let replayed = engine.driver().replay(ctx, req);
+    interrupted(ctx)?;
+    replayed?;
     Ok(engine)
+}
+
+/// A driver that returns after a signal killed its emulator did not fail on its own:
+/// what it returned is replaced by why it stopped.
+fn interrupted(ctx: &Context) -> Result<(), EngineError> {
+    match ctx.cancel.signal() {
+        Some(signal) => Err(EngineError::Interrupted { signal }),
+        None => Ok(()),
+    }
 }
 
 /// The engine of the recording `req` names: the one its metadata (`NAME.meta.json`)

@@ -57,6 +57,9 @@ pub enum EngineError {
         emulator: &'static str,
         logs: String,
     },
+    /// A signal stopped ptest; the emulators it had started were killed.
+    #[error("stopped by signal {signal}; the emulator was killed")]
+    Interrupted { signal: i32 },
     /// A replay that failed or did not reach the recording's end.
     #[error("{message}")]
     Replay { name: String, message: String },

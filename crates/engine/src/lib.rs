@@ -13,21 +13,30 @@
 //!   metadata);
 //! - [`images::fetch`] (`ptest images fetch`, `ptest init`), [`catalog::list`] (`ptest
 //!   images`), [`recordings`] (`ptest replays`);
-//! - [`Observer`] and friends, [`notice`] (to the runner), [`process::GRACE`],
-//!   [`process::tail`] and [`process::on_interrupt`].
+//! - [`Observer`] and friends (an [`Observer::notice`] is what the binary also passes to
+//!   the runner, through its own notice socket), [`process::tail`];
+//! - [`process`]: the one process supervisor ([`process::Group`]: own process group,
+//!   kill list, SIGTERM, [`process::GRACE`], SIGKILL, reap) and its cancellation value
+//!   ([`process::Cancel`], [`process::SignalHandlerKind`]), used by the runner's test
+//!   scripts and the drivers' emulators alike. The engine registers no signal handler of
+//!   its own and never exits the process: a signal kills the emulators on the kill list
+//!   of the [`Context::cancel`] it was given, and [`record`]/[`replay`] then return
+//!   [`EngineError::Interrupted`].
+
 //!
 //! [`parts`] holds the pieces the crate's own integration tests drive directly (the
 //! console dialogue against a real QEMU, downloads against a loopback server, the
 //! `panda-busybox` build); nothing else should need them.
 //!
 //! Module layering, each using only those listed before it (no cycles): leaves
-//! (`error`, `observe`, `engines`, `values`, `quote`, `hash`, `process`, `expect`, …) → `spec` →
+//! (`error`, `observe`, `engines`, `values`, `quote`, `hash`, `cancel`, `process`, `expect`, …) → `spec` →
 //! `context` → `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
 //! `qemu`, `panda_build`, `dialogue`, `panda_image` → `images` → `panda` → `dispatch`.
 
 mod busybox;
 mod cache;
 pub mod cache_entries;
+mod cancel;
 pub mod catalog;
 mod context;
 mod debian;
@@ -45,7 +54,6 @@ mod initramfs;
 mod iso;
 mod marker;
 mod metadata;
-pub mod notice;
 pub mod observe;
 mod panda;
 mod panda_build;
@@ -65,7 +73,7 @@ pub use dispatch::{record, recordings, replay};
 pub use driver::{Emulator, Recording};
 pub use engines::Engine;
 pub use error::EngineError;
-pub use observe::{Bar, Counting, Observed, Observer, Silent};
+pub use observe::{Bar, Counting, Observed, Observer, Silent, Stream};
 pub use request::{RecordRequest, ReplayRequest};
 pub use spec::ImageSpec;
 

@@ -14,15 +14,27 @@ pub enum Counting {
     Instructions,
 }
 
+/// Which of the emulator's outputs a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
 /// Receives the engine's progress; implemented by the binary.
 pub trait Observer: Send + Sync {
     /// One line for the user (e.g. `recorded r (…)`).
     fn note(&self, message: &str);
     /// A line that matters while a suite runs (another recording holds the image): the
-    /// binary also passes it to the runner (see [`crate::notice`]). Defaults to [`Self::note`].
+    /// binary also passes it to the runner running the suite. Defaults to [`Self::note`].
     fn notice(&self, message: &str) {
         self.note(message);
     }
+    /// One line (without its newline) of an emulator's output that the caller should see
+    /// as the emulator's own (a PANDA replay's plugin output, which test scripts read from
+    /// `ptest replay`'s stdout). It is in the emulator's log either way; by default it goes
+    /// nowhere else.
+    fn output(&self, _stream: Stream, _line: &[u8]) {}
     /// A progress bar named `label` counting up to `total` from `at`.
     fn bar(&self, counting: Counting, label: &str, total: Option<u64>, at: u64) -> Box<dyn Bar>;
 }

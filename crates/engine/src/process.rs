@@ -1,67 +1,108 @@
-//! Emulators run in their own process group so that killing them kills everything they
-//! started, and a dropped [`Group`] never leaves an emulator behind.
+//! The one process supervisor of ptest, for test scripts (the runner) and emulators (the
+//! drivers) alike: a [`Group`] is a child leading its own process group, on its
+//! [`Cancel`]'s kill list while it lives; it is waited for without being reaped (while
+//! the leader is a zombie its pid, the group's id, cannot be reused, so a last SIGKILL to
+//! the group cannot hit an unrelated process), stopped with SIGTERM, [`GRACE`] and
+//! SIGKILL, and reaped last. A dropped `Group` never leaves a process of its group behind.
 //!
-//! Their own group also means that the test runner's kill of the *script's* group does
-//! not reach them. So ptest itself passes it on: SIGTERM/SIGINT/SIGHUP to ptest kill every
-//! emulator group it started before it exits, and if ptest is SIGKILLed the kernel
-//! kills the emulator (`PR_SET_PDEATHSIG`).
+//! Its own group means the terminal's Ctrl-C reaches only ptest, and a kill of a test
+//! script's group does not reach the emulators its `ptest record`/`replay` started: each
+//! ptest passes a signal on to its own groups through its [`Cancel`]. If ptest is
+//! SIGKILLed, the kernel kills emulators started with [`Parent::KillOnDeath`]
+//! (`PR_SET_PDEATHSIG`); test scripts have the runner's containment instead.
 
-use std::collections::BTreeSet;
+use std::io;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, kill_process_group};
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, waitid};
 
 use crate::EngineError;
+use crate::cancel::Registration;
+pub use crate::cancel::{Cancel, GRACE, SignalHandlerKind};
 
-/// How long a process group gets between SIGTERM and SIGKILL: the one grace period of
-/// ptest, for emulators here and for test scripts in the runner.
-pub const GRACE: Duration = Duration::from_secs(5);
+/// How often a wait looks whether the leader has exited.
+const POLL: Duration = Duration::from_millis(10);
+
+/// What happens to the group if ptest dies without stopping it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// The kernel SIGKILLs the leader when the thread that started it ends (emulators:
+    /// started and waited for on one thread).
+    KillOnDeath,
+    /// Nothing (test scripts: started on a worker thread, contained by the runner).
+    Survive,
+}
 
 /// A child process leading its own process group.
-#[derive(Debug)]
 pub struct Group {
     child: Child,
-    done: Option<ExitStatus>,
+    /// The leader's status once it has exited (not yet reaped while `reaped` is false).
+    exited: Option<ExitStatus>,
+    reaped: bool,
+    _kill_list: Registration,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("pid", &self.child.id())
+            .field("exited", &self.exited)
+            .finish()
+    }
 }
 
 impl Group {
-    /// Spawns `cmd` as the leader of a new process group, stdin from `/dev/null`.
-    pub fn spawn(cmd: &mut Command, what: &str) -> Result<Group, EngineError> {
-        use std::os::unix::process::CommandExt;
-        install_signal_relay();
+    /// Starts `cmd` (stdin from `/dev/null`) as the leader of a new process group on
+    /// `cancel`'s kill list, listening to signals from now on (see [`Cancel::install`]).
+    pub fn start(cmd: &mut Command, cancel: &Cancel, parent: Parent) -> io::Result<Group> {
+        cancel.install();
         cmd.stdin(Stdio::null()).process_group(0);
-        // SAFETY: the closure runs between fork and exec and only makes one
-        // async-signal-safe system call (prctl).
-        unsafe {
-            cmd.pre_exec(|| {
-                let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
-                Ok(())
-            });
+        if parent == Parent::KillOnDeath {
+            // SAFETY: the closure runs between fork and exec and only makes one
+            // async-signal-safe system call (prctl).
+            unsafe {
+                cmd.pre_exec(|| {
+                    let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+                    Ok(())
+                });
+            }
         }
-        let child = cmd.spawn().map_err(|e| {
+        let child = cmd.spawn()?;
+        let group = Group {
+            _kill_list: cancel.register(child.id() as i32),
+            child,
+            exited: None,
+            reaped: false,
+        };
+        if cancel.requested() {
+            // The signal came between spawn and registration: its kill missed this group.
+            group.signal(Signal::TERM);
+        }
+        Ok(group)
+    }
+
+    /// An emulator: [`Group::start`] with [`Parent::KillOnDeath`], errors worded for
+    /// `what` (`QEMU`, `PANDA`).
+    pub fn spawn(cmd: &mut Command, what: &str, cancel: &Cancel) -> Result<Group, EngineError> {
+        Group::start(cmd, cancel, Parent::KillOnDeath).map_err(|e| {
             let prog = cmd.get_program().to_string_lossy().into_owned();
             EngineError::Emulator(match e.kind() {
-                std::io::ErrorKind::NotFound => {
+                io::ErrorKind::NotFound => {
                     format!("{what}: `{prog}` not found; install it or set its path in the [engine] settings")
                 }
-                std::io::ErrorKind::PermissionDenied => {
+                io::ErrorKind::PermissionDenied => {
                     format!("{what}: `{prog}` is not executable (chmod +x it or point to the right binary)")
                 }
                 _ => format!("{what}: cannot start `{prog}`: {e}"),
             })
-        })?;
-        if let Ok(mut g) = GROUPS.lock() {
-            g.insert(child.id() as i32);
-        }
-        Ok(Group { child, done: None })
+        })
     }
 
     /// The child's piped stdout and stderr (those that were piped), for reader threads.
-    pub fn take_output(&mut self) -> Vec<Box<dyn std::io::Read + Send>> {
-        let mut v: Vec<Box<dyn std::io::Read + Send>> = Vec::new();
+    pub fn take_output(&mut self) -> Vec<Box<dyn io::Read + Send>> {
+        let mut v: Vec<Box<dyn io::Read + Send>> = Vec::new();
         if let Some(o) = self.child.stdout.take() {
             v.push(Box::new(o));
         }
@@ -75,109 +116,94 @@ impl Group {
         self.child.id()
     }
 
-    /// The exit status if the leader has exited.
-    pub fn try_wait(&mut self) -> Option<ExitStatus> {
-        if self.done.is_none() {
-            self.done = self.child.try_wait().ok().flatten();
-            if self.done.is_some() && INTERRUPTED.load(Ordering::SeqCst) {
-                // We killed it on a signal: the relay thread is about to exit the process;
-                // do not report the death as the emulator's own failure.
-                loop {
-                    std::thread::park();
-                }
-            }
+    fn pgid(&self) -> Option<Pid> {
+        i32::try_from(self.child.id()).ok().and_then(Pid::from_raw)
+    }
+
+    fn signal(&self, signal: Signal) {
+        if let Some(pgid) = self.pgid() {
+            let _ = kill_process_group(pgid, signal);
         }
-        self.done
+    }
+
+    /// The leader's exit status if it has exited (it stays unreaped until [`Group::reap`]).
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        if self.exited.is_none()
+            && let Some(pid) = self.pgid()
+        {
+            let options = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG;
+            self.exited = match waitid(WaitId::Pid(pid), options) {
+                Ok(Some(status)) => Some(exit_status(&status)),
+                Ok(None) => None,
+                // Not our child any more (reaped elsewhere): ask std, which knows.
+                Err(_) => self.child.try_wait().ok().flatten(),
+            };
+        }
+        self.exited
     }
 
     /// Waits up to `limit` for the leader to exit.
     pub fn wait_for(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let start = Instant::now();
+        self.wait_until(Instant::now().checked_add(limit))
+    }
+
+    /// Waits until `deadline` (`None`: for ever) for the leader to exit.
+    pub fn wait_until(&mut self, deadline: Option<Instant>) -> Option<ExitStatus> {
         loop {
             if let Some(s) = self.try_wait() {
                 return Some(s);
             }
-            if start.elapsed() >= limit {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 return None;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
     }
 
-    /// SIGTERM to the whole group, [`GRACE`] to exit, then SIGKILL; reaps the leader.
-    pub fn kill_tree(&mut self) {
-        let Some(pgid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) else {
-            return;
-        };
-        let _ = kill_process_group(pgid, Signal::TERM);
-        if self.wait_for(GRACE).is_some() {
-            // The leader is gone; make sure nothing else in its group survives it.
-            let _ = kill_process_group(pgid, Signal::KILL);
-            return;
+    /// SIGTERM to the whole group, [`GRACE`] for the leader to exit, then SIGKILL; waits
+    /// for the leader's end (without reaping it).
+    pub fn stop(&mut self) {
+        self.signal(Signal::TERM);
+        if self.wait_for(GRACE).is_none() {
+            self.signal(Signal::KILL);
+            self.wait_until(None);
         }
-        let _ = kill_process_group(pgid, Signal::KILL);
-        let _ = self.child.wait().map(|s| self.done = Some(s));
+    }
+
+    /// SIGKILLs whatever is left of the group and reaps the leader (stopping it first if
+    /// it is still running).
+    pub fn reap(&mut self) -> io::Result<ExitStatus> {
+        if self.try_wait().is_none() {
+            self.stop();
+        }
+        // The leader is a zombie: the group id is still ours.
+        self.signal(Signal::KILL);
+        let status = self.child.wait();
+        self.reaped = true;
+        status
+    }
+
+    /// [`Group::stop`], then [`Group::reap`].
+    pub fn kill_tree(&mut self) {
+        self.stop();
+        let _ = self.reap();
     }
 }
 
 impl Drop for Group {
     fn drop(&mut self) {
-        if let Ok(mut g) = GROUPS.lock() {
-            g.remove(&(self.child.id() as i32));
-        }
-        if self.try_wait().is_none() {
-            self.kill_tree();
-        } else if let Some(pgid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
-            let _ = kill_process_group(pgid, Signal::KILL);
+        if !self.reaped {
+            let _ = self.reap();
         }
     }
 }
 
-/// Process groups of the emulators this process is running.
-static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
-static RELAY: AtomicBool = AtomicBool::new(false);
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Says why the process is exiting when a signal stops it (set by the caller, which
-/// decides where messages go; unset, nothing is said).
-static INTERRUPT_NOTE: OnceLock<fn(&str)> = OnceLock::new();
-
-/// Sets what tells the user that a signal stopped ptest and its emulators (once per
-/// process; later calls are ignored).
-pub fn on_interrupt(note: fn(&str)) {
-    let _ = INTERRUPT_NOTE.set(note);
-}
-
-/// On SIGTERM/SIGINT/SIGHUP: SIGTERM every emulator group, SIGKILL shortly after, exit.
-fn install_signal_relay() {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    if RELAY.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else {
-        return;
-    };
-    std::thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-            signal_groups(Signal::TERM);
-            std::thread::sleep(Duration::from_millis(500));
-            signal_groups(Signal::KILL);
-            if let Some(note) = INTERRUPT_NOTE.get() {
-                note(&format!("stopped by signal {sig}; the emulator was killed"));
-            }
-            std::process::exit(128 + sig);
-        }
-    });
-}
-
-fn signal_groups(signal: Signal) {
-    let groups: Vec<i32> = GROUPS
-        .lock()
-        .map(|g| g.iter().copied().collect())
-        .unwrap_or_default();
-    for pgid in groups.into_iter().filter_map(Pid::from_raw) {
-        let _ = kill_process_group(pgid, signal);
+/// `waitid`'s status as std's (`code << 8` or the signal, as `wait` encodes them).
+fn exit_status(status: &rustix::process::WaitIdStatus) -> ExitStatus {
+    match (status.exit_status(), status.terminating_signal()) {
+        (Some(code), _) => ExitStatus::from_raw((code & 0xff) << 8),
+        (None, Some(signal)) => ExitStatus::from_raw(signal & 0x7f),
+        (None, None) => ExitStatus::from_raw(0),
     }
 }
 

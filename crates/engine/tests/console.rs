@@ -67,7 +67,7 @@ fn boot(dir: &Path, cd: bool) -> Group {
     ))
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null());
-    Group::spawn(&mut cmd, "QEMU").unwrap()
+    Group::spawn(&mut cmd, "QEMU", &ptest_engine::process::Cancel::noop()).unwrap()
 }
 
 #[test]

@@ -68,8 +68,10 @@ pub struct CompareOptions<'a> {
 /// Result of comparing a blessed pandalog with a new one.
 pub struct CompareOutcome {
     pub equal: bool,
-    /// Entry-level differences, human readable, at most `max_report_lines` lines
-    /// plus a summary line; empty when equal.
+    /// The entry-level differences as data (at most `max_report_lines` changes, and the
+    /// totals), the sides named `blessed` and `new`.
+    pub changes: DiffReport,
+    /// `changes` rendered: one line per change plus a summary line; empty when equal.
     pub report: String,
 }
 
@@ -91,6 +93,7 @@ pub fn compare_files(
     Ok(CompareOutcome {
         equal: report.equal(),
         report: report.render(),
+        changes: report,
     })
 }
 

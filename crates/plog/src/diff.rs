@@ -10,6 +10,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+pub use crate::changes::{
+    DiffReport, EntryAt, EntryChange, FieldChange, LogSide, MAX_FIELD_CHARS, MAX_ONLY_CHARS,
+    MAX_TEXT_CHARS,
+};
+
 /// An entry's raw bytes, shared with the rest of its chunk.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RawEntry {
@@ -64,76 +69,6 @@ fn same<E>(x: &EntryLine, y: &EntryLine, render: RenderFn<'_, E>) -> Result<bool
         return Ok(true);
     }
     Ok(text_of(x, render)? == text_of(y, render)?)
-}
-
-/// Collects the report of a diff.
-#[derive(Debug, Default)]
-pub struct DiffReport {
-    pub lines: Vec<String>,
-    pub changed: u64,
-    pub only_a: u64,
-    pub only_b: u64,
-    pub entries_a: u64,
-    pub entries_b: u64,
-    max_lines: usize,
-    names: (String, String),
-}
-
-impl DiffReport {
-    /// `names` label the sides in one-side-only lines (e.g. `A`/`B`, `blessed`/`new`).
-    pub fn new(max_lines: usize, a: &str, b: &str) -> Self {
-        DiffReport {
-            max_lines,
-            names: (a.into(), b.into()),
-            ..Default::default()
-        }
-    }
-
-    pub fn equal(&self) -> bool {
-        self.changed == 0 && self.only_a == 0 && self.only_b == 0
-    }
-
-    fn push(&mut self, line: String) {
-        if self.lines.len() < self.max_lines {
-            self.lines.push(line);
-        }
-    }
-
-    /// One line of totals.
-    pub fn summary(&self) -> String {
-        let shown = self.changed + self.only_a + self.only_b;
-        let more = shown.saturating_sub(self.lines.len() as u64);
-        let tail = if more > 0 {
-            format!(" ({more} not shown)")
-        } else {
-            String::new()
-        };
-        format!(
-            "{} entries differ, {} only in {}, {} only in {} ({} vs {} entries){tail}",
-            self.changed,
-            self.only_a,
-            self.names.0,
-            self.only_b,
-            self.names.1,
-            self.entries_a,
-            self.entries_b
-        )
-    }
-
-    /// Report lines plus the summary, newline-terminated; empty when equal.
-    pub fn render(&self) -> String {
-        if self.equal() {
-            return String::new();
-        }
-        let mut s = String::new();
-        for l in &self.lines {
-            s.push_str(l);
-            s.push('\n');
-        }
-        s.push_str(&self.summary());
-        s.push('\n');
-        s
-    }
 }
 
 /// Buffered lookahead over one side's entries.
@@ -197,8 +132,14 @@ pub fn diff<E>(
                         continue;
                     }
                     report.changed += 1;
-                    let changes = field_changes(&text_of(&x, render)?, &text_of(&y, render)?);
-                    report.push(format!("{}: {changes}", label(&x, None)));
+                    if report.room() {
+                        let change = entry_change(
+                            EntryAt::of(&x),
+                            &text_of(&x, render)?,
+                            &text_of(&y, render)?,
+                        );
+                        report.push(change);
+                    }
                 }
                 a.buf.pop_front();
                 b.buf.pop_front();
@@ -221,11 +162,6 @@ fn one_side<E>(
     let Some(e) = buf.pop_front() else {
         return Ok(());
     };
-    let name = if is_a {
-        report.names.0.clone()
-    } else {
-        report.names.1.clone()
-    };
     if is_a {
         report.entries_a += 1;
         report.only_a += 1;
@@ -234,20 +170,19 @@ fn one_side<E>(
         report.only_b += 1;
     }
     // Rendering a line that would not be shown is wasted work.
-    if report.lines.len() < report.max_lines {
-        let line = format!(
-            "{}: only in {name}: {}",
-            label(&e, Some(&name)),
-            clip(&text_of(&e, render)?, 200)
-        );
-        report.push(line);
+    if report.room() {
+        let change = EntryChange::OnlyIn {
+            entry: EntryAt::of(&e),
+            side: if is_a {
+                LogSide::First
+            } else {
+                LogSide::Second
+            },
+            text: clip(&text_of(&e, render)?, MAX_ONLY_CHARS),
+        };
+        report.push(change);
     }
     Ok(())
-}
-
-fn label(e: &EntryLine, side: Option<&str>) -> String {
-    let of = side.map(|s| format!(" of {s}")).unwrap_or_default();
-    format!("entry {}{of} (instr {}, pc {:#x})", e.index, e.instr, e.pc)
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -259,8 +194,33 @@ fn clip(s: &str, max: usize) -> String {
     t
 }
 
-/// `path old → new` for every field that differs between two text lines.
-pub fn field_changes(a: &str, b: &str) -> String {
+/// The change between two paired entries' text lines: every field that differs, or both
+/// whole texts when no field does.
+fn entry_change(entry: EntryAt, a: &str, b: &str) -> EntryChange {
+    let fields = field_changes(a, b);
+    if fields.is_empty() {
+        // Same tokens, different text (e.g. whitespace left by a filter).
+        return EntryChange::Text {
+            entry,
+            old: clip(a, MAX_TEXT_CHARS),
+            new: clip(b, MAX_TEXT_CHARS),
+        };
+    }
+    EntryChange::Fields { entry, fields }
+}
+
+/// [`entry_change`] of two arbitrary lines, for the fuzz target.
+pub(crate) fn field_changes_of(a: &str, b: &str) -> EntryChange {
+    let at = EntryAt {
+        index: 0,
+        instr: 0,
+        pc: 0,
+    };
+    entry_change(at, a, b)
+}
+
+/// Every field that differs between two text lines, in the order they appear.
+fn field_changes(a: &str, b: &str) -> Vec<FieldChange> {
     let ta = tokens(a);
     let tb = tokens(b);
     let mut keys: Vec<&str> = ta.keys().chain(tb.keys()).copied().collect();
@@ -270,15 +230,15 @@ pub fn field_changes(a: &str, b: &str) -> String {
     for k in keys {
         let (x, y) = (ta.get(k), tb.get(k));
         if x != y {
-            let show = |v: Option<&&str>| v.map_or("(absent)".to_string(), |s| clip(s, 80));
-            parts.push(format!("{k} {} → {}", show(x), show(y)));
+            let keep = |v: Option<&&str>| v.map(|s| clip(s, MAX_FIELD_CHARS));
+            parts.push(FieldChange {
+                path: k.to_string(),
+                old: keep(x),
+                new: keep(y),
+            });
         }
     }
-    if parts.is_empty() {
-        // Same tokens, different text (e.g. whitespace left by a filter).
-        return format!("{} → {}", clip(a, 100), clip(b, 100));
-    }
-    parts.join("; ")
+    parts
 }
 
 fn order(ta: &BTreeMap<&str, (usize, &str)>, tb: &BTreeMap<&str, (usize, &str)>, k: &str) -> usize {
@@ -352,16 +312,23 @@ mod tests {
 
     #[test]
     fn field_level_change() {
+        let names = ["A".to_string(), "B".to_string()];
+        let at = EntryAt {
+            index: 3,
+            instr: 5,
+            pc: 1,
+        };
+        let text = |a: &str, b: &str| entry_change(at.clone(), a, b).render(&names);
         assert_eq!(
-            field_changes(
+            text(
                 r#"instr=5 pc=0x1 asid_info.pid=42 name="a b""#,
                 r#"instr=5 pc=0x1 asid_info.pid=43 name="a b""#
             ),
-            "asid_info.pid 42 → 43"
+            "entry 3 (instr 5, pc 0x1): asid_info.pid 42 → 43"
         );
         assert_eq!(
-            field_changes("instr=5 x=1", "instr=5 y=2"),
-            "x 1 → (absent); y (absent) → 2"
+            text("instr=5 x=1", "instr=5 y=2"),
+            "entry 3 (instr 5, pc 0x1): x 1 → (absent); y (absent) → 2"
         );
     }
 
@@ -372,15 +339,11 @@ mod tests {
         let mut r = DiffReport::new(10, "A", "B");
         diff(a.into_iter(), b.into_iter(), &mut r, &|_| Ok(String::new())).unwrap();
         assert_eq!((r.changed, r.only_a, r.only_b), (0, 1, 1));
+        let lines = r.lines();
         assert!(
-            r.lines[0].starts_with("entry 1 of A (instr 2, pc 0x10): only in A"),
-            "{:?}",
-            r.lines
+            lines[0].starts_with("entry 1 of A (instr 2, pc 0x10): only in A"),
+            "{lines:?}"
         );
-        assert!(
-            r.lines[1].starts_with("entry 2 of B (instr 4"),
-            "{:?}",
-            r.lines
-        );
+        assert!(lines[1].starts_with("entry 2 of B (instr 4"), "{lines:?}");
     }
 }

@@ -62,6 +62,6 @@ pub fn decode_entry(d: &EntryDecoder, entry: &[u8]) -> Option<String> {
         }
     }
     render::text(&mut s, d.0.schema(), &m);
-    let _ = crate::diff::field_changes(&s, "instr=1 pc=0x2");
+    let _ = crate::diff::field_changes_of(&s, "instr=1 pc=0x2");
     Some(s)
 }

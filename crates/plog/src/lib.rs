@@ -10,7 +10,8 @@
 //!   [`info`] returning [`LogInfo`] (with [`Warning`]s), [`diff_files`] with
 //!   [`DiffOptions`] returning [`DiffSummary`]; [`ReadOptions`] for all three;
 //! - the `plog` compare mode of test outputs: [`looks_like_pandalog`], [`compare_files`]
-//!   with [`CompareOptions`] returning [`CompareOutcome`];
+//!   with [`CompareOptions`] returning [`CompareOutcome`], whose differences are data
+//!   ([`DiffReport`] of [`EntryChange`]s) that the binary stores and renders;
 //! - [`PlogError`], the one error type of every operation;
 //! - [`PlogWriter`] and [`synth`] (synthetic entries): tests, benches, examples, fuzz seeds;
 //! - [`fuzzing`]: the entry-level hook of the `decode_entry` fuzz target only (the
@@ -26,12 +27,14 @@
 //! descriptor set / `$PANDA_BUILD` discovery), `decode` (schema-driven and generic
 //! decoding), `render` (JSON and text renderings of an entry), `direct` (JSON straight
 //! from the wire bytes and a decode check, the fast path of `render` over `decode`),
-//! `diff` (entry-level comparison), `lines` (decoded entry streams), `writer`; then the operations `dump`,
+//! `changes` (a diff's result as data, and its text), `diff` (entry-level comparison),
+//! `lines` (decoded entry streams), `writer`; then the operations `dump`,
 //! `info` and `compare`.
 
 use std::path::Path;
 
 mod blocks;
+mod changes;
 mod compare;
 mod decode;
 mod diff;
@@ -52,6 +55,7 @@ pub mod synth;
 mod wire;
 mod writer;
 
+pub use changes::{DiffReport, EntryAt, EntryChange, FieldChange, LogSide};
 pub use compare::{
     CompareOptions, CompareOutcome, DiffOptions, DiffSummary, compare_files, diff_files,
 };

@@ -7,6 +7,7 @@ mod observer;
 
 use std::sync::Arc;
 
+use ptest_engine::process::Cancel;
 use ptest_engine::{EngineError, RecordRequest, ReplayRequest};
 
 use crate::cli::{EngineCommand, GlobalArgs, ImagesCommand};
@@ -15,7 +16,25 @@ use crate::suite::{Overrides, RegressionDir, Suite};
 
 use super::{CommandError, regression_dir};
 
-pub fn run(g: &GlobalArgs, command: EngineCommand) -> Result<i32, CommandError> {
+pub fn run(g: &GlobalArgs, command: EngineCommand, cancel: &Cancel) -> Result<i32, CommandError> {
+    let done = run_command(g, command, cancel);
+    stopped(cancel).map_or(done, Ok)
+}
+
+/// After a signal killed the emulators an engine call started: what they returned is not
+/// theirs to report. Says why ptest stopped; the exit code, 128 + the signal.
+pub fn stopped(cancel: &Cancel) -> Option<i32> {
+    let signal = cancel.signal()?;
+    let why = EngineError::Interrupted { signal };
+    observer::note(&why.to_string());
+    Some(exit_code(&why))
+}
+
+fn run_command(
+    g: &GlobalArgs,
+    command: EngineCommand,
+    cancel: &Cancel,
+) -> Result<i32, CommandError> {
     let regdir = regression_dir(g)?;
     // Outside a suite (no config.testing) the built-in images still work; a suite that is
     // there but broken is an error, as for every other command.
@@ -26,7 +45,7 @@ pub fn run(g: &GlobalArgs, command: EngineCommand) -> Result<i32, CommandError> 
             Err(e) => return Err(e.into()),
         };
     let test = std::env::var("PTEST_TEST").ok().filter(|t| !t.is_empty());
-    let ctx = context(g, suite.as_ref(), &regdir, test.as_deref())?;
+    let ctx = context(g, suite.as_ref(), &regdir, test.as_deref(), cancel)?;
     match command {
         EngineCommand::Record {
             image,
@@ -86,16 +105,17 @@ pub fn run(g: &GlobalArgs, command: EngineCommand) -> Result<i32, CommandError> 
 
 /// `--image-map` for the `ptest record`/`replay` a test's scripts run, through their
 /// environment (the suite's `[image-map]` they read from `ptest.toml` themselves).
-pub fn pass_image_map(g: &GlobalArgs, env: &mut std::collections::BTreeMap<String, String>) {
-    if g.image_map.is_empty() {
-        return;
+pub fn image_map_env(g: &GlobalArgs) -> std::collections::BTreeMap<String, String> {
+    let mut env = std::collections::BTreeMap::new();
+    if !g.image_map.is_empty() {
+        let pairs: Vec<String> = g
+            .image_map
+            .iter()
+            .map(|(f, t)| format!("{f}={t}"))
+            .collect();
+        env.insert(crate::cli::IMAGE_MAP_ENV.into(), pairs.join(","));
     }
-    let pairs: Vec<String> = g
-        .image_map
-        .iter()
-        .map(|(f, t)| format!("{f}={t}"))
-        .collect();
-    env.insert(crate::cli::IMAGE_MAP_ENV.into(), pairs.join(","));
+    env
 }
 
 /// The exit code of an engine error: failures of the emulator's run (a replay that
@@ -107,6 +127,7 @@ pub fn exit_code(e: &EngineError) -> i32 {
         EngineError::Replay { .. } | EngineError::Stalled { .. } | EngineError::TimedOut { .. } => {
             exit_code::ENGINE_FAILED
         }
+        EngineError::Interrupted { signal } => exit_code::stopped_by(*signal),
         EngineError::Io { .. }
         | EngineError::Usage(_)
         | EngineError::UnknownEngine { .. }
@@ -124,14 +145,15 @@ pub fn context(
     suite: Option<&Suite>,
     regdir: &RegressionDir,
     test: Option<&str>,
+    cancel: &Cancel,
 ) -> Result<ptest_engine::Context, CommandError> {
-    ptest_engine::process::on_interrupt(observer::note);
     let interactive =
         std::io::IsTerminal::is_terminal(&std::io::stderr()) && super::use_color(g.color, true);
     let mut ctx = ptest_engine::Context {
         regression_dir: regdir.root.clone(),
         test: test.map(str::to_string),
         observer: ptest_engine::Observed(Arc::new(observer::Terminal { interactive })),
+        cancel: cancel.clone(),
         ..Default::default()
     };
     if let Some(suite) = suite {

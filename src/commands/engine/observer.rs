@@ -2,14 +2,14 @@
 //! (the wording the engine gives them), notices also to the runner's socket, and
 //! progress bars are drawn only on an interactive terminal.
 
-use ptest_engine::{Bar, Counting, Observer};
+use ptest_engine::{Bar, Counting, Observer, Stream};
 
 pub struct Terminal {
     /// Whether stderr is a terminal that may show progress bars.
     pub interactive: bool,
 }
 
-/// Prints one engine note: also what a signal-stopped emulator run says.
+/// Prints one engine note.
 pub fn note(message: &str) {
     eprintln!("ptest: {message}");
 }
@@ -22,7 +22,20 @@ impl Observer for Terminal {
     fn notice(&self, message: &str) {
         // On stderr for the script's log, and to the runner for the terminal.
         note(message);
-        ptest_engine::notice::send(message);
+        crate::runner::notices::send(message);
+    }
+
+    fn output(&self, stream: Stream, line: &[u8]) {
+        // As the emulator's own output: a test script reads a replay's plugin output
+        // from `ptest replay`'s stdout.
+        use std::io::Write;
+        let mut out: Box<dyn Write> = match stream {
+            Stream::Stdout => Box::new(std::io::stdout().lock()),
+            Stream::Stderr => Box::new(std::io::stderr().lock()),
+        };
+        let _ = out.write_all(line);
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
     }
 
     fn bar(&self, counting: Counting, label: &str, total: Option<u64>, at: u64) -> Box<dyn Bar> {

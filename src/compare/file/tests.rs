@@ -21,7 +21,7 @@ impl Pair {
         }
     }
 
-    fn compare(&self, mode: Mode, filters: &[&Filter], max_lines: usize) -> FileOutcome {
+    fn compare(&self, mode: Mode, filters: &[&Filter], max_lines: usize) -> FileVerdict {
         let (a, b) = (self.dir.path().join("a"), self.dir.path().join("b"));
         compare_file(&FileJob {
             name: "out.txt",
@@ -39,13 +39,13 @@ impl Pair {
     }
 }
 
-fn outcome(a: &str, b: &str, mode: Mode) -> FileOutcome {
+fn outcome(a: &str, b: &str, mode: Mode) -> FileVerdict {
     Pair::new(a.as_bytes(), b.as_bytes()).compare(mode, &[], 200)
 }
 
-fn diff_text(o: FileOutcome) -> String {
+fn diff_text(o: FileVerdict) -> String {
     match o {
-        FileOutcome::Differs { diff } => diff,
+        FileVerdict::Differs { difference } => super::super::render_difference(&difference),
         other => panic!("expected a diff, got {other:?}"),
     }
 }
@@ -66,8 +66,8 @@ fn regex_filter(regex: &str, replace: &str) -> Vec<Filter> {
 
 #[test]
 fn exact_mode() {
-    assert_eq!(outcome("a\nb\n", "a\nb\n", Mode::Exact), FileOutcome::Same);
-    assert_eq!(outcome("", "", Mode::Exact), FileOutcome::Same);
+    assert_eq!(outcome("a\nb\n", "a\nb\n", Mode::Exact), FileVerdict::Same);
+    assert_eq!(outcome("", "", Mode::Exact), FileVerdict::Same);
     let d = diff_text(outcome("a\nb\n", "a\r\nb\n", Mode::Exact));
     assert!(d.contains("-a\n+a\r\n"), "{d:?}");
     let d = diff_text(outcome("a\nb\n", "a\nb", Mode::Exact));
@@ -79,7 +79,7 @@ fn exact_mode() {
 fn text_mode_ignores_line_endings_and_trailing_space() {
     assert_eq!(
         outcome("a\nb  \nc\n", "a\r\nb\t\r\nc", Mode::Text),
-        FileOutcome::Same
+        FileVerdict::Same
     );
     let d = diff_text(outcome("a\nb\n", "a\nB\r\n", Mode::Text));
     assert!(d.ends_with("@@ -1,2 +1,2 @@\n a\n-b\n+B\n"), "{d:?}");
@@ -92,7 +92,7 @@ fn text_mode_ignores_line_endings_and_trailing_space() {
 fn sorted_mode_ignores_order_only() {
     assert_eq!(
         outcome("b\na\nc\n", "c\nb\na", Mode::Sorted),
-        FileOutcome::Same
+        FileVerdict::Same
     );
     let d = diff_text(outcome("b\na\nc\n", "c\nb\nd\n", Mode::Sorted));
     insta::assert_snapshot!(d);
@@ -106,10 +106,10 @@ fn filters_apply_to_both_sides_in_every_mode() {
     let refs: Vec<&Filter> = f.iter().collect();
     let p = Pair::new(b"p=0x1234\nq\n", b"p=0xbeef\nq\n");
     for m in [Mode::Exact, Mode::Text, Mode::Sorted] {
-        assert_eq!(p.compare(m, &refs, 200), FileOutcome::Same, "{m:?}");
+        assert_eq!(p.compare(m, &refs, 200), FileVerdict::Same, "{m:?}");
         assert!(matches!(
             p.compare(m, &[], 200),
-            FileOutcome::Differs { .. }
+            FileVerdict::Differs { .. }
         ));
     }
     // The diff shows the filtered lines.
@@ -140,7 +140,7 @@ fn plog_that_cannot_be_decoded_falls_back_to_bytes() {
     assert!(d.contains("first difference at byte offset 1 (0x1)"), "{d}");
     // Identical files never reach the decoder.
     let p = Pair::new(b"\x00same", b"\x00same");
-    assert_eq!(p.compare(Mode::Plog, &[], 200), FileOutcome::Same);
+    assert_eq!(p.compare(Mode::Plog, &[], 200), FileVerdict::Same);
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn beyond_the_memory_limit_sorted_compares_line_digests() {
     let shuffled: String = (0..1000).rev().map(|i| format!("line {i}\n")).collect();
     let mut pair = Pair::new(a.as_bytes(), shuffled.as_bytes());
     pair.max_memory = 4096;
-    assert_eq!(pair.compare(Mode::Sorted, &[], 200), FileOutcome::Same);
+    assert_eq!(pair.compare(Mode::Sorted, &[], 200), FileVerdict::Same);
     let other = shuffled.replace("line 7\n", "line 7\nline 7\n");
     let mut pair = Pair::new(a.as_bytes(), other.as_bytes());
     pair.max_memory = 4096;
@@ -207,7 +207,7 @@ fn unreadable_side_is_invalid() {
     })
     .expect("never cancelled");
     match o {
-        FileOutcome::Invalid { reason } => {
+        FileVerdict::Invalid { reason } => {
             assert!(reason.starts_with("cannot read new/f: "), "{reason}")
         }
         other => panic!("{other:?}"),

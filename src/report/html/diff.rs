@@ -1,65 +1,63 @@
-//! One compared file in the HTML report: the rendered diff the compare layer stored
-//! (`FileOutcome::Differs { diff }`) parsed back into rows: unified text diffs as a
-//! side-by-side and a unified table with intra-line highlights, pandalog entry reports
-//! as a table of field changes, binary hex windows and anything else as text.
+//! One compared file in the HTML report, rendered from the [`Difference`] the compare
+//! layer stored: line diffs as a side-by-side and a unified table with intra-line
+//! highlights, pandalog entry changes as a table of fields (`plog`), binary windows as
+//! hex rows coloured by side.
 //!
-//! It only re-presents what the compare layer wrote (the shapes of `compare::render`,
-//! `compare::binary` and `ptest_plog`'s report): it must not diff files itself, and
-//! every piece of text goes through [`esc`]. Lines beyond the [`Budget`] are not rendered.
+//! It only lays out what the compare layer found, in its words (`compare::wording`): it
+//! must not diff files itself nor parse text, and every piece of text goes through
+//! [`esc`]. Lines beyond the [`Budget`] are not rendered.
 
 use std::fmt::Write as _;
-use std::ops::Range;
 
-use imara_diff::{Algorithm, Diff, InternedInput, Interner};
-
+use super::highlight::{intraline, marked};
 use super::{Budget, FOLD_LINES, esc};
-use crate::compare::FileOutcome;
-use crate::outcome::FileRecord;
-
-/// Lines longer than this get no intra-line highlight (the diff would cost more than
-/// it shows).
-const MAX_INTRALINE_CHARS: usize = 2000;
+use crate::compare::{Difference, FileVerdict, LineKind, LineRange, TextDiff, wording};
+use crate::record::FileRecord;
 
 /// One file's section.
 pub(super) fn file(out: &mut String, test: &str, f: &FileRecord, budget: &mut Budget) {
-    let diff = match &f.outcome {
-        FileOutcome::Same => return,
-        FileOutcome::Differs { diff } => diff,
+    let difference = match &f.verdict {
+        FileVerdict::Same => return,
+        FileVerdict::Differs { difference } => difference,
         _ => {
             let _ = writeln!(
                 out,
                 "<div class=\"file\">{}<p class=\"note\">{}</p></div>",
                 heading(f),
-                esc(crate::outcome::describe(f).trim_end())
+                esc(crate::record::describe(f).trim_end())
             );
             return;
         }
     };
-    let lines: Vec<&str> = diff.lines().collect();
-    let left = budget.left();
-    let shown = lines.len().min(left);
+    // Lines counted as the text rendering has them, so the budget means the same here.
+    let total = line_count(difference);
+    let shown = total.min(budget.left());
     budget.spend(shown);
     let folded = if shown > FOLD_LINES { "" } else { " open" };
     let _ = write!(
         out,
         "<div class=\"file\">{}<details class=\"diff\"{folded}><summary>{} diff line(s)</summary>",
         heading(f),
-        lines.len()
+        total
     );
-    let body = &lines[..shown];
-    let first = body.first().copied().unwrap_or_default();
-    if first.ends_with("(pandalog entries)") {
-        super::plog::table(out, body);
-    } else if first.starts_with("--- ") {
-        unified(out, body);
-    } else {
-        pre(out, body);
+    match difference {
+        Difference::Plog(p) => super::plog::table(out, &p.changes, shown.saturating_sub(2)),
+        Difference::Text(_) | Difference::SortedLines(_) | Difference::DiffFailed { .. } => {
+            let mut lines = text_lines(difference);
+            lines.truncate(shown);
+            unified(out, &lines);
+        }
+        Difference::Binary(_) | Difference::Undecodable { .. } => {
+            let mut lines = pre_lines(difference);
+            lines.truncate(shown);
+            pre(out, &lines);
+        }
     }
-    if shown < lines.len() {
+    if shown < total {
         let _ = write!(
             out,
             "<p class=\"note cut\">… {} more diff line(s) not shown: this report shows at most {} per test and {} in all; run <code>ptest diff {}</code></p>",
-            lines.len() - shown,
+            total - shown,
             super::MAX_TEST_DIFF_LINES,
             super::MAX_REPORT_DIFF_LINES,
             esc(test)
@@ -89,14 +87,37 @@ fn heading(f: &FileRecord) -> String {
     )
 }
 
-/// Anything not parsed (binary hex windows, undecodable pandalogs): as text, with the
-/// `-`/`+` rows of a hex window coloured.
-fn pre(out: &mut String, lines: &[&str]) {
+/// How many lines the difference's text has.
+fn line_count(d: &Difference) -> usize {
+    match d {
+        Difference::Text(_) | Difference::SortedLines(_) | Difference::DiffFailed { .. } => {
+            text_lines(d).len()
+        }
+        Difference::Binary(_) | Difference::Undecodable { .. } => pre_lines(d).len(),
+        // Two headers, the changes, the totals.
+        Difference::Plog(p) => p.changes.changes.len() + 3,
+    }
+}
+
+/// Binary windows (of undecodable pandalogs too): as text, hex rows coloured by side.
+fn pre_lines(d: &Difference) -> Vec<(Option<LineKind>, String)> {
+    match d {
+        Difference::Binary(b) => wording::binary_lines(b),
+        Difference::Undecodable { why, bytes } => {
+            let mut lines = vec![(None, wording::undecodable_note(&bytes.name, why))];
+            lines.extend(wording::binary_lines(bytes));
+            lines
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn pre(out: &mut String, lines: &[(Option<LineKind>, String)]) {
     out.push_str("<pre class=\"raw\">");
-    for l in lines {
-        let class = match l.as_bytes().first() {
-            Some(b'-') if !l.starts_with("---") => " class=\"del\"",
-            Some(b'+') if !l.starts_with("+++") => " class=\"add\"",
+    for (kind, l) in lines {
+        let class = match kind {
+            Some(LineKind::Removed) => " class=\"del\"",
+            Some(LineKind::Added) => " class=\"add\"",
             _ => "",
         };
         let _ = writeln!(out, "<span{class}>{}</span>", esc(l));
@@ -104,106 +125,71 @@ fn pre(out: &mut String, lines: &[&str]) {
     out.push_str("</pre>");
 }
 
-/// A line of a unified diff as the compare layer writes it.
-enum Line<'a> {
+/// A line of a line diff, as the table shows it.
+enum Line {
+    /// `---`/`+++`: counted, not shown (the heading names the file).
+    Header,
+    /// A hunk's first line numbers (as written, 1-based) and its `@@` header.
     Hunk {
         old: usize,
         new: usize,
-        text: &'a str,
+        text: String,
     },
-    Same(&'a str),
-    Del(&'a str),
-    Add(&'a str),
-    Note(&'a str),
+    Same(String),
+    Del(String),
+    Add(String),
+    Note(String),
 }
 
-fn parse<'a>(lines: &[&'a str]) -> Vec<Line<'a>> {
-    let mut out = Vec::new();
-    let mut headers = true;
-    for l in lines {
-        if headers && (l.starts_with("--- ") || l.starts_with("+++ ")) {
-            continue;
-        }
-        if let Some(h) = l.strip_prefix("@@ ") {
-            headers = false;
-            let start = |sign: char| -> usize {
-                h.split_whitespace()
-                    .find_map(|w| w.strip_prefix(sign))
-                    .and_then(|r| r.split(',').next()?.parse().ok())
-                    .unwrap_or(1)
-            };
-            out.push(Line::Hunk {
-                old: start('-'),
-                new: start('+'),
-                text: l,
-            });
-            continue;
-        }
-        out.push(match l.as_bytes().first() {
-            Some(b' ') if !headers => Line::Same(&l[1..]),
-            Some(b'-') if !headers => Line::Del(&l[1..]),
-            Some(b'+') if !headers => Line::Add(&l[1..]),
-            _ => Line::Note(l),
+/// A line diff's lines, in the order of its text.
+fn text_lines(d: &Difference) -> Vec<Line> {
+    match d {
+        Difference::Text(t) => lines_of(t),
+        Difference::SortedLines(s) => vec![
+            Line::Header,
+            Line::Header,
+            Line::Note(wording::sorted_lines_note(s)),
+        ],
+        Difference::DiffFailed { .. } => vec![
+            Line::Header,
+            Line::Header,
+            Line::Note(wording::DIFF_FAILED.to_string()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// An empty range names the line before it, as `diff -u` writes it.
+fn first_line(r: LineRange) -> usize {
+    if r.len == 0 { r.start } else { r.start + 1 }
+}
+
+fn lines_of(t: &TextDiff) -> Vec<Line> {
+    let mut out = vec![Line::Header, Line::Header];
+    if let Some(first) = &t.first_only {
+        out.push(Line::Note(wording::first_only_note(first)));
+    }
+    for h in &t.hunks {
+        out.push(Line::Hunk {
+            old: first_line(h.old),
+            new: first_line(h.new),
+            text: wording::hunk_header(h),
         });
-    }
-    out
-}
-
-/// Byte ranges that differ between two lines, by a character diff.
-pub(super) fn intraline(a: &str, b: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    if a.len() + b.len() > 2 * MAX_INTRALINE_CHARS {
-        return (Vec::new(), Vec::new());
-    }
-    let ia: Vec<(usize, char)> = a.char_indices().collect();
-    let ib: Vec<(usize, char)> = b.char_indices().collect();
-    let mut input: InternedInput<char> = InternedInput {
-        before: Vec::with_capacity(ia.len()),
-        after: Vec::with_capacity(ib.len()),
-        interner: Interner::new(ia.len() + ib.len()),
-    };
-    input.update_before(ia.iter().map(|c| c.1));
-    input.update_after(ib.iter().map(|c| c.1));
-    let mut diff = Diff::compute(Algorithm::Myers, &input);
-    diff.postprocess_no_heuristic(&input);
-    let bytes = |idx: &[(usize, char)], whole: &str, r: Range<u32>| -> Range<usize> {
-        let at = |i: u32| idx.get(i as usize).map_or(whole.len(), |c| c.0);
-        at(r.start)..at(r.end)
-    };
-    // Scattered single-character matches ("init" → "systemd") say less than marking the
-    // whole of both: highlight pieces only when most of the shorter side is shared.
-    let shared = ia.len() - diff.count_removals() as usize;
-    if shared * 2 < ia.len().min(ib.len()) {
-        let whole = |s: &str| {
-            if s.is_empty() {
-                Vec::new()
-            } else {
-                std::iter::once(0..s.len()).collect()
+        for l in &h.lines {
+            let text = wording::line_text(l);
+            out.push(match l.kind {
+                LineKind::Context => Line::Same(text),
+                LineKind::Removed => Line::Del(text),
+                LineKind::Added => Line::Add(text),
+            });
+            if l.no_newline {
+                out.push(Line::Note(wording::NO_NEWLINE.to_string()));
             }
-        };
-        return (whole(a), whole(b));
-    }
-    let (mut ra, mut rb) = (Vec::new(), Vec::new());
-    for h in diff.hunks() {
-        if !h.before.is_empty() {
-            ra.push(bytes(&ia, a, h.before));
-        }
-        if !h.after.is_empty() {
-            rb.push(bytes(&ib, b, h.after));
         }
     }
-    (ra, rb)
-}
-
-/// `text` escaped, with `marks` wrapped in `<mark>`.
-pub(super) fn marked(text: &str, marks: &[Range<usize>]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    for r in marks {
-        out.push_str(&esc(&text[at..r.start]));
-        let _ = write!(out, "<mark>{}</mark>", esc(&text[r.clone()]));
-        at = r.end;
+    if let Some(cut) = &t.truncated {
+        out.push(Line::Note(wording::truncation_note(cut)));
     }
-    out.push_str(&esc(&text[at..]));
     out
 }
 
@@ -222,12 +208,13 @@ enum Row {
     Change(Option<Cell>, Option<Cell>),
 }
 
-fn rows(lines: &[Line<'_>]) -> Vec<Row> {
+fn rows(lines: &[Line]) -> Vec<Row> {
     let mut rows = Vec::new();
     let (mut old, mut new) = (1, 1);
     let mut i = 0;
     while i < lines.len() {
         match &lines[i] {
+            Line::Header => i += 1,
             Line::Hunk {
                 old: o,
                 new: n,
@@ -257,12 +244,12 @@ fn rows(lines: &[Line<'_>]) -> Vec<Row> {
             Line::Del(_) | Line::Add(_) => {
                 let mut dels = Vec::new();
                 while let Some(Line::Del(t)) = lines.get(i) {
-                    dels.push(*t);
+                    dels.push(t.as_str());
                     i += 1;
                 }
                 let mut adds = Vec::new();
                 while let Some(Line::Add(t)) = lines.get(i) {
-                    adds.push(*t);
+                    adds.push(t.as_str());
                     i += 1;
                 }
                 for k in 0..dels.len().max(adds.len()) {
@@ -294,8 +281,8 @@ fn rows(lines: &[Line<'_>]) -> Vec<Row> {
 }
 
 /// Both views of a unified diff; the page's radio buttons show one.
-fn unified(out: &mut String, lines: &[&str]) {
-    let rows = rows(&parse(lines));
+fn unified(out: &mut String, lines: &[Line]) {
+    let rows = rows(lines);
     out.push_str("<table class=\"diff split\"><colgroup><col class=\"ln\"><col><col class=\"ln\"><col></colgroup><tbody>");
     for r in &rows {
         match r {

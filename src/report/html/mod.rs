@@ -8,9 +8,10 @@
 //! It owns the page only: it must not read the regression directory or `state.json` (the
 //! report model carries all it shows) nor decide anything about a run. Everything that
 //! comes from a run (names, diffs, logs) goes through [`esc`]. Diff rendering is `diff`
-//! (pandalog reports `plog`), plots are `svg`.
+//! (pandalog entry changes `plog`, intra-line marks `highlight`), plots are `svg`.
 
 mod diff;
+mod highlight;
 mod plog;
 mod svg;
 #[cfg(test)]
@@ -21,7 +22,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use super::json::RunReport;
-use crate::compare::FileOutcome;
+use crate::compare::FileVerdict;
 use crate::runner::Status;
 
 /// Diff lines rendered per test and per report; beyond, a note names `ptest diff`. The
@@ -43,31 +44,12 @@ const JS: &str = include_str!("page.js");
 const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
-/// Write `report` as one HTML file at `path`, atomically (a temporary file beside it,
-/// renamed): a reader never sees half a report. For `ptest report html|merge` too.
+/// Write `report` as one HTML file at `path`, atomically (through
+/// [`super::write_file`]): a reader never sees half a report. For `ptest report
+/// html|merge` too.
 pub fn write_html(report: &RunReport, path: &Path) -> std::io::Result<()> {
     let page = render(report);
-    // A pipe or terminal (`--html /dev/stdout`) is written to as is: renaming over it
-    // would replace the device's name, not fill it.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return super::write_file(path, |out| out.write_all(page.as_bytes()));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ptest-report")
-        .suffix(".html.tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(page.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    // A report is meant to be shared (CI artifacts, web servers): not the temp file's 0600.
-    use std::os::unix::fs::PermissionsExt;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    super::write_file(path, |out| out.write_all(page.as_bytes()))
 }
 
 /// HTML-escape text for element content and double-quoted attributes.
@@ -247,7 +229,7 @@ fn table(out: &mut String, report: &RunReport) {
         let changed = t
             .files
             .iter()
-            .filter(|f| f.outcome != FileOutcome::Same)
+            .filter(|f| f.verdict != FileVerdict::Same)
             .count();
         let files = if t.files.is_empty() {
             String::new()
@@ -265,10 +247,10 @@ fn table(out: &mut String, report: &RunReport) {
              <td class=\"num\">{ds}</td><td class=\"num\">{ps}</td><td class=\"num\">{a}</td><td>{files}</td></tr>",
             name = esc(&t.name),
             rank = status_rank(t.status),
-            d = t.duration_secs,
+            d = t.duration_secs(),
             p = t.previous_duration_secs.unwrap_or(-1.0),
             a = t.attempts,
-            ds = secs(t.duration_secs),
+            ds = secs(t.duration_secs()),
             ps = t.previous_duration_secs.map(secs).unwrap_or_default(),
             label = t.status.label(),
         );
@@ -286,11 +268,11 @@ fn test_details(out: &mut String, i: usize, t: &super::json::TestReport, budget:
          <span class=\"dim\">{time}, {attempts} attempt(s) · {what}</span></summary>",
         name = esc(&t.name),
         label = t.status.label(),
-        time = secs(t.duration_secs),
+        time = secs(t.duration_secs()),
         attempts = t.attempts,
-        what = esc(&crate::outcome::summarise(&t.files)),
+        what = esc(&crate::record::summarise(&t.files)),
     );
-    if let Some(message) = &t.message {
+    if let Some(message) = &t.message() {
         let shown = cut(message, MAX_MESSAGE_BYTES);
         let _ = writeln!(out, "<pre class=\"message\">{}</pre>", esc(&shown));
         progress(out, message);

@@ -23,7 +23,10 @@ pub(super) fn durations(out: &mut String, tests: &[TestReport]) {
         return;
     }
     let mut order: Vec<&TestReport> = tests.iter().collect();
-    let longest = |t: &TestReport| t.duration_secs.max(t.previous_duration_secs.unwrap_or(0.0));
+    let longest = |t: &TestReport| {
+        t.duration_secs()
+            .max(t.previous_duration_secs.unwrap_or(0.0))
+    };
     order.sort_by(|a, b| longest(b).total_cmp(&longest(a)));
     order.truncate(MAX_BARS);
     let max = order.first().map_or(0.0, |t| longest(t)).max(1e-3);
@@ -41,7 +44,7 @@ pub(super) fn durations(out: &mut String, tests: &[TestReport]) {
     );
     for (i, t) in order.iter().enumerate() {
         let y = i as f64 * ROW + 4.0;
-        let w = (t.duration_secs * scale).max(1.0);
+        let w = (t.duration_secs() * scale).max(1.0);
         let before = t
             .previous_duration_secs
             .map(|p| format!(", before {}", secs(p)))
@@ -53,7 +56,7 @@ pub(super) fn durations(out: &mut String, tests: &[TestReport]) {
              <rect class=\"bar s-{key}\" x=\"{LABEL}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\"/>\
              <text x=\"{vx:.1}\" y=\"{ty:.1}\" class=\"val\">{now}</text>",
             name = esc(&t.name),
-            now = secs(t.duration_secs),
+            now = secs(t.duration_secs()),
             lx = LABEL - 6.0,
             ty = y + ROW * 0.65,
             short = esc(&shorten(&t.name, 32)),
@@ -101,13 +104,13 @@ pub(super) fn lanes(spans: &[(f64, f64)]) -> Vec<usize> {
 
 /// The run's timeline: a bar per test from its start to its end, one lane per slot.
 pub(super) fn timeline(out: &mut String, tests: &[TestReport], run_secs: f64) {
-    let ran: Vec<&TestReport> = tests.iter().filter(|t| t.duration_secs > 0.0).collect();
+    let ran: Vec<&TestReport> = tests.iter().filter(|t| t.duration_secs() > 0.0).collect();
     if ran.is_empty() {
         return;
     }
     let spans: Vec<(f64, f64)> = ran
         .iter()
-        .map(|t| (t.started_secs, t.started_secs + t.duration_secs))
+        .map(|t| (t.started_secs(), t.started_secs() + t.duration_secs()))
         .collect();
     let lane = lanes(&spans);
     let n = lane.iter().max().map_or(1, |m| m + 1);

@@ -1,26 +1,32 @@
 //! Unit tests of the HTML renderer's pieces. The page as a browser renders it is tested
 //! in tests/html_chromium.rs; these check escaping, parsing and layout directly.
 
-use super::diff::intraline;
+use super::highlight::intraline;
 use super::svg::lanes;
 use super::*;
-use crate::outcome::FileRecord;
+use crate::compare::{
+    DiffLine, Difference, EntryAt, EntryChange, FieldChange, Hunk, LineKind, LineRange, LogSide,
+    PlogChanges, PlogDiff, TextDiff,
+};
+use crate::record::FileRecord;
 use crate::report::json::{Summary, TestReport};
 use crate::runner::RunKind;
 
 fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
-    TestReport {
+    TestReport::from(crate::runner::TestResult {
         name: name.into(),
+        mode: RunKind::Test,
         status,
-        duration_secs: 1.0,
-        started_secs: 0.0,
+        duration: std::time::Duration::from_secs(1),
+        started: std::time::Duration::ZERO,
         attempts: 1,
-        message: None,
-        log: "/tmp/log".into(),
+        script_ok: true,
+        reason: None,
         files,
+        log: "/tmp/log".into(),
         log_tail: Vec::new(),
-        previous_duration_secs: None,
-    }
+        leaked: 0,
+    })
 }
 
 fn report(tests: Vec<TestReport>) -> RunReport {
@@ -37,13 +43,47 @@ fn report(tests: Vec<TestReport>) -> RunReport {
     }
 }
 
-fn differs(name: &str, diff: &str) -> FileRecord {
+fn differs(name: &str, difference: Difference) -> FileRecord {
     FileRecord {
         name: name.into(),
         mode: "text".into(),
-        outcome: FileOutcome::Differs { diff: diff.into() },
+        verdict: FileVerdict::Differs { difference },
         filters: vec!["preset host-pointers".into()],
     }
+}
+
+/// A text difference of one hunk: its `@@` ranges (1-based starts, as written) and its
+/// lines, each with its `' '`/`-`/`+` prefix.
+fn hunk(name: &str, old: (usize, usize), new: (usize, usize), lines: &[&str]) -> Difference {
+    let range = |(start, len): (usize, usize)| LineRange {
+        start: if len == 0 { start } else { start - 1 },
+        len,
+    };
+    let line = |l: &&str| {
+        let (prefix, text) = l.split_at(1);
+        let kind = match prefix {
+            "-" => LineKind::Removed,
+            "+" => LineKind::Added,
+            _ => LineKind::Context,
+        };
+        DiffLine {
+            kind,
+            text: text.into(),
+            cut_bytes: None,
+            no_newline: false,
+        }
+    };
+    Difference::Text(TextDiff {
+        name: name.into(),
+        sorted: false,
+        first_only: None,
+        hunks: vec![Hunk {
+            old: range(old),
+            new: range(new),
+            lines: lines.iter().map(line).collect(),
+        }],
+        truncated: None,
+    })
 }
 
 #[test]
@@ -53,7 +93,7 @@ fn names_and_diff_text_are_escaped() {
         Status::Failed,
         vec![differs(
             "o\"ut",
-            "--- blessed/x\n+++ new/x\n@@ -1,0 +1 @@\n+</table><script>\n",
+            hunk("x", (1, 0), (1, 1), &["+</table><script>"]),
         )],
     )]));
     // The page's own script is the only one.
@@ -81,7 +121,12 @@ fn side_by_side_pairs_removed_and_added_lines_with_numbers() {
         Status::Failed,
         vec![differs(
             "out",
-            "--- blessed/out\n+++ new/out\n@@ -2,3 +2,3 @@\n same\n-old line\n+new line\n tail\n",
+            hunk(
+                "out",
+                (2, 3),
+                (2, 3),
+                &[" same", "-old line", "+new line", " tail"],
+            ),
         )],
     )]));
     assert!(page.contains(
@@ -93,10 +138,19 @@ fn side_by_side_pairs_removed_and_added_lines_with_numbers() {
 
 #[test]
 fn the_report_is_bounded_with_a_note() {
-    let body: String = (0..3000).map(|i| format!("-{i}\n+x{i}\n")).collect();
-    let diff = format!("--- blessed/o\n+++ new/o\n@@ -1,3000 +1,3000 @@\n{body}");
+    let body: Vec<String> = (0..3000)
+        .flat_map(|i| [format!("-{i}"), format!("+x{i}")])
+        .collect();
+    let body: Vec<&str> = body.iter().map(String::as_str).collect();
+    let diff = hunk("o", (1, 3000), (1, 3000), &body);
     let tests = (0..20)
-        .map(|i| test(&format!("t{i}"), Status::Failed, vec![differs("o", &diff)]))
+        .map(|i| {
+            test(
+                &format!("t{i}"),
+                Status::Failed,
+                vec![differs("o", diff.clone())],
+            )
+        })
         .collect();
     let page = render(&report(tests));
     assert_eq!(
@@ -122,16 +176,54 @@ fn lanes_are_reused_when_free() {
 
 #[test]
 fn pandalog_reports_become_rows_per_field() {
-    let diff = "--- blessed/p.plog (pandalog entries)\n+++ new/p.plog (pandalog entries)\n\
-                entry 3 (instr 120, pc 0x401000): asid 0x1 → 0x2; name init → systemd\n\
-                entry 9 of new (instr 200, pc 0x0): only in new: asid=0x3\n\
-                1 entries differ, 0 only in blessed, 1 only in new (4 vs 5 entries)\n";
+    // entry 3 (instr 120, pc 0x401000): asid 0x1 → 0x2; name init → systemd
+    // entry 9 of new (instr 200, pc 0x0): only in new: asid=0x3
+    // 1 entries differ, 0 only in blessed, 1 only in new (4 vs 5 entries)
+    let field = |path: &str, old: &str, new: &str| FieldChange {
+        path: path.into(),
+        old: Some(old.into()),
+        new: Some(new.into()),
+    };
+    let diff = Difference::Plog(PlogDiff {
+        name: "p.plog".into(),
+        changes: PlogChanges {
+            names: ["blessed".into(), "new".into()],
+            changes: vec![
+                EntryChange::Fields {
+                    entry: EntryAt {
+                        index: 3,
+                        instr: 120,
+                        pc: 0x401000,
+                    },
+                    fields: vec![
+                        field("asid", "0x1", "0x2"),
+                        field("name", "init", "systemd"),
+                    ],
+                },
+                EntryChange::OnlyIn {
+                    entry: EntryAt {
+                        index: 9,
+                        instr: 200,
+                        pc: 0,
+                    },
+                    side: LogSide::Second,
+                    text: "asid=0x3".into(),
+                },
+            ],
+            changed: 1,
+            only_a: 0,
+            only_b: 1,
+            entries_a: 4,
+            entries_b: 5,
+            ..Default::default()
+        },
+    });
     let page = render(&report(vec![test(
         "p",
         Status::Failed,
         vec![FileRecord {
             mode: "plog".into(),
-            ..differs("p.plog", diff)
+            ..differs("p.plog", diff.clone())
         }],
     )]));
     assert!(page.contains("<td class=\"num\">3</td><td class=\"num\">120</td><td><code>0x401000</code></td><td><code>asid</code></td>"), "{page}");
@@ -148,13 +240,34 @@ fn pandalog_reports_become_rows_per_field() {
 #[test]
 fn a_stalled_replay_shows_how_far_it_got() {
     let mut t = test("r", Status::Errored, Vec::new());
-    t.message = Some(
-        "replay r stalled at instruction 250 of 1000 (no progress for 2m); qemu was killed (log x)"
-            .into(),
-    );
+    t.result.reason = Some(crate::runner::Reason::Error {
+        error:
+            "replay r stalled at instruction 250 of 1000 (no progress for 2m); qemu was killed (log x)"
+                .into(),
+    });
     let page = render(&report(vec![t]));
     assert!(
         page.contains("replay stalled at instruction 250 of 1000 (25.0%) (no progress for 2m)"),
         "{page}"
     );
+}
+
+#[test]
+fn a_text_diff_is_laid_out_from_its_data_whatever_its_text_says() {
+    // Its headers end as a pandalog report's do; it is a text diff all the same.
+    let page = render(&report(vec![test(
+        "t",
+        Status::Failed,
+        vec![differs(
+            "x (pandalog entries)",
+            hunk(
+                "x (pandalog entries)",
+                (1, 1),
+                (1, 1),
+                &["-entry 1 (instr 2, pc 0x3): a 1 → 2", "+b"],
+            ),
+        )],
+    )]));
+    assert!(!page.contains("<table class=\"plog\">"), "{page}");
+    assert!(page.contains("<table class=\"diff split\">"), "{page}");
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::report::json::TestReport;
+use crate::runner::Status;
 
 /// Built from JSON, as merge reads it: fields added to reports later take their defaults.
 fn test(name: &str, status: Status) -> TestReport {

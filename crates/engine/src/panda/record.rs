@@ -97,7 +97,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
     let _image_lock = lock::lock(&qcow, &who, &*ctx.observer)?;
     let mut cmd = std::process::Command::new(&bin);
     cmd.args(&args).current_dir(&cwd).stdout(logf).stderr(errf);
-    let mut group = Group::spawn(&mut cmd, "PANDA")?;
+    let mut group = Group::spawn(&mut cmd, "PANDA", &ctx.cancel)?;
     let cdrom = spec.cdrom.clone().unwrap_or_else(|| "ide1-cd0".into());
     let iso = cd.iso();
     let steps = record_steps(

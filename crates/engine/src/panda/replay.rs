@@ -1,6 +1,7 @@
 //! `ptest replay` for PANDA: run `panda-system-ARCH -replay BASE ARGS` in the test's
-//! tmpout dir, as `run_test_debian` did; PANDA's stdout and stderr pass through (the
-//! helper keeps stdout in `tmpfulloutfile`, as the original did) and into the log, and its
+//! tmpout dir, as `run_test_debian` did; PANDA's stdout and stderr go into the log and to
+//! the observer, which passes them through (the helper keeps stdout in `tmpfulloutfile`,
+//! as the original did), and its
 //! progress lines are watched: a replay that stops advancing is killed (see [`Stall`]).
 
 use std::io::{BufRead, BufReader, Write};
@@ -9,6 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::observe::Stream;
 use crate::process::{Group, tail_indented};
 use crate::recording;
 
@@ -85,26 +87,26 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         .current_dir(&tmpout)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut group = Group::spawn(&mut cmd, "PANDA")?;
+    let mut group = Group::spawn(&mut cmd, "PANDA", &ctx.cancel)?;
     let (tx, rx) = mpsc::channel::<Option<u64>>();
     let mut readers = Vec::new();
-    // take_output gives stdout first, then stderr: each goes to our own of the same kind.
+    // take_output gives stdout first, then stderr: the observer shows each as what it is.
     for (i, out) in group.take_output().into_iter().enumerate() {
         let tx = tx.clone();
         let mut logf = logf.try_clone().map_err(EngineError::io(&log))?;
+        let observer = ctx.observer.clone();
+        let stream = if i == 0 {
+            Stream::Stdout
+        } else {
+            Stream::Stderr
+        };
         readers.push(std::thread::spawn(move || {
-            let mut pass: Box<dyn Write> = match i {
-                0 => Box::new(std::io::stdout()),
-                _ => Box::new(std::io::stderr()),
-            };
             for line in BufReader::new(out).split(b'\n').map_while(Result::ok) {
                 let _ = logf.write_all(&line);
                 let _ = logf.write_all(b"\n");
-                let _ = pass.write_all(&line);
-                let _ = pass.write_all(b"\n");
+                observer.output(stream, &line);
                 let _ = tx.send(parse_progress(&String::from_utf8_lossy(&line)));
             }
-            let _ = pass.flush();
         }));
     }
     drop(tx);

@@ -72,6 +72,8 @@ pub(crate) struct Panda {
     qemu_img: PathBuf,
     source: PathBuf,
     sha256: String,
+    /// The context's: the snapshot's PANDA is on its kill list.
+    cancel: crate::process::Cancel,
 }
 
 impl Panda {
@@ -107,6 +109,7 @@ impl Panda {
             sha256: sha256_bytes(hashes.as_bytes()),
             bin,
             qemu_img,
+            cancel: ctx.cancel.clone(),
         })
     }
 }

@@ -145,7 +145,7 @@ fn take_snapshot(work: &Path, name: &str, panda: &Panda) -> Result<(), EngineErr
         .current_dir(work)
         .stdout(logf)
         .stderr(errf);
-    let mut group = Group::spawn(&mut cmd, "PANDA")?;
+    let mut group = Group::spawn(&mut cmd, "PANDA", &panda.cancel)?;
     let prompt = Regex::new(PROMPT).map_err(|e| EngineError::Usage(e.to_string()))?;
     // One more prompt after the first: the shell is idle when the snapshot is taken.
     let steps = [

@@ -69,6 +69,7 @@ pub fn record(
             stall: None,
             monitor: Monitor::Qmp,
         },
+        &ctx.cancel,
         &mut |_| {},
     )?;
     let logs = format!(

@@ -66,6 +66,7 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
             stall: Some(stall),
             monitor: Monitor::Hmp,
         },
+        &ctx.cancel,
         &mut |n| {
             bar.set(n.min(total));
         },

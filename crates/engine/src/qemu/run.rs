@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::EngineError;
 use crate::hmp::Hmp;
-use crate::process::Group;
+use crate::process::{Cancel, Group};
 use crate::qmp::Qmp;
 use crate::quote::shell_quote;
 
@@ -57,6 +57,7 @@ pub fn run(
     cwd: &Path,
     log: &Path,
     watch_by: Watch,
+    cancel: &Cancel,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Ending, EngineError> {
     let Watch {
@@ -87,7 +88,7 @@ pub fn run(
         Monitor::Hmp => cmd.arg("-monitor").arg(listen),
     };
     cmd.current_dir(cwd).stdout(logf).stderr(err);
-    let mut group = Group::spawn(&mut cmd, "QEMU")?;
+    let mut group = Group::spawn(&mut cmd, "QEMU", cancel)?;
     let now = Instant::now();
     let tracker = Tracker {
         start: now,

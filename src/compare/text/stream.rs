@@ -18,10 +18,10 @@ use super::render::FirstDiff;
 use super::transform::Transform;
 
 /// Two independently keyed hashers for [`line_digest`], shared by both sides.
-pub(super) struct LineKeys(std::hash::RandomState, std::hash::RandomState);
+pub(in crate::compare) struct LineKeys(std::hash::RandomState, std::hash::RandomState);
 
 impl LineKeys {
-    pub(super) fn new() -> LineKeys {
+    pub(in crate::compare) fn new() -> LineKeys {
         LineKeys(std::hash::RandomState::new(), std::hash::RandomState::new())
     }
 }
@@ -63,7 +63,7 @@ fn read_piece(r: &mut impl BufRead, out: &mut Vec<u8>, cap: usize) -> io::Result
 /// and wrapping sums of two independently keyed 64-bit hashes of each line. Equal
 /// multisets of lines give equal digests; different ones collide with probability
 /// about 2^-128. Streams in bounded memory, for `sorted` files too large to load.
-pub(super) fn line_digest(
+pub(in crate::compare) fn line_digest(
     f: &mut File,
     tf: Transform<'_>,
     keys: &LineKeys,
@@ -86,7 +86,7 @@ pub(super) fn line_digest(
 }
 
 /// Stream both files line by line in compared form; `None` when they are equal.
-pub(super) fn first_line_difference(
+pub(in crate::compare) fn first_line_difference(
     a: &mut File,
     b: &mut File,
     tf: Transform<'_>,

@@ -1,19 +1,21 @@
-//! What comparing produces: per-file outcomes and the folder-level list, the types the
-//! runner, the state file and the reporters consume. A leaf: it must not import anything
-//! else from `compare`, and holds no comparison logic.
+//! What comparing produces: per-file verdicts and the folder-level list, the types the
+//! runner, the state file and the reporters consume. A leaf: it imports only the
+//! `difference` types from `compare`, and holds no comparison logic.
 
 use serde::Deserialize;
 
-/// Per-file result of comparing two output folders. Stored as is in `state.json`
-/// (`{"outcome": "differs", "diff": "…"}`), so `ptest diff` reads back what `test` found.
+use super::difference::Difference;
+
+/// Per-file verdict of comparing two output folders. Stored as is in the state
+/// (`{"outcome": "differs", "difference": {…}}`: the JSON key keeps its name), so `ptest
+/// diff` reads back what `test` found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum FileOutcome {
+pub enum FileVerdict {
     Same,
-    /// Contents differ; `diff` is a rendered, uncoloured diff (unified for text,
-    /// size/offset/hex window for binary, entry-level for pandalogs).
+    /// Contents differ: what differs, as data (hunks, a binary window, entry changes).
     Differs {
-        diff: String,
+        difference: Difference,
     },
     /// Blessed, but the new run did not produce it.
     Missing,
@@ -31,7 +33,7 @@ pub struct FileComparison {
     pub name: String,
     /// Which mode was used (`exact`, `text`, `sorted`, `plog`).
     pub mode: &'static str,
-    pub outcome: FileOutcome,
+    pub verdict: FileVerdict,
     /// The filters that applied to this file (their config labels, deduplicated), empty
     /// when none did or the file was never compared.
     pub filters: Vec<String>,
@@ -44,6 +46,6 @@ pub struct DirComparison {
 
 impl DirComparison {
     pub fn all_same(&self) -> bool {
-        self.files.iter().all(|f| f.outcome == FileOutcome::Same)
+        self.files.iter().all(|f| f.verdict == FileVerdict::Same)
     }
 }

@@ -5,7 +5,7 @@
 //! `apply`. A leaf: it must not import anything else from `compare`.
 
 /// One preset: its name and its regex → replacement rules (applied in order).
-pub(super) struct Preset {
+pub(in crate::compare) struct Preset {
     pub name: &'static str,
     pub rules: &'static [(&'static str, &'static str)],
 }
@@ -42,11 +42,11 @@ const PRESETS: &[Preset] = &[
 ];
 
 /// The preset called `name`, if there is one.
-pub(super) fn find(name: &str) -> Option<&'static Preset> {
+pub(in crate::compare) fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }
 
 /// Every preset's name, in the order they are listed, for "known presets: …" messages.
-pub(super) fn names() -> impl Iterator<Item = &'static str> {
+pub(in crate::compare) fn names() -> impl Iterator<Item = &'static str> {
     PRESETS.iter().map(|p| p.name)
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 use imara_diff::{Algorithm, Diff, InternedInput, Interner};
 
 use super::cancel::{Cancel, Stopped};
+use super::difference::{Difference, TextDiff};
 use super::lines::Lines;
 use super::render::{self, CONTEXT, DiffOptions, Hunk};
 
@@ -30,24 +31,24 @@ const HISTOGRAM_MAX_LINES: usize = 20_000;
 /// How often a waiting [`unified_until`] checks whether to stop.
 const POLL: Duration = Duration::from_millis(20);
 
-/// A unified diff of `before` (blessed) and `after` (new), cut to `opts.max_lines`; empty
+/// A unified diff of `before` (blessed) and `after` (new), cut to `opts.max_lines`; `None`
 /// when they are equal.
 #[cfg(test)]
-pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> String {
+pub(crate) fn unified(before: &Lines, after: &Lines, opts: &DiffOptions<'_>) -> Option<TextDiff> {
     render_groups(before, after, &hunk_groups(before, after), opts)
 }
 
-/// The diff text of `groups`; empty when nothing changed.
+/// The diff of `groups`; `None` when nothing changed.
 fn render_groups(
     before: &Lines,
     after: &Lines,
     groups: &[Vec<Hunk>],
     opts: &DiffOptions<'_>,
-) -> String {
+) -> Option<TextDiff> {
     if groups.is_empty() {
-        return String::new();
+        return None;
     }
-    render::unified(before, after, groups, opts)
+    Some(render::unified(before, after, groups, opts))
 }
 
 /// [`unified`], stopping early when `cancel` says so. The diff runs on a helper thread;
@@ -57,7 +58,7 @@ pub(crate) fn unified_until(
     after: Lines,
     opts: &DiffOptions<'_>,
     cancel: &Cancel,
-) -> Result<String, Stopped> {
+) -> Result<Option<Difference>, Stopped> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let groups = hunk_groups(&before, &after);
@@ -68,15 +69,14 @@ pub(crate) fn unified_until(
         cancel.check()?;
         match rx.recv_timeout(POLL) {
             Ok((before, after, groups)) => {
-                return Ok(render_groups(&before, &after, &groups, opts));
+                return Ok(render_groups(&before, &after, &groups, opts).map(Difference::Text));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             // The helper panicked: say so in the diff rather than lose the comparison.
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Ok(format!(
-                    "--- blessed/{name}\n+++ new/{name}\nthe files differ, but computing their diff failed\n",
-                    name = opts.name
-                ));
+                return Ok(Some(Difference::DiffFailed {
+                    name: opts.name.to_string(),
+                }));
             }
         }
     }
@@ -149,7 +149,7 @@ mod tests {
     fn opts(max: usize) -> DiffOptions<'static> {
         DiffOptions {
             name: "out.txt",
-            header_note: "",
+            sorted: false,
             max_lines: max,
             more: "ptest diff t1",
         }
@@ -160,7 +160,9 @@ mod tests {
     }
 
     fn diff(a: &str, b: &str, max: usize) -> String {
-        unified(&lines(a), &lines(b), &opts(max))
+        unified(&lines(a), &lines(b), &opts(max)).map_or(String::new(), |d| {
+            super::super::difference::render(&super::super::difference::Difference::Text(d))
+        })
     }
 
     fn numbered(n: usize) -> String {

@@ -23,7 +23,7 @@ const BLOCK: usize = 128 << 10;
 
 /// Where the line-by-line streamer must take over: both files' offsets at the start of
 /// the same line, its number, and up to three raw lines of the blessed file before it.
-pub(super) struct Resume {
+pub(in crate::compare) struct Resume {
     pub offsets: (u64, u64),
     pub line: u64,
     pub context: VecDeque<Vec<u8>>,
@@ -161,7 +161,7 @@ fn same_length_lines(a: &[u8], a_eof: bool, b: &[u8], b_eof: bool) -> Option<usi
 
 /// Skip the leading block pairs that are equal in `exact`'s compared form: `None` when
 /// the files are equal, else where the line-by-line streamer must resume.
-pub(super) fn skip_equal_blocks(
+pub(in crate::compare) fn skip_equal_blocks(
     a: &mut File,
     b: &mut File,
     filters: Filters<'_>,

@@ -1,6 +1,6 @@
 //! Byte-level comparison: a streaming equality check with bounded memory (any file size),
-//! and the report for binary files that differ: sizes, first differing offset and a short
-//! hex window around it on both sides.
+//! and the difference of binary files: sizes, first differing offset and a short window
+//! of bytes around it on both sides.
 //!
 //! Bytes only: it must not interpret lines or modes (that is `file`), and it is a leaf in
 //! `compare` (apart from `crate::human` for sizes).
@@ -9,14 +9,14 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 use super::ahead::page_aligned;
+use super::difference::{BinaryDiff, HEX_ROW};
 
 /// Read size for streaming comparisons: two of them fit in a core's L2 cache, so the
 /// kernel's copy and the comparison stay in cache (1 MiB reads ran at half the speed on
 /// the project's machines: BENCHMARKS.md, issue 10).
 const CHUNK: usize = 128 << 10;
 
-/// Bytes shown per hex row, and rows before/after the one holding the first difference.
-const ROW: u64 = 16;
+/// Hex rows shown before/after the one holding the first difference.
 const ROWS_AROUND: u64 = 1;
 
 /// Fill `buf` as far as the file allows; returns how many bytes were read (short only at EOF).
@@ -91,106 +91,37 @@ fn window(f: &mut File, start: u64, len: u64) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn hex_row(prefix: char, at: u64, bytes: &[u8]) -> String {
-    let mut hex = String::new();
-    for i in 0..ROW as usize {
-        match bytes.get(i) {
-            Some(b) => hex.push_str(&format!("{b:02x} ")),
-            None => hex.push_str("   "),
-        }
-        if i == 7 {
-            hex.push(' ');
-        }
-    }
-    let ascii: String = bytes
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                b as char
-            } else {
-                '.'
-            }
-        })
-        .collect();
-    format!("{prefix}{at:08x}  {hex} |{ascii}|")
-}
-
-fn human(n: u64) -> String {
-    if n < 1024 {
-        format!("{n} bytes")
-    } else {
-        format!("{n} bytes ({})", crate::human::size(n))
-    }
-}
-
-/// The report for two files that differ at byte `offset`: sizes, the offset, and hex rows
-/// around it, blessed rows prefixed `-` and new rows `+` (so reporters colour them like a diff).
+/// The difference of two files that differ at byte `offset`: sizes, the offset, and the
+/// bytes of both around it (rendered as hex rows by `difference::render`).
 pub(crate) fn report(
     name: &str,
     blessed: &mut File,
     new: &mut File,
     sizes: (u64, u64),
     offset: u64,
-) -> Result<String, (Side, io::Error)> {
-    let (sa, sb) = sizes;
-    let mut out = format!("Binary files blessed/{name} and new/{name} differ\n");
-    let delta = sb as i128 - sa as i128;
-    let delta = if delta == 0 {
-        "same size".to_string()
-    } else {
-        format!("{delta:+} bytes")
-    };
-    out.push_str(&format!(
-        "size: blessed {}, new {} ({delta})\n",
-        human(sa),
-        human(sb)
-    ));
-    let shorter = if offset == sa && sa < sb {
-        " (blessed ends there; new continues)"
-    } else if offset == sb && sb < sa {
-        " (new ends there; blessed continues)"
-    } else {
-        ""
-    };
-    out.push_str(&format!(
-        "first difference at byte offset {offset} (0x{offset:x}){shorter}\n"
-    ));
-    let start = (offset / ROW).saturating_sub(ROWS_AROUND) * ROW;
-    let len = (2 * ROWS_AROUND + 1) * ROW;
-    let wa = window(blessed, start, len).map_err(|e| (Side::Blessed, e))?;
-    let wb = window(new, start, len).map_err(|e| (Side::New, e))?;
-    for row in 0..(2 * ROWS_AROUND + 1) {
-        let at = start + row * ROW;
-        let lo = (row * ROW) as usize;
-        let slice = |w: &[u8]| -> Vec<u8> {
-            w.get(lo..(lo + ROW as usize).min(w.len()))
-                .unwrap_or(&[])
-                .to_vec()
-        };
-        let (ra, rb) = (slice(&wa), slice(&wb));
-        if ra.is_empty() && rb.is_empty() {
-            break;
-        }
-        if ra == rb {
-            out.push_str(&hex_row(' ', at, &ra));
-            out.push('\n');
-            continue;
-        }
-        if !ra.is_empty() {
-            out.push_str(&hex_row('-', at, &ra));
-            out.push('\n');
-        }
-        if !rb.is_empty() {
-            out.push_str(&hex_row('+', at, &rb));
-            out.push('\n');
-        }
-    }
-    Ok(out)
+) -> Result<BinaryDiff, (Side, io::Error)> {
+    let start = (offset / HEX_ROW).saturating_sub(ROWS_AROUND) * HEX_ROW;
+    let len = (2 * ROWS_AROUND + 1) * HEX_ROW;
+    let blessed_window = window(blessed, start, len).map_err(|e| (Side::Blessed, e))?;
+    let new_window = window(new, start, len).map_err(|e| (Side::New, e))?;
+    Ok(BinaryDiff {
+        name: name.to_string(),
+        blessed_size: sizes.0,
+        new_size: sizes.1,
+        offset,
+        window_start: start,
+        blessed_window,
+        new_window,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(d: BinaryDiff) -> String {
+        super::super::difference::render(&super::super::difference::Difference::Binary(d))
+    }
 
     fn diff_of(a: &[u8], b: &[u8]) -> Option<u64> {
         first_difference(&mut &a[..], &mut &b[..]).unwrap()
@@ -232,7 +163,7 @@ mod tests {
         std::fs::write(dir.path().join("b"), &b).unwrap();
         let mut fa = File::open(dir.path().join("a")).unwrap();
         let mut fb = File::open(dir.path().join("b")).unwrap();
-        let r = report("x.bin", &mut fa, &mut fb, (64, 68), 35).unwrap();
+        let r = render(report("x.bin", &mut fa, &mut fb, (64, 68), 35).unwrap());
         insta::assert_snapshot!(r);
     }
 
@@ -243,7 +174,7 @@ mod tests {
         std::fs::write(dir.path().join("b"), b"\x00\x01\x02\x03").unwrap();
         let mut fa = File::open(dir.path().join("a")).unwrap();
         let mut fb = File::open(dir.path().join("b")).unwrap();
-        let r = report("p", &mut fa, &mut fb, (3, 4), 3).unwrap();
+        let r = render(report("p", &mut fa, &mut fb, (3, 4), 3).unwrap());
         assert!(
             r.contains(
                 "first difference at byte offset 3 (0x3) (blessed ends there; new continues)"

@@ -1,26 +1,30 @@
-//! Rendering diffs as text, cut to a number of lines: the `@@` hunks of a unified diff,
-//! the report of a first difference found by streaming, headers and the "… more diff
-//! lines cut" note. Lines are shown as they were compared, and over-long lines are cut.
+//! Building a diff's shown lines, cut to a number of lines: the `@@` hunks of a unified
+//! diff and the report of a first difference found by streaming, as a typed
+//! [`TextDiff`] with what was cut. Lines are kept as they were compared, over-long lines
+//! cut.
 //!
-//! It must not compute diffs (that is `diff`) nor read files: it only formats what it is
-//! given.
+//! It must not compute diffs (that is `diff`) nor read files, nor write text (that is
+//! `difference::render`): it only picks what is shown.
 
 use std::ops::Range;
 
+use super::difference::{
+    DiffLine, FirstOnly, Hunk as DiffHunk, LineKind, LineRange, TextDiff, Truncation,
+};
 use super::lines::Lines;
 
 /// Lines of context around each change, as `diff -u`.
-pub(super) const CONTEXT: usize = 3;
+pub(in crate::compare) const CONTEXT: usize = 3;
 
 /// Longer lines are shown cut, so one huge line cannot bloat reports and the run state.
-pub(super) const MAX_SHOWN_LINE_BYTES: usize = 2000;
+pub(in crate::compare) const MAX_SHOWN_LINE_BYTES: usize = 2000;
 
 /// What to call the files and how much to show.
 pub(crate) struct DiffOptions<'a> {
     /// The file's name relative to the output folders.
     pub name: &'a str,
-    /// Appended to the `---`/`+++` headers (` (sorted)`).
-    pub header_note: &'a str,
+    /// Lines were sorted before comparing (the headers say so).
+    pub sorted: bool,
     /// Cut the diff after this many lines (headers not counted).
     pub max_lines: usize,
     /// Where to see the rest (`ptest diff NAME`).
@@ -28,14 +32,15 @@ pub(crate) struct DiffOptions<'a> {
 }
 
 /// One change in whole-file line numbers (0-based): `before` lines replaced by `after` lines.
-pub(super) struct Hunk {
+pub(in crate::compare) struct Hunk {
     pub before: Range<usize>,
     pub after: Range<usize>,
 }
 
-/// Collects diff lines up to the budget and counts the rest.
+/// Collects diff lines into hunks up to the budget and counts the rest; the hunk
+/// header and a "no newline" note each count as a line, as they do on screen.
 struct Emitter {
-    out: String,
+    hunks: Vec<DiffHunk>,
     shown: usize,
     cut: usize,
     max: usize,
@@ -45,7 +50,7 @@ struct Emitter {
 impl Emitter {
     fn new(max: usize, terminators: bool) -> Emitter {
         Emitter {
-            out: String::new(),
+            hunks: Vec::new(),
             shown: 0,
             cut: 0,
             max,
@@ -53,72 +58,82 @@ impl Emitter {
         }
     }
 
-    fn raw(&mut self, line: impl FnOnce() -> String) {
+    /// Whether one more line fits; counts it as cut when not.
+    fn fits(&mut self) -> bool {
         if self.shown < self.max {
-            self.out.push_str(&line());
-            self.out.push('\n');
             self.shown += 1;
+            true
         } else {
             self.cut += 1;
+            false
         }
     }
 
-    fn line(&mut self, prefix: char, text: &[u8]) {
+    fn hunk(&mut self, old: LineRange, new: LineRange) {
+        if self.fits() {
+            self.hunks.push(DiffHunk {
+                old,
+                new,
+                lines: Vec::new(),
+            });
+        }
+    }
+
+    fn line(&mut self, kind: LineKind, text: &[u8]) {
         let body = text.strip_suffix(b"\n");
         let no_newline = self.terminators && body.is_none();
         let body = body.unwrap_or(text);
-        self.raw(|| {
-            if body.len() > MAX_SHOWN_LINE_BYTES {
-                let shown = String::from_utf8_lossy(&body[..MAX_SHOWN_LINE_BYTES]);
-                let rest = body.len() - MAX_SHOWN_LINE_BYTES;
-                format!("{prefix}{shown}… [line cut: {rest} more bytes]")
-            } else {
-                format!("{prefix}{}", String::from_utf8_lossy(body))
-            }
-        });
-        if no_newline {
-            self.raw(|| "\\ No newline at end of file".to_string());
+        let shown = self.fits();
+        // A shown line belongs to the last hunk shown (its header came first, in budget).
+        let note = no_newline && self.fits();
+        if !shown {
+            return;
+        }
+        let (text, cut_bytes) = if body.len() > MAX_SHOWN_LINE_BYTES {
+            (
+                &body[..MAX_SHOWN_LINE_BYTES],
+                Some(body.len() - MAX_SHOWN_LINE_BYTES),
+            )
+        } else {
+            (body, None)
+        };
+        if let Some(h) = self.hunks.last_mut() {
+            h.lines.push(DiffLine {
+                kind,
+                text: String::from_utf8_lossy(text).into_owned(),
+                cut_bytes,
+                no_newline: note,
+            });
         }
     }
 
-    /// Headers, the lines shown, and the note on what was cut.
-    fn finish(self, opts: &DiffOptions<'_>, mut out: String) -> String {
-        out.push_str(&self.out);
-        if self.cut > 0 {
-            out.push_str(&format!(
-                "… {} more diff lines cut (see {})\n",
-                self.cut, opts.more
-            ));
+    /// The hunks shown and what was cut.
+    fn finish(self, opts: &DiffOptions<'_>, first_only: Option<FirstOnly>) -> TextDiff {
+        TextDiff {
+            name: opts.name.to_string(),
+            sorted: opts.sorted,
+            first_only,
+            hunks: self.hunks,
+            truncated: (self.cut > 0).then(|| Truncation {
+                lines: self.cut,
+                see: opts.more.to_string(),
+            }),
         }
-        out
     }
 }
 
-/// `-a,b` as GNU diff writes it: `b` omitted when 1; an empty range names the line before.
-fn range(start: usize, len: usize) -> String {
-    match len {
-        0 => format!("{start},0"),
-        1 => format!("{}", start + 1),
-        _ => format!("{},{len}", start + 1),
-    }
-}
-
-fn headers(opts: &DiffOptions<'_>) -> String {
-    format!(
-        "--- blessed/{name}{note}\n+++ new/{name}{note}\n",
-        name = opts.name,
-        note = opts.header_note
-    )
+fn span(start: usize, len: usize) -> LineRange {
+    LineRange { start, len }
 }
 
 /// A unified diff of `before` (blessed) and `after` (new) from their changes, grouped into
 /// hunks that share context (each group non-empty, in order).
-pub(super) fn unified(
+pub(in crate::compare) fn unified(
     before: &Lines,
     after: &Lines,
     groups: &[Vec<Hunk>],
     opts: &DiffOptions<'_>,
-) -> String {
+) -> TextDiff {
     let nb = before.len();
     let mut em = Emitter::new(opts.max_lines, before.terminators());
     for g in groups {
@@ -131,25 +146,25 @@ pub(super) fn unified(
         let sa = first.after.start - lead;
         let lb = last.before.end + trail - sb;
         let la = last.after.end + trail - sa;
-        em.raw(|| format!("@@ -{} +{} @@", range(sb, lb), range(sa, la)));
+        em.hunk(span(sb, lb), span(sa, la));
         let mut cursor = sb;
         for h in g {
             for i in cursor..h.before.start {
-                em.line(' ', before.line(i));
+                em.line(LineKind::Context, before.line(i));
             }
             for i in h.before.clone() {
-                em.line('-', before.line(i));
+                em.line(LineKind::Removed, before.line(i));
             }
             for i in h.after.clone() {
-                em.line('+', after.line(i));
+                em.line(LineKind::Added, after.line(i));
             }
             cursor = h.before.end;
         }
         for i in cursor..cursor + trail {
-            em.line(' ', before.line(i));
+            em.line(LineKind::Context, before.line(i));
         }
     }
-    em.finish(opts, headers(opts))
+    em.finish(opts, None)
 }
 
 /// The first difference found by streaming two files too large to diff in memory.
@@ -170,38 +185,41 @@ pub(crate) fn first_only(
     why: &str,
     terminators: bool,
     opts: &DiffOptions<'_>,
-) -> String {
-    let mut out = headers(opts);
-    out.push_str(&format!(
-        "{why}: showing the first difference only, at line {}\n",
-        first.line
-    ));
+) -> TextDiff {
     // Saturating: pieces of an over-long line count as context without being lines.
     let start = (first.line as usize).saturating_sub(1 + first.context.len());
     let lb = first.context.len() + usize::from(first.blessed.is_some());
     let la = first.context.len() + usize::from(first.new.is_some());
     let mut em = Emitter::new(opts.max_lines, terminators);
-    em.raw(|| format!("@@ -{} +{} @@", range(start, lb), range(start, la)));
+    em.hunk(span(start, lb), span(start, la));
     for c in &first.context {
-        em.line(' ', c);
+        em.line(LineKind::Context, c);
     }
     if let Some(b) = &first.blessed {
-        em.line('-', b);
+        em.line(LineKind::Removed, b);
     }
     if let Some(n) = &first.new {
-        em.line('+', n);
+        em.line(LineKind::Added, n);
     }
-    em.finish(opts, out)
+    let why = FirstOnly {
+        why: why.to_string(),
+        line: first.line,
+    };
+    em.finish(opts, Some(why))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn text(d: TextDiff) -> String {
+        super::super::difference::render(&super::super::difference::Difference::Text(d))
+    }
+
     fn opts(max: usize) -> DiffOptions<'static> {
         DiffOptions {
             name: "out.txt",
-            header_note: "",
+            sorted: false,
             max_lines: max,
             more: "ptest diff t1",
         }
@@ -215,12 +233,12 @@ mod tests {
             blessed: Some(b"seven\n".to_vec()),
             new: None,
         };
-        insta::assert_snapshot!(first_only(
+        insta::assert_snapshot!(text(first_only(
             &f,
             "files too large for a full diff (3221225472 and 3221225472 bytes, about 6 GiB to diff; limit 1 GiB)",
             true,
             &opts(200)
-        ));
+        )));
     }
 
     #[test]
@@ -231,7 +249,7 @@ mod tests {
             blessed: Some(b"seven\n".to_vec()),
             new: Some(b"7\n".to_vec()),
         };
-        let d = first_only(&f, "too large", true, &opts(2));
+        let d = text(first_only(&f, "too large", true, &opts(2)));
         assert!(
             d.ends_with("@@ -4,4 +4,4 @@\n four\n… 4 more diff lines cut (see ptest diff t1)\n"),
             "{d}"

@@ -34,12 +34,12 @@ use crate::human::one_line;
 /// One compiled rule.
 #[derive(Debug)]
 pub(crate) struct Filter {
-    pub(super) regex: Regex,
-    pub(super) replace: Vec<u8>,
+    pub(in crate::compare) regex: Regex,
+    pub(in crate::compare) replace: Vec<u8>,
     /// The replacement refers to groups (has a `$`).
-    pub(super) expand: bool,
+    pub(in crate::compare) expand: bool,
     /// A hand-written matcher giving the same matches (for presets' slow regexes).
-    pub(super) fast: Option<Fast>,
+    pub(in crate::compare) fast: Option<Fast>,
     /// `None`: applies to every file.
     files: Option<GlobMatcher>,
     /// How the config wrote it (`preset host-pointers`, `regex "…" → "…"`), for reports.

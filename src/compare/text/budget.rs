@@ -48,7 +48,7 @@ fn count_lines(f: &mut File) -> io::Result<u64> {
 }
 
 /// Why two files are not loaded, when [`load_cost`] is over [`MAX_DIFF_MEMORY`].
-pub(super) fn too_large(
+pub(in crate::compare) fn too_large(
     fa: &mut File,
     fb: &mut File,
     sizes: (u64, u64),

@@ -14,7 +14,7 @@ use super::mode::Mode;
 
 /// How each line is turned into what is compared.
 #[derive(Clone, Copy)]
-pub(super) struct Transform<'a> {
+pub(in crate::compare) struct Transform<'a> {
     pub mode: Mode,
     pub filters: Filters<'a>,
 }
@@ -29,13 +29,13 @@ fn trim_end_ws(s: &[u8]) -> &[u8] {
 
 impl Transform<'_> {
     /// Whether compared lines keep their `\n` (only `exact` cares about line endings).
-    pub(super) fn terminators(&self) -> bool {
+    pub(in crate::compare) fn terminators(&self) -> bool {
         self.mode == Mode::Exact
     }
 
     /// The compared form of `raw` (one line, with its `\n` if it has one) into `out`;
     /// `scratch` is working space.
-    pub(super) fn apply(&self, raw: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+    pub(in crate::compare) fn apply(&self, raw: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
         let (body, nl) = match raw.strip_suffix(b"\n") {
             Some(b) => (b, true),
             None => (raw, false),
@@ -58,7 +58,7 @@ impl Transform<'_> {
 
     /// Load a whole file in compared form; `None` if it is too large to hold (filters
     /// may make lines longer than they were).
-    pub(super) fn load(&self, f: &mut File, size: u64) -> io::Result<Option<Lines>> {
+    pub(in crate::compare) fn load(&self, f: &mut File, size: u64) -> io::Result<Option<Lines>> {
         f.rewind()?;
         let mut lines = if self.filters.is_empty() {
             let mut buf = Vec::with_capacity(size as usize);

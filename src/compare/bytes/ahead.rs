@@ -15,11 +15,11 @@ use std::thread::Scope;
 const BUFFERS: usize = 4;
 
 /// Room before each block's data for the previous block's unconsumed end.
-pub(super) const HEAD: usize = 64 << 10;
+pub(in crate::compare) const HEAD: usize = 64 << 10;
 
 /// A block: its buffer, where its data starts (at least [`HEAD`] in, page-aligned) and
 /// its length; a length below the block size means the file ended there.
-pub(super) type Block = io::Result<(Vec<u8>, usize, usize)>;
+pub(in crate::compare) type Block = io::Result<(Vec<u8>, usize, usize)>;
 
 /// Reads land page-aligned: the kernel's copy out of the page cache ran at half speed into
 /// a buffer 16 bytes off a cache line (what `malloc` hands out), the bulk of this path's time.
@@ -27,26 +27,26 @@ const ALIGN: usize = 4096;
 
 /// A zeroed buffer of `len` bytes starting on a page: `(storage, offset)`, the buffer
 /// being `storage[offset..offset + len]`.
-pub(super) fn page_aligned(len: usize) -> (Vec<u8>, usize) {
+pub(in crate::compare) fn page_aligned(len: usize) -> (Vec<u8>, usize) {
     let storage = vec![0; len + ALIGN];
     let offset = storage.as_ptr().align_offset(ALIGN).min(ALIGN);
     (storage, offset)
 }
 
 /// The buffer length for blocks of `block` bytes.
-pub(super) fn buffer_len(block: usize) -> usize {
+pub(in crate::compare) fn buffer_len(block: usize) -> usize {
     HEAD + ALIGN + block
 }
 
 /// The consuming end: blocks in file order, and where used buffers go back.
-pub(super) struct Ahead {
+pub(in crate::compare) struct Ahead {
     pub blocks: Receiver<Block>,
     pub spare: SyncSender<Vec<u8>>,
 }
 
 /// Start reading `r` in blocks of `block` bytes on a thread of `scope`. The thread stops
 /// at EOF, at a read error (sent as the last block), or when the [`Ahead`] is dropped.
-pub(super) fn spawn<'scope, R: Read + Send + 'scope>(
+pub(in crate::compare) fn spawn<'scope, R: Read + Send + 'scope>(
     scope: &'scope Scope<'scope, '_>,
     mut r: R,
     block: usize,
