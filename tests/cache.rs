@@ -277,10 +277,13 @@ fn build_panda_stamps_a_cached_build_as_used() {
     let entry = PathBuf::from(build_panda(&["--cache-entry"]));
     assert_eq!(entry.parent().unwrap(), c.root.join("panda"));
     // A complete build there, made long ago.
-    let bin = entry.join("panda/build/x86_64-softmmu/panda-system-x86_64");
-    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
-    std::fs::write(&bin, "#!/bin/sh\n").unwrap();
-    std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for arch in ["x86_64", "i386"] {
+        let bin = entry.join(format!("panda/build/{arch}-softmmu/panda-system-{arch}"));
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
     std::fs::write(entry.join("complete"), "").unwrap();
     let key = entry.file_name().unwrap().to_str().unwrap().to_string();
     let stale = File::create(c.root.join(format!("panda/{key}.used"))).unwrap();
@@ -347,4 +350,35 @@ fn copying_an_images_parts_from_the_cache_stamps_them_as_used() {
     let stamped = stamps();
     assert_eq!(stamped.len(), 1, "{stamped:?}");
     assert!(parts.join(stamped[0].trim_end_matches(".used")).is_dir());
+}
+
+#[test]
+fn each_guest_has_its_own_image_kind_and_lock_and_every_guest_guards_kernel_profiles() {
+    let c = Cache::new();
+    let i386 = c.entry("images/panda-busybox-i386", "snap32", 10, 9 * DAY);
+    let x86 = c.entry("images/panda-busybox", "snap64", 10, 9 * DAY);
+    let profile = c.entry("images/kernelinfo", "6.1.0-57-686", 10, 9 * DAY);
+    c.ptest(&["cache", "list"]).code(0).says(&[
+        "panda-image:i386",
+        "snap32",
+        "panda-image ",
+        "snap64",
+    ]);
+
+    // The i386 builder is at work: its snapshots and the kernel profiles (it may be
+    // writing one) stay; the x86_64 guest's snapshot goes.
+    let builder = File::create(c.root.join("images/panda-busybox-i386.lock")).unwrap();
+    builder.lock().unwrap();
+    c.ptest(&["cache", "prune", "--keep", "0"]).code(0).says(&[
+        "in use, kept panda-image:i386",
+        "in use, kept kernel-profile",
+        "removed 1 entries",
+    ]);
+    assert!(i386.exists() && profile.exists());
+    assert!(!x86.exists());
+    drop(builder);
+    c.ptest(&["cache", "prune", "--keep", "0"])
+        .code(0)
+        .says(&["removed 2 entries"]);
+    assert!(!i386.exists() && !profile.exists());
 }

@@ -85,6 +85,12 @@ pub struct GlobalArgs {
     /// Python interpreter for `.py` scripts (default: config, else `python3`).
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,
+
+    /// Record on OURS wherever the suite names image ORIGINAL, and map ORIGINAL's `-os`
+    /// profile to OURS's (e.g. `i386=panda-busybox-i386`); adds to `[image-map]`.
+    #[arg(long, global = true, value_name = "ORIGINAL=OURS", env = IMAGE_MAP_ENV,
+          value_delimiter = ',', value_parser = parse_image_map)]
+    pub image_map: Vec<(String, String)>,
 }
 
 /// Where options may stand; `ptest --help` and the README say the same.
@@ -277,6 +283,20 @@ pub struct ArchiveArgs {
     pub images: bool,
     #[arg(value_name = "TEST")]
     pub tests: Vec<String>,
+}
+
+/// `--image-map`'s variable: how the mapping reaches `ptest record`/`replay` run by scripts.
+pub const IMAGE_MAP_ENV: &str = "PTEST_IMAGE_MAP";
+
+fn parse_image_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_string(), to.trim().to_string()))
+        }
+        _ => Err(format!(
+            "{s:?} is not ORIGINAL=OURS (e.g. i386=panda-busybox-i386)"
+        )),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

@@ -54,6 +54,7 @@ fn overrides(g: &GlobalArgs) -> Overrides {
     Overrides {
         timeout: g.timeout,
         python: g.python.clone(),
+        env: super::engine::image_map_env(g),
     }
 }
 
@@ -240,7 +241,7 @@ impl Run<'_> {
             .filter_map(|j| Some((j.test.name.clone(), j.expected?.as_secs_f64())))
             .collect();
         reporters.extend(g.json.as_deref().map(|path| match shard {
-            Some(shard) => report::json::shard_file(path, shard, &previous),
+            Some(shard) => report::shard_file(path, shard, &previous),
             None => report::json_file(path, &previous),
         }));
         reporters.extend(g.html.as_deref().map(|p| report::html_file(p, &previous)));
@@ -286,7 +287,7 @@ fn empty_shard_report(
         elapsed: std::time::Duration::ZERO,
         interrupted: false,
     };
-    let mut sink = report::json::shard_file(path, shard, &report::json::Previous::new());
+    let mut sink = report::shard_file(path, shard, &report::json::Previous::new());
     sink.event(&runner::Event::RunFinished { outcome: &outcome });
     match sink.finish() {
         Ok(()) => Ok(exit_code::OK),

@@ -322,14 +322,3 @@ pub struct Shard {
     pub selected: Vec<String>,
     pub only_failed: bool,
 }
-
-/// The JSON reporter of a shard: like [`super::json_file`], with the shard recorded.
-pub fn shard_file(path: &Path, shard: Shard, previous: &Previous) -> Box<dyn super::Reporter> {
-    Box::new(super::aggregate::FileSink::new(
-        "JSON",
-        path,
-        |path, report| report.write(path),
-        previous,
-        Some(shard),
-    ))
-}

@@ -56,12 +56,21 @@ pub fn junit_file(path: &Path) -> Box<dyn Reporter> {
 /// The JSON reporter, writing `path` when the run ends; `previous`: tests' stored
 /// durations before the run.
 pub fn json_file(path: &Path, previous: &Previous) -> Box<dyn Reporter> {
+    json_sink(path, previous, None)
+}
+
+/// The JSON reporter of a shard: like [`json_file`], with the shard recorded.
+pub fn shard_file(path: &Path, shard: json::Shard, previous: &Previous) -> Box<dyn Reporter> {
+    json_sink(path, previous, Some(shard))
+}
+
+fn json_sink(path: &Path, previous: &Previous, shard: Option<json::Shard>) -> Box<dyn Reporter> {
     Box::new(aggregate::FileSink::new(
         "JSON",
         path,
         |path, report| report.write(path),
         previous,
-        None,
+        shard,
     ))
 }
 

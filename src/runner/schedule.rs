@@ -113,7 +113,14 @@ impl Scheduler {
                 let cancel = cancel.clone();
                 let offset = started.elapsed();
                 std::thread::spawn(move || {
-                    let mut result = with_retries(&*attempts, &job, &tx, &cancel);
+                    // A panic here is a bug in ptest; without this the run would wait
+                    // forever for the result, so it ends the test as an error instead.
+                    let tried = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        with_retries(&*attempts, &job, &tx, &cancel)
+                    }));
+                    let mut result = tried.unwrap_or_else(|panic| {
+                        crashed(attempts.not_run(job.test.name.clone()), &*panic)
+                    });
                     result.started = offset;
                     let _ = tx.send(Message::Finished(index, result));
                 });
@@ -197,6 +204,20 @@ fn next_fitting(
     let (_, job) = queue.front()?;
     let fits = cost(job, slots) <= free && (!job.test.settings.exclusive || running == 0);
     fits.then_some(0)
+}
+
+/// The result of a test whose attempt panicked: an error naming the panic.
+fn crashed(mut result: TestResult, panic: &(dyn std::any::Any + Send)) -> TestResult {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string());
+    result.status = Status::Errored;
+    result.reason = Some(super::Reason::Error {
+        error: format!("ptest itself failed while running this test ({what}); please report it"),
+    });
+    result
 }
 
 /// Attempts `job` until it succeeds, its retries are spent, it fails in a way a retry

@@ -80,6 +80,8 @@ struct Scripted {
     meet: Option<(String, String)>,
     /// A test whose first attempt cancels the run.
     cancels: Option<(String, Cancel)>,
+    /// A test whose attempts panic (a bug in ptest itself).
+    panics: Option<String>,
 }
 
 impl Attempts for Scripted {
@@ -117,6 +119,10 @@ impl Attempts for Scripted {
                 running = guard;
             }
             drop(running);
+        }
+        if self.panics.as_ref() == Some(&name) {
+            self.running.lock().expect("lock").retain(|t| *t != name);
+            panic!("scripted panic in {name}");
         }
         if let Some((test, cancel)) = &self.cancels
             && *test == name
@@ -383,4 +389,26 @@ fn a_run_cancelled_before_it_starts_runs_nothing() {
     assert!(events.is_empty());
     assert!(outcome.interrupted);
     assert_eq!(outcome.results[0].status, Status::NotRun);
+}
+
+#[test]
+fn an_attempt_that_panics_ends_as_an_error_and_the_run_goes_on() {
+    let jobs = vec![job("boom", Shape::default()), job("fine", Shape::default())];
+    let scripted = Scripted {
+        panics: Some("boom".into()),
+        ..Scripted::default()
+    };
+    let (events, outcome, _) = run(jobs, 1, scripted, &Cancel::noop());
+    assert!(
+        events.contains(&"finish boom Errored".to_string()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"finish fine Passed".to_string()),
+        "{events:?}"
+    );
+    let boom = &outcome.results[0];
+    assert_eq!(boom.status, Status::Errored);
+    let message = boom.message().unwrap_or_default();
+    assert!(message.contains("scripted panic in boom"), "{message}");
 }

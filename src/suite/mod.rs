@@ -114,6 +114,9 @@ pub struct TestDef {
 pub struct Overrides {
     pub timeout: Option<Duration>,
     pub python: Option<PathBuf>,
+    /// Environment for every test's scripts from the command line (`--image-map`),
+    /// over the configs' `[env]`.
+    pub env: BTreeMap<String, String>,
 }
 
 impl Suite {
@@ -242,6 +245,7 @@ impl Suite {
         let suite = &self.config;
         let mut env = suite.env.clone();
         env.extend(test.env.clone());
+        env.extend(overrides.env.clone());
         Settings {
             timeout: overrides
                 .timeout

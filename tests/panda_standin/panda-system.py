@@ -22,6 +22,9 @@ dialogue):
 - PANDA_STANDIN_PROGRESS_SECONDS=S: a replay waits S seconds between progress lines;
 - PANDA_STANDIN_PROGRESS_STEP=P: progress lines every P percent (default 10);
 - PANDA_STANDIN_STALL_AT=P: a replay prints progress up to P percent, then hangs silently.
+
+For tests/image_map.rs: PANDA_STANDIN_PROMPT=TEXT is the console's prompt (that of the
+image mapped in), instead of the wheezy image's for ARCH.
 """
 import os
 import socket
@@ -119,7 +122,7 @@ def serve(mon_path, ser_path):
         listeners[s] = kind
     clients, bufs = {}, {}
     recording, typed, status = None, "", int(os.environ.get("PANDA_STANDIN_GUEST_EXIT", "0"))
-    prompt = PROMPTS.get(ARCH, "# ")
+    prompt = os.environ.get("PANDA_STANDIN_PROMPT") or PROMPTS.get(ARCH, "# ")
     no_prompt = os.environ.get("PANDA_STANDIN_NO_PROMPT")
     if no_prompt:
         sys.stderr.write(no_prompt + "\n")

@@ -102,7 +102,22 @@ pub fn shell_initramfs_with_prompt(
     modules: &[(String, Vec<u8>)],
     ps1: &str,
 ) -> Vec<u8> {
+    guest_initramfs(busybox, modules, ps1, Vec::new())
+}
+
+/// [`shell_initramfs_with_prompt`] with `extra` entries (a guest's Debian programs and
+/// files) added before `/init`. busybox's `--install` at boot leaves them in place: it
+/// only links applets whose names are free.
+pub fn guest_initramfs(
+    busybox: &[u8],
+    modules: &[(String, Vec<u8>)],
+    ps1: &str,
+    extra: Vec<(String, Entry)>,
+) -> Vec<u8> {
     let mut a = busybox_archive(busybox, "mnt");
+    for (path, entry) in extra {
+        a.add(&path, entry);
+    }
     let mut init = String::from(
         "#!/bin/sh\n/bin/busybox --install -s\nmount -t proc proc /proc\nmount -t devtmpfs devtmpfs /dev\n",
     );

@@ -1,6 +1,7 @@
 //! The per-machine cache's entries, for `ptest cache list|prune`: PANDA builds
 //! (`panda/KEY/`, made by `scripts/build-panda`) and the guest images' parts
-//! (`images/debian/KEY/`, `images/panda-busybox/KEY/`, `images/kernelinfo/KEY/`). Each
+//! (`images/debian/KEY/`, `images/GUEST/KEY/` for each `panda-busybox` guest,
+//! `images/kernelinfo/KEY/`). Each
 //! entry's last use is its stamp (`KEY.used`, see `cache::use_entry`), else when it was
 //! made. An entry is removed only under its lock, the one its builder or reader takes, so
 //! one in use is never removed. Lock files stay: a process may be waiting on one.
@@ -17,34 +18,44 @@ pub use crate::cache::root;
 pub enum Kind {
     PandaBuild,
     ImageParts,
-    PandaImage,
+    /// One guest's snapshots (`images/GUEST/KEY/`), by the guest's name.
+    PandaImage(&'static str),
     KernelProfile,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
-        Kind::PandaBuild,
-        Kind::ImageParts,
-        Kind::PandaImage,
-        Kind::KernelProfile,
-    ];
+    /// Every kind, a `PandaImage` per guest ptest builds.
+    pub fn all() -> Vec<Kind> {
+        let guests = crate::catalog::panda_busybox::GUESTS.iter();
+        [Kind::PandaBuild, Kind::ImageParts]
+            .into_iter()
+            .chain(guests.map(|g| Kind::PandaImage(g.name)))
+            .chain([Kind::KernelProfile])
+            .collect()
+    }
 
     /// Its folder under the cache root.
-    pub fn dir(self) -> &'static str {
+    pub fn dir(self) -> String {
         match self {
-            Kind::PandaBuild => "panda",
-            Kind::ImageParts => "images/debian",
-            Kind::PandaImage => "images/panda-busybox",
-            Kind::KernelProfile => "images/kernelinfo",
+            Kind::PandaBuild => "panda".into(),
+            Kind::ImageParts => "images/debian".into(),
+            Kind::PandaImage(guest) => format!("images/{guest}"),
+            Kind::KernelProfile => "images/kernelinfo".into(),
         }
     }
 
-    pub fn name(self) -> &'static str {
+    /// `panda-image` for the x86_64 guest, `panda-image:i386` for the others.
+    pub fn name(self) -> String {
         match self {
-            Kind::PandaBuild => "panda-build",
-            Kind::ImageParts => "image-parts",
-            Kind::PandaImage => "panda-image",
-            Kind::KernelProfile => "kernel-profile",
+            Kind::PandaBuild => "panda-build".into(),
+            Kind::ImageParts => "image-parts".into(),
+            Kind::PandaImage(guest) => match guest.strip_prefix(crate::panda_image::NAME) {
+                Some(suffix) if !suffix.is_empty() => {
+                    format!("panda-image:{}", suffix.trim_start_matches('-'))
+                }
+                _ => "panda-image".into(),
+            },
+            Kind::KernelProfile => "kernel-profile".into(),
         }
     }
 }
@@ -60,16 +71,38 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The lock its builder or reader holds: `scripts/build-panda`'s for a PANDA build,
-    /// `use_entry`'s for image parts, the `panda-busybox` builder's for its snapshot and
-    /// kernel profile.
-    fn lock(&self, root: &Path) -> PathBuf {
+    /// The locks its builders or readers hold: `scripts/build-panda`'s for a PANDA build,
+    /// `use_entry`'s for image parts, its guest builder's for a snapshot, and every guest
+    /// builder's for a kernel profile (any of them may write one).
+    fn locks(&self, root: &Path) -> Vec<PathBuf> {
+        let builder = |guest: &str| root.join(format!("images/{guest}.lock"));
         match self.kind {
-            Kind::PandaBuild | Kind::ImageParts => lock_path(&self.path),
-            Kind::PandaImage | Kind::KernelProfile => {
-                root.join(format!("images/{}.lock", crate::panda_image::NAME))
+            Kind::PandaBuild | Kind::ImageParts => vec![lock_path(&self.path)],
+            Kind::PandaImage(guest) => vec![builder(guest)],
+            Kind::KernelProfile => crate::catalog::panda_busybox::GUESTS
+                .iter()
+                .map(|g| builder(g.name))
+                .collect(),
+        }
+    }
+
+    /// Holds every one of its locks, or `None` when one is held elsewhere.
+    fn try_lock(&self, root: &Path) -> Result<Option<Vec<std::fs::File>>, EngineError> {
+        let mut held = Vec::new();
+        for lock in self.locks(root) {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock)
+                .map_err(EngineError::io(&lock))?;
+            match file.try_lock() {
+                Ok(()) => held.push(file),
+                Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::io(&lock)(e)),
             }
         }
+        Ok(Some(held))
     }
 }
 
@@ -77,7 +110,7 @@ impl Entry {
 /// under way, removals cut short) are not entries.
 pub fn list(root: &Path) -> Result<Vec<Entry>, EngineError> {
     let mut out = Vec::new();
-    for kind in Kind::ALL {
+    for kind in Kind::all() {
         let dir = root.join(kind.dir());
         let read = match std::fs::read_dir(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -178,18 +211,9 @@ pub fn prune(
 }
 
 fn remove(root: &Path, entry: Entry, dry_run: bool) -> Result<Pruned, EngineError> {
-    let lock = entry.lock(root);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock)
-        .map_err(EngineError::io(&lock))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => return Ok(Pruned::InUse(entry)),
-        Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::io(&lock)(e)),
-    }
+    let Some(_held) = entry.try_lock(root)? else {
+        return Ok(Pruned::InUse(entry));
+    };
     if !dry_run {
         // Out of sight first (a hidden name is no entry), so a removal cut short never
         // leaves a half entry that looks whole; the next prune finishes it.
@@ -220,7 +244,7 @@ fn hidden(path: &Path) -> PathBuf {
 /// that are gone (a build that failed after its first use was stamped), each under its
 /// entry's lock.
 pub fn sweep(root: &Path) -> Result<(), EngineError> {
-    for kind in Kind::ALL {
+    for kind in Kind::all() {
         let dir = root.join(kind.dir());
         let Ok(read) = std::fs::read_dir(&dir) else {
             continue;
@@ -244,18 +268,9 @@ pub fn sweep(root: &Path) -> Result<(), EngineError> {
                 size: 0,
                 last_used: SystemTime::UNIX_EPOCH,
             };
-            let lock = entry.lock(root);
-            let opened = std::fs::File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock);
-            let Ok(file) = opened else {
+            let Ok(Some(_held)) = entry.try_lock(root) else {
                 continue;
             };
-            if file.try_lock().is_err() {
-                continue;
-            }
             let path = e.path();
             match leftover {
                 true => std::fs::remove_dir_all(&path),

@@ -1,6 +1,6 @@
 //! Built-in images, so that suites can name them without configuring anything: PANDA's
 //! generic images (`catalog.toml`, with PANDA's generic aliases `i386`, `x86_64`, …) and
-//! `qemu-busybox` and `panda-busybox`, which ptest assembles itself. Also [`resolve`]:
+//! `qemu-busybox`, `panda-busybox` and `panda-busybox-i386`, which ptest assembles itself. Also [`resolve`]:
 //! a name to its spec, the suite's declarations first. Data only: it must not fetch or
 //! build images (that is `images`) nor print them (the binary lists [`list`]).
 
@@ -45,15 +45,16 @@ fn panda_images() -> &'static BTreeMap<String, ImageSpec> {
 }
 
 pub(crate) fn names() -> Vec<&'static str> {
-    let mut n: Vec<&str> = vec![QEMU_BUSYBOX, panda_busybox::NAME];
+    let mut n: Vec<&str> = vec![QEMU_BUSYBOX];
+    n.extend(panda_busybox::GUESTS.iter().map(|g| g.name));
     n.extend(panda_images().keys().map(String::as_str));
     n.extend(ALIASES.iter().map(|(a, _)| *a));
     n
 }
 
 pub fn builtin(name: &str) -> Option<ImageSpec> {
-    if name == panda_busybox::NAME {
-        return Some(panda_busybox::spec());
+    if let Some(guest) = panda_busybox::guest(name) {
+        return Some(guest.spec());
     }
     if name == QEMU_BUSYBOX {
         return Some(ImageSpec {
@@ -73,6 +74,17 @@ pub fn builtin(name: &str) -> Option<ImageSpec> {
         .map(|(_, r)| *r)
         .unwrap_or(name);
     panda_images().get(real).cloned()
+}
+
+/// Whether two names are the same image: equal, or an alias and the image it stands for.
+pub(crate) fn same_image(a: &str, b: &str) -> bool {
+    let real = |n: &str| {
+        ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == n)
+            .map_or(n.to_string(), |(_, r)| r.to_string())
+    };
+    real(a) == real(b)
 }
 
 /// The suite's `[images.NAME]` if declared, else the built-in catalog's. (An unknown
@@ -125,53 +137,8 @@ pub fn list(ctx: &Context) -> Vec<ImageEntry> {
         .collect()
 }
 
-/// `panda-busybox`'s catalog entry and the constants its builder (`panda_image`) and
-/// its guest share.
-pub(crate) mod panda_busybox {
-    use crate::spec::{ImageSpec, PANDA_BUILDER};
-
-    pub const NAME: &str = "panda-busybox";
-    /// PANDA's `-os`; `osi_linux`'s default profile group for it is [`KCONF_GROUP`].
-    pub const OS: &str = "linux-64-panda-busybox";
-    pub const KCONF_GROUP: &str = "panda-busybox:64";
-    /// The guest shell's prompt, set by `/init` (never typed, so no echo can match it).
-    pub const PS1: &str = "root@ptest-panda:~# ";
-    /// [`PS1`] as a regex (it has no metacharacters).
-    pub const PROMPT: &str = "root@ptest-panda:~# ";
-    pub const SNAPSHOT: &str = "root";
-    pub const MEMORY_MIB: u32 = 256;
-    pub const APPEND: &str = "console=ttyS0 panic=-1 nokaslr";
-
-    /// The built-in catalog entry.
-    pub fn spec() -> ImageSpec {
-        let q = format!("{{qcows}}/{NAME}");
-        let extra = [
-            "-kernel",
-            &format!("{q}/vmlinuz"),
-            "-initrd",
-            &format!("{q}/initrd.gz"),
-            "-append",
-            APPEND,
-            "-display",
-            "none",
-        ];
-        ImageSpec {
-            engine: Some(crate::Engine::Panda),
-            arch: Some("x86_64".into()),
-            builder: Some(PANDA_BUILDER.into()),
-            memory: Some(format!("{MEMORY_MIB}M")),
-            prompt: Some(PROMPT.into()),
-            cdrom: Some("ide1-cd0".into()),
-            snapshot: Some(SNAPSHOT.into()),
-            os: Some(OS.into()),
-            extra_args: extra.iter().map(|s| s.to_string()).collect(),
-            description: Some(
-                "Debian's cloud kernel + busybox initramfs with a `root` snapshot, built for PANDA from apt packages".into(),
-            ),
-            ..Default::default()
-        }
-    }
-}
+/// The PANDA guests ptest assembles from Debian packages (`panda-busybox`, `panda-busybox-i386`).
+pub(crate) mod panda_busybox;
 
 #[cfg(test)]
 mod tests {

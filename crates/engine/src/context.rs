@@ -23,6 +23,9 @@ pub struct Context {
     pub suite_dir: Option<PathBuf>,
     /// The suite's default image (`image = "…"` in `ptest.toml`).
     pub default_image: Option<String>,
+    /// Images the suite names, each mapped to the image recorded on in its stead
+    /// (`[image-map]` in `ptest.toml`, `--image-map ORIGINAL=OURS`; see `panda::stand_in`).
+    pub image_map: BTreeMap<String, String>,
     /// The current test (`PTEST_TEST`), when run from a test script.
     pub test: Option<String>,
     /// `[engine]` settings, suite's merged with the test's.

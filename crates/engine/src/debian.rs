@@ -231,10 +231,12 @@ fn build_in(work: &Path, packages: &Packages) -> Result<BuiltImage, EngineError>
         std::fs::rename(from, work.join(to)).map_err(EngineError::io(from))?;
     }
     let modules = keep_modules(&root, &work.join("modules"))?;
+    // `.deb` files are named `NAME_VERSION_ARCH.deb`: no `:ARCH` qualifier.
     let pkg = |prefix: &str| {
+        let prefix = format!("{}_", unqualified(prefix));
         names
             .iter()
-            .find(|n| n.starts_with(prefix))
+            .find(|n| n.starts_with(&prefix))
             .cloned()
             .unwrap_or_default()
     };
@@ -381,6 +383,9 @@ pub(crate) fn run_tool(
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+pub mod userland;
+pub(crate) use userland::{debug_package, unqualified};
 
 #[cfg(test)]
 mod tests;

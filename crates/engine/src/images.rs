@@ -12,7 +12,8 @@ pub fn fetch(ctx: &Context, names: &[String]) -> Result<(), EngineError> {
     for name in names {
         let spec = resolve(ctx, name)?;
         if spec.builder.as_deref() == Some(PANDA_BUILDER) {
-            let dir = panda_image::ensure(ctx, name)?;
+            let guest = panda_image::guest_for(name, spec.arch.as_deref());
+            let dir = panda_image::ensure(ctx, name, guest)?;
             ctx.observer.note(&format!(
                 "image {name}: {} present and verified",
                 dir.display()

@@ -240,3 +240,7 @@ pub(crate) fn tail_indented(path: &std::path::Path, n: usize) -> String {
         .collect();
     kept[kept.len().saturating_sub(n)..].join("\n    ")
 }
+
+#[cfg(test)]
+#[path = "process_tests.rs"]
+mod tests;

@@ -15,14 +15,6 @@ pub struct EntryAt {
 }
 
 impl EntryAt {
-    pub(crate) fn of(e: &crate::diff::EntryLine) -> EntryAt {
-        EntryAt {
-            index: e.index,
-            instr: e.instr,
-            pc: e.pc,
-        }
-    }
-
     /// `entry N[ of SIDE] (instr I, pc 0xP)`.
     fn label(&self, side: Option<&str>) -> String {
         let of = side.map(|s| format!(" of {s}")).unwrap_or_default();

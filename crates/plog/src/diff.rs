@@ -51,6 +51,17 @@ pub struct EntryLine {
     pub raw: Option<RawEntry>,
 }
 
+impl EntryLine {
+    /// Where the entry stands, as a change records it.
+    fn at(&self) -> EntryAt {
+        EntryAt {
+            index: self.index,
+            instr: self.instr,
+            pc: self.pc,
+        }
+    }
+}
+
 /// The caller's renderer: the text line of an entry whose `text` is `None`.
 pub type RenderFn<'a, E> = &'a dyn Fn(&EntryLine) -> Result<String, E>;
 
@@ -133,11 +144,8 @@ pub fn diff<E>(
                     }
                     report.changed += 1;
                     if report.room() {
-                        let change = entry_change(
-                            EntryAt::of(&x),
-                            &text_of(&x, render)?,
-                            &text_of(&y, render)?,
-                        );
+                        let change =
+                            entry_change(x.at(), &text_of(&x, render)?, &text_of(&y, render)?);
                         report.push(change);
                     }
                 }
@@ -172,7 +180,7 @@ fn one_side<E>(
     // Rendering a line that would not be shown is wasted work.
     if report.room() {
         let change = EntryChange::OnlyIn {
-            entry: EntryAt::of(&e),
+            entry: e.at(),
             side: if is_a {
                 LogSide::First
             } else {

@@ -28,6 +28,7 @@ const SCRUB: &[&str] = &[
     "PYTHONPATH",
     "CLICOLOR_FORCE",
     "PANDA_BUILD",
+    "PTEST_IMAGE_MAP",
 ];
 
 /// A suite folder (`suite/`) and a regression directory (`reg/`) in one temp dir.

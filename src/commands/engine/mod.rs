@@ -103,6 +103,21 @@ fn run_command(
     Ok(exit_code::OK)
 }
 
+/// `--image-map` for the `ptest record`/`replay` a test's scripts run, through their
+/// environment (the suite's `[image-map]` they read from `ptest.toml` themselves).
+pub fn image_map_env(g: &GlobalArgs) -> std::collections::BTreeMap<String, String> {
+    let mut env = std::collections::BTreeMap::new();
+    if !g.image_map.is_empty() {
+        let pairs: Vec<String> = g
+            .image_map
+            .iter()
+            .map(|(f, t)| format!("{f}={t}"))
+            .collect();
+        env.insert(crate::cli::IMAGE_MAP_ENV.into(), pairs.join(","));
+    }
+    env
+}
+
 /// The exit code of an engine error: failures of the emulator's run (a replay that
 /// failed, stalled or did not reach the end; a recording that timed out) are
 /// [`exit_code::ENGINE_FAILED`]; bad input, configuration, missing images or emulators,
@@ -144,6 +159,7 @@ pub fn context(
     if let Some(suite) = suite {
         ctx.suite_dir = Some(suite.dir.clone());
         ctx.images = suite.config.images.clone();
+        ctx.image_map = suite.config.image_map();
         ctx.default_image = suite.config.image.clone();
         ctx.settings = suite.config.engine.clone();
         if let Some(entry) = test.and_then(|t| suite.entries.iter().find(|e| e.name == t)) {
@@ -151,6 +167,14 @@ pub fn context(
             ctx.default_image = def.settings.image;
             ctx.settings = def.settings.engine;
         }
+    }
+    for (from, to) in &g.image_map {
+        if ptest_engine::catalog::builtin(to).is_none() && !ctx.images.contains_key(to) {
+            return Err(CommandError::Usage(format!(
+                "--image-map {from}={to}: no image {to:?}; name a built-in image (`ptest images`) or one declared under [images.NAME]"
+            )));
+        }
+        ctx.image_map.insert(from.clone(), to.clone());
     }
     Ok(ctx)
 }

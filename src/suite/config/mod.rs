@@ -50,6 +50,10 @@ pub struct Config {
     /// Suite only: images tests may name, on top of the built-in catalog.
     #[serde(default)]
     pub images: BTreeMap<String, ImageSpec>,
+    /// Suite only: images the suite's scripts name, each mapped to the image recorded on
+    /// in its stead (`i386 = "panda-busybox-i386"`); `--image-map` adds to it.
+    #[serde(default)]
+    pub image_map: BTreeMap<String, toml::Spanned<String>>,
     /// Test only: CPUs the test occupies; `-j` counts them.
     #[serde(default, deserialize_with = "at_least_one")]
     pub threads: Option<usize>,
@@ -75,6 +79,7 @@ impl Scope {
             Scope::Test => &[
                 ("jobs", "the suite's ptest.toml"),
                 ("images", "the suite's ptest.toml"),
+                ("image-map", "the suite's ptest.toml"),
             ],
         }
     }
@@ -125,18 +130,53 @@ pub fn from_text(path: &Path, text: &str, scope: Scope) -> Result<Config, SuiteE
             return Err(error(Some(k.span()), message));
         }
     }
-    Config::deserialize(toml::de::Deserializer::from(document.clone())).map_err(|e| {
-        // A value the types refused: name its key and the value as written.
-        let message = match e.span().and_then(|s| key_of_value(document.get_ref(), &s)) {
-            Some(key) => {
-                let span = e.span().unwrap_or(0..0);
-                let value = text.get(span).unwrap_or("");
-                format!("`{key} = {value}`: {}", one_line(&e))
-            }
-            None => one_line(&e),
-        };
-        error(e.span(), message)
-    })
+    let config =
+        Config::deserialize(toml::de::Deserializer::from(document.clone())).map_err(|e| {
+            // A value the types refused: name its key and the value as written.
+            let message = match e.span().and_then(|s| key_of_value(document.get_ref(), &s)) {
+                Some(key) => {
+                    let span = e.span().unwrap_or(0..0);
+                    let value = text.get(span).unwrap_or("");
+                    format!("`{key} = {value}`: {}", one_line(&e))
+                }
+                None => one_line(&e),
+            };
+            error(e.span(), message)
+        })?;
+    match config.image_map_problem() {
+        Some((span, message)) => Err(error(Some(span), message)),
+        None => Ok(config),
+    }
+}
+
+impl Config {
+    /// `[image-map]` as plain names.
+    pub fn image_map(&self) -> BTreeMap<String, String> {
+        self.image_map
+            .iter()
+            .map(|(from, to)| (from.clone(), to.get_ref().clone()))
+            .collect()
+    }
+
+    /// Every `[image-map]` target must be an image ptest knows (built in or declared
+    /// under `[images]`), and not the image it replaces.
+    fn image_map_problem(&self) -> Option<(Range<usize>, String)> {
+        self.image_map.iter().find_map(|(from, to)| {
+            let name = to.get_ref();
+            let message = if name == from {
+                format!("`[image-map] {from} = {name:?}` maps an image to itself; name another image")
+            } else if ptest_engine::catalog::builtin(name).is_none()
+                && !self.images.contains_key(name)
+            {
+                format!(
+                    "`[image-map] {from} = {name:?}`: no image {name:?}; name a built-in image (`ptest images`) or declare [images.{name}]"
+                )
+            } else {
+                return None;
+            };
+            Some((to.span(), message))
+        })
+    }
 }
 
 fn one_line(e: &toml::de::Error) -> String {

@@ -161,3 +161,33 @@ fn regexes_and_globs_are_checked_where_they_are_written() {
         "{err}"
     );
 }
+
+#[test]
+fn image_map_names_known_images_and_only_in_the_suite_config() {
+    let ok = "[image-map]\ni386 = \"panda-busybox-i386\"\n";
+    let c = from_text(Path::new("ptest.toml"), ok, Scope::Suite).unwrap();
+    assert_eq!(
+        c.image_map().get("i386").map(String::as_str),
+        Some("panda-busybox-i386")
+    );
+    let declared = "[images.mine]\nengine = \"panda\"\n[image-map]\ni386 = \"mine\"\n";
+    assert!(from_text(Path::new("ptest.toml"), declared, Scope::Suite).is_ok());
+    let unknown = "[image-map]\ni386 = \"panda-busybox-686\"\n";
+    let err = from_text(Path::new("ptest.toml"), unknown, Scope::Suite)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("ptest.toml:2:"), "{err}");
+    assert!(err.contains("no image \"panda-busybox-686\""), "{err}");
+    let itself = "[image-map]\ni386 = \"i386\"\n";
+    let err = from_text(Path::new("ptest.toml"), itself, Scope::Suite)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("maps an image to itself"), "{err}");
+    let err = from_text(Path::new("t/test.toml"), ok, Scope::Test)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`image-map` belongs in the suite's ptest.toml"),
+        "{err}"
+    );
+}

@@ -36,3 +36,30 @@ fn candidate_is_the_policy_line() {
         "linux-image-6.1.0-56-cloud-amd64_6.1.192-2+busybox-static_1%1.35.0-4+b3"
     );
 }
+
+#[test]
+fn foreign_architecture_packages_keep_their_qualifier_where_apt_needs_it() {
+    assert_eq!(
+        unqualified("linux-image-6.1.0-57-686:i386"),
+        "linux-image-6.1.0-57-686"
+    );
+    assert_eq!(unqualified("busybox-static"), "busybox-static");
+    assert_eq!(
+        debug_package("linux-image-6.1.0-57-686:i386", "6.1.192-3"),
+        "linux-image-6.1.0-57-686-dbg:i386=6.1.192-3"
+    );
+    assert_eq!(
+        debug_package("linux-image-6.1.0-56-cloud-amd64", "6.1.192-2"),
+        "linux-image-6.1.0-56-cloud-amd64-dbg=6.1.192-2"
+    );
+    let policy = "busybox-static:i386:\n  Installed: (none)\n  Candidate: 1:1.35.0-4+deb12u1+b1\n";
+    assert_eq!(
+        parse_candidate(policy, "busybox-static:i386").as_deref(),
+        Some("1:1.35.0-4+deb12u1+b1")
+    );
+    let depends = "linux-image-686:i386\n  Depends: linux-image-6.1.0-57-686:i386\n";
+    assert_eq!(
+        parse_kernel_dependency(depends).as_deref(),
+        Some("linux-image-6.1.0-57-686:i386")
+    );
+}

@@ -23,6 +23,7 @@ mod guest;
 mod lock;
 mod record;
 mod replay;
+mod stand_in;
 
 pub use guest::{cd_copy, list2cmdline};
 
@@ -101,9 +102,18 @@ pub fn arch_image(arch: &str) -> Result<(String, ImageSpec), EngineError> {
 }
 
 /// The image a recording for `arch` boots: `explicit` (`--image`) as given; else the
-/// configured image when its arch is `arch`; else `arch`'s run_debian image. The third
-/// value explains a configured image that was passed over, for the log.
+/// configured image when its arch is `arch`; else `arch`'s run_debian image; in each
+/// case its stand-in when the image is mapped ([`stand_in`]). The third value explains a
+/// configured image that was passed over, or the stand-in, for the log.
 pub fn pick_image(
+    ctx: &Context,
+    explicit: Option<&str>,
+    arch: Option<&str>,
+) -> Result<(String, ImageSpec, Option<String>), EngineError> {
+    stand_in::map_recording(ctx, pick_unmapped(ctx, explicit, arch)?)
+}
+
+fn pick_unmapped(
     ctx: &Context,
     explicit: Option<&str>,
     arch: Option<&str>,

@@ -27,7 +27,8 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         .image
         .map(str::to_string)
         .or(meta.as_ref().map(|m| m.image.clone()))
-        .or(ctx.default_image.clone());
+        .or(ctx.default_image.clone())
+        .or_else(|| stand_in::replay_image(ctx, req.arch));
     let spec = match &image {
         Some(i) => crate::catalog::resolve(ctx, i)?,
         None => ImageSpec::default(),
@@ -60,7 +61,13 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
             )));
         }
     }
-    args.extend(req.engine_args.iter().cloned());
+    let mut engine_args = req.engine_args.to_vec();
+    if let Some(i) = &image
+        && let Some(note) = stand_in::map_os_profile(ctx, i, &spec, &mut engine_args)?
+    {
+        ctx.observer.note(&note);
+    }
+    args.extend(engine_args);
     let tmpout = ctx.test_dir("tmpout")?;
     let log_dir = ctx.test_dir("logs")?;
     for d in [&tmpout, &log_dir] {

@@ -1,15 +1,16 @@
-//! `panda-busybox`: a PANDA guest that ptest assembles from Debian packages, for machines
-//! that cannot download PANDA's qcows. Debian's cloud kernel boots the busybox shell
-//! initramfs (the QEMU image's parts, [`crate::busybox::shell_initramfs_with_prompt`]) with
-//! the CD-ROM modules; PANDA boots it once and `savevm root` at the prompt into a blank
-//! qcow2 made by that PANDA's `qemu-img`. `kernelinfo.conf`, the `osi_linux` profile,
-//! comes from the kernel's `-dbg` package through PANDA's gdb script.
+//! `panda-busybox` and `panda-busybox-i386`: PANDA guests that ptest assembles from Debian
+//! packages, for machines that cannot download PANDA's qcows; what differs between them
+//! is one [`Guest`] value. Debian's kernel boots the busybox shell initramfs (the QEMU
+//! image's parts, [`crate::busybox::guest_initramfs`]) with the CD-ROM modules and the
+//! guest's Debian programs; PANDA boots it once and `savevm root` at the prompt into a
+//! blank qcow2 made by that PANDA's `qemu-img`. `kernelinfo.conf`, the `osi_linux`
+//! profile, comes from the kernel's `-dbg` package through PANDA's gdb script.
 //!
 //! CI starts from a fresh clone, so the costly parts live in a per-machine cache,
 //! `${PTEST_CACHE:-${XDG_CACHE_HOME:-~/.cache}/ptest}/images/`, keyed by their inputs:
-//! `debian/PACKAGES/` (kernel, busybox, modules), `panda-busybox/KEY/` (kernel, initramfs,
-//! snapshot qcow2; KEY hashes the kernel, the initramfs and the PANDA binary) and
-//! `kernelinfo/KERNEL_VERSION/`. Each is built in a temporary folder renamed into place,
+//! `debian/PACKAGES/` (kernel, busybox, modules), `debian/userland-KEY/` (the guest's
+//! programs), `GUEST/KEY/` (kernel, initramfs, snapshot qcow2; KEY hashes the kernel, the
+//! initramfs and the PANDA binary) and `kernelinfo/KERNEL_VERSION/`. Each is built in a temporary folder renamed into place,
 //! under one lock, and copied into `qcows/NAME/` (copies: recordings write the qcow2).
 
 use std::path::{Path, PathBuf};
@@ -25,8 +26,9 @@ use crate::hash::{sha256_bytes, sha256_file};
 use crate::{Context, EngineError};
 
 pub use crate::catalog::panda_busybox::{
-    APPEND, KCONF_GROUP, MEMORY_MIB, NAME, OS, PROMPT, PS1, SNAPSHOT,
+    APPEND, Guest, KCONF_GROUP, MEMORY_MIB, NAME, OS, PROMPT, PS1, SNAPSHOT,
 };
+use crate::catalog::panda_busybox::{GUESTS, X86_64, guest};
 
 mod kernelinfo;
 mod snapshot;
@@ -35,9 +37,9 @@ mod snapshot;
 use kernelinfo::profile_problem;
 
 const QCOW_SIZE: &str = "64M";
-const KERNEL_META: &str = "linux-image-cloud-amd64";
 const BUSYBOX_PKG: &str = "busybox-static";
-/// Part of the snapshot's cache key: bump when the boot line or dialogue changes.
+/// Part of the snapshot's cache key (with the guest's name): bump when the boot line or
+/// dialogue changes.
 const RECIPE: &str = "panda-busybox 1";
 
 /// What a snapshot cache entry holds (`snapshot.json`).
@@ -50,7 +52,7 @@ pub struct Snapshot {
     pub initrd_sha256: String,
     /// The qcow2 as built; the copy in `qcows/` changes when recordings write to it.
     pub qcow2_sha256: String,
-    /// The PANDA (`panda-system-x86_64` and `libpanda-x86_64.so`) that took the snapshot.
+    /// The PANDA (`panda-system-ARCH` and `libpanda-ARCH.so`) that took the snapshot.
     pub panda_sha256: String,
 }
 
@@ -75,10 +77,10 @@ pub(crate) struct Panda {
 }
 
 impl Panda {
-    fn find(ctx: &Context, name: &str) -> Result<Panda, EngineError> {
+    fn find(ctx: &Context, name: &str, arch: &str) -> Result<Panda, EngineError> {
         let how = "run scripts/build-panda and export PANDA_BUILD=$(scripts/build-panda)";
         let build = crate::panda_build::build_dir(ctx);
-        let bin = crate::panda_build::binary("x86_64", build.as_deref()).map_err(|e| {
+        let bin = crate::panda_build::binary(arch, build.as_deref()).map_err(|e| {
             EngineError::Image(format!(
                 "image {name}: building it needs PANDA: {how} ({e})"
             ))
@@ -98,7 +100,7 @@ impl Panda {
         }
         // The launcher is tiny; the emulator is the library beside it.
         let mut hashes = sha256_file(&bin)?;
-        let lib = bin.with_file_name("libpanda-x86_64.so");
+        let lib = bin.with_file_name(format!("libpanda-{arch}.so"));
         if lib.exists() {
             hashes = format!("{hashes}\n{}", sha256_file(&lib)?);
         }
@@ -112,25 +114,33 @@ impl Panda {
     }
 }
 
+/// The guest an image built by this builder is: the built-in one of that name, else (a
+/// suite's own `[images.NAME]` with this builder) the one for its arch.
+pub fn guest_for(name: &str, arch: Option<&str>) -> &'static Guest {
+    guest(name)
+        .or_else(|| GUESTS.iter().copied().find(|g| Some(g.arch) == arch))
+        .unwrap_or(&X86_64)
+}
+
 /// Builds `qcows/NAME/` from the cache (filling the cache first if needed), or verifies
 /// the one there. Returns the folder.
-pub fn ensure(ctx: &Context, name: &str) -> Result<PathBuf, EngineError> {
+pub fn ensure(ctx: &Context, name: &str, g: &Guest) -> Result<PathBuf, EngineError> {
     let dir = ctx.qcow_dir().join(name);
-    let panda = Panda::find(ctx, name);
+    let panda = Panda::find(ctx, name, g.arch);
     // An image present without PANDA is only checked against its own hashes.
-    if check(&dir, panda.as_ref().ok().map(|p| p.sha256.as_str())).is_ok() {
+    if check(&dir, g, panda.as_ref().ok().map(|p| p.sha256.as_str())).is_ok() {
         return Ok(dir);
     }
     let panda = panda?;
     let cache = crate::cache::root()?.join("images");
     std::fs::create_dir_all(&cache).map_err(EngineError::io(&cache))?;
     let _lock = lock(
-        &cache.join(format!("{NAME}.lock")),
-        &format!("image {NAME}: another ptest is building it"),
+        &cache.join(format!("{}.lock", g.name)),
+        &format!("image {}: another ptest is building it", g.name),
         &*ctx.observer,
     )?;
     // Another ptest may have built it while we waited.
-    let why = match check(&dir, Some(&panda.sha256)) {
+    let why = match check(&dir, g, Some(&panda.sha256)) {
         Ok(()) => return Ok(dir),
         Err(e) => e,
     };
@@ -138,22 +148,47 @@ pub fn ensure(ctx: &Context, name: &str) -> Result<PathBuf, EngineError> {
     if dir.exists() {
         note(format!("image {name}: rebuilding {}: {why}", dir.display()));
     }
-    let packages = Packages::resolve(KERNEL_META, BUSYBOX_PKG, &*ctx.observer)?;
+    if let Some(arch) = g.debian_arch {
+        debian::userland::ensure_architecture(arch, &*ctx.observer)?;
+    }
+    let packages = Packages::resolve(
+        &g.package(g.kernel_meta),
+        &g.package(BUSYBOX_PKG),
+        &*ctx.observer,
+    )?;
     let parts_dir = cache.join("debian").join(packages.key());
     // Stamped as used, and kept from `ptest cache prune` while read (the snapshot and the
     // profile are kept by the builder's lock above).
     let _in_use = use_entry(&parts_dir)?;
     let parts = debian::build(&parts_dir, &packages)?;
-    let (snap_dir, snapshot) = snapshot::snapshot(&cache.join(NAME), &parts, &panda, &note)?;
-    let kinfo = kernelinfo::kernelinfo(&cache.join("kernelinfo"), &packages, &panda, &note)?;
+    let userland: Vec<String> = g.userland.iter().map(|p| g.package(p)).collect();
+    let userland = match userland.is_empty() {
+        true => None,
+        false => {
+            let pinned = debian::userland::resolve(&userland)?;
+            Some(debian::userland::unpacked(&cache.join("debian"), &pinned)?)
+        }
+    };
+    let _userland_in_use = match userland.as_deref().and_then(Path::parent) {
+        Some(dir) => Some(use_entry(dir)?),
+        None => None,
+    };
+    let build = snapshot::Build {
+        guest: g,
+        parts: &parts,
+        userland: userland.as_deref(),
+        panda: &panda,
+    };
+    let (snap_dir, snapshot) = snapshot::snapshot(&cache.join(g.name), &build, &note)?;
+    let kinfo = kernelinfo::kernelinfo(&cache.join("kernelinfo"), g, &packages, &panda, &note)?;
     touch(&stamp_path(&snap_dir));
     if let Some(profile_dir) = kinfo.parent() {
         touch(&stamp_path(profile_dir));
     }
     let image = PandaImage {
         snapshot,
-        os: OS.into(),
-        kernelinfo_group: KCONF_GROUP.into(),
+        os: g.os.into(),
+        kernelinfo_group: g.kconf_group.into(),
         kernelinfo_sha256: sha256_file(&kinfo)?,
     };
     let copies = [
@@ -175,7 +210,7 @@ pub fn ensure(ctx: &Context, name: &str) -> Result<PathBuf, EngineError> {
 
 /// Whether `qcows/NAME/` is complete, matches its `image.json` and (when `panda` is
 /// given) was made with that PANDA; the error says what is wrong.
-fn check(dir: &Path, panda: Option<&str>) -> Result<(), EngineError> {
+fn check(dir: &Path, g: &Guest, panda: Option<&str>) -> Result<(), EngineError> {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -193,7 +228,7 @@ fn check(dir: &Path, panda: Option<&str>) -> Result<(), EngineError> {
     if !qcow.exists() {
         return Err(EngineError::Image(format!("{} is missing", qcow.display())));
     }
-    if image.kernelinfo_group != KCONF_GROUP || image.os != OS {
+    if image.kernelinfo_group != g.kconf_group || image.os != g.os {
         return Err(EngineError::Image(format!(
             "{} names another profile group or -os",
             dir.display()
@@ -208,11 +243,11 @@ fn check(dir: &Path, panda: Option<&str>) -> Result<(), EngineError> {
     }
 }
 
-/// Runs a build tool; its output, or an error with the end of its stderr.
-fn tool(cmd: &mut Command, what: &str) -> Result<String, EngineError> {
+/// Runs a build tool for image `name`; its output, or an error with the end of its stderr.
+fn tool(cmd: &mut Command, name: &str, what: &str) -> Result<String, EngineError> {
     crate::debian::run_tool(
         cmd,
-        &format!("image {NAME}: {what}"),
+        &format!("image {name}: {what}"),
         "is it installed?",
         "see its messages above",
     )

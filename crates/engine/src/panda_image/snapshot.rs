@@ -1,5 +1,5 @@
-//! The `panda-busybox` snapshot: PANDA boots the busybox guest into a blank qcow2 and
-//! `savevm root` at its prompt; cached per kernel, initramfs and PANDA build.
+//! A `panda-busybox` guest's snapshot: PANDA boots the busybox guest into a blank qcow2
+//! and `savevm root` at its prompt; cached per guest, kernel, initramfs and PANDA build.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -16,13 +16,18 @@ use crate::process::Group;
 /// loaded machine.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The cached snapshot for these parts and this PANDA, built now if missing.
-pub(super) fn snapshot(
-    cache: &Path,
-    parts: &debian::ImageFiles,
-    panda: &Panda,
-    note: &dyn Fn(String),
-) -> Result<(PathBuf, Snapshot), EngineError> {
+/// What a snapshot is made of.
+pub(super) struct Build<'a> {
+    pub guest: &'a Guest,
+    pub parts: &'a debian::ImageFiles,
+    /// The guest's unpacked Debian programs, if it has any.
+    pub userland: Option<&'a Path>,
+    pub panda: &'a Panda,
+}
+
+/// The guest's initramfs: busybox, the CD modules, its Debian programs and its files.
+fn initramfs(b: &Build<'_>) -> Result<Vec<u8>, EngineError> {
+    let parts = b.parts;
     let busybox = std::fs::read(&parts.busybox).map_err(EngineError::io(&parts.busybox))?;
     let mut modules = Vec::new();
     for (m, path) in parts.info.modules.iter().zip(&parts.modules) {
@@ -31,11 +36,40 @@ pub(super) fn snapshot(
             std::fs::read(path).map_err(EngineError::io(path))?,
         ));
     }
-    let initrd = crate::busybox::shell_initramfs_with_prompt(&busybox, &modules, PS1);
+    let mut extra = match b.userland {
+        Some(root) => debian::userland::entries(root)?,
+        None => Vec::new(),
+    };
+    for (path, text) in b.guest.files {
+        let data = text.as_bytes().to_vec();
+        let file = crate::initramfs::Entry::File {
+            data,
+            executable: false,
+        };
+        extra.push((path.to_string(), file));
+    }
+    Ok(crate::busybox::guest_initramfs(
+        &busybox, &modules, PS1, extra,
+    ))
+}
+
+/// The cached snapshot for these parts and this PANDA, built now if missing.
+pub(super) fn snapshot(
+    cache: &Path,
+    b: &Build<'_>,
+    note: &dyn Fn(String),
+) -> Result<(PathBuf, Snapshot), EngineError> {
+    let (parts, panda, name) = (b.parts, b.panda, b.guest.name);
+    let initrd = initramfs(b)?;
     let initrd_sha256 = sha256_bytes(&initrd);
+    // The x86_64 guest's key is as it was before there were several guests.
+    let recipe = match b.guest.name == NAME {
+        true => RECIPE.to_string(),
+        false => format!("{RECIPE} {name}"),
+    };
     let key = sha256_bytes(
         [
-            RECIPE,
+            recipe.as_str(),
             &parts.info.kernel_package,
             &parts.info.kernel_sha256,
             &initrd_sha256,
@@ -56,14 +90,14 @@ pub(super) fn snapshot(
         return Ok((dir, s));
     }
     note(format!(
-        "image {NAME}: booting {} under PANDA to take snapshot `{SNAPSHOT}` (about a minute)",
+        "image {name}: booting {} under PANDA to take snapshot `{SNAPSHOT}` (about a minute)",
         parts.info.kernel_package
     ));
     atomically(&dir, |work| {
         std::fs::copy(&parts.kernel, work.join("vmlinuz")).map_err(EngineError::io(work))?;
         let initrd_path = work.join("initrd.gz");
         std::fs::write(&initrd_path, &initrd).map_err(EngineError::io(&initrd_path))?;
-        take_snapshot(work, panda)?;
+        take_snapshot(work, name, panda)?;
         let s = Snapshot {
             kernel_package: parts.info.kernel_package.clone(),
             busybox_package: parts.info.busybox_package.clone(),
@@ -80,13 +114,14 @@ pub(super) fn snapshot(
 
 /// Boots `work/vmlinuz` + `work/initrd.gz` under PANDA with a blank `work/image.qcow2`
 /// and saves snapshot `root` at the shell prompt.
-fn take_snapshot(work: &Path, panda: &Panda) -> Result<(), EngineError> {
+fn take_snapshot(work: &Path, name: &str, panda: &Panda) -> Result<(), EngineError> {
     let qcow = work.join("image.qcow2");
     tool(
         Command::new(&panda.qemu_img)
             .args(["create", "-q", "-f", "qcow2"])
             .arg(&qcow)
             .arg(QCOW_SIZE),
+        name,
         "qemu-img create",
     )?;
     // Unix socket paths are limited to ~108 bytes: keep them out of the cache path.
@@ -132,7 +167,7 @@ fn take_snapshot(work: &Path, panda: &Panda) -> Result<(), EngineError> {
     let _ = std::fs::remove_dir_all(&sockets);
     result.map_err(|e| {
         EngineError::Image(format!(
-            "image {NAME}: taking snapshot `{SNAPSHOT}` failed: {e} (PANDA log: {})",
+            "image {name}: taking snapshot `{SNAPSHOT}` failed: {e} (PANDA log: {})",
             log.display()
         ))
     })?;
@@ -140,11 +175,12 @@ fn take_snapshot(work: &Path, panda: &Panda) -> Result<(), EngineError> {
         Command::new(&panda.qemu_img)
             .args(["snapshot", "-l"])
             .arg(&qcow),
+        name,
         "qemu-img snapshot -l",
     )?;
     if !has_snapshot(&list, SNAPSHOT) {
         return Err(EngineError::Image(format!(
-            "image {NAME}: `savevm {SNAPSHOT}` left no snapshot in {} (console: {}, PANDA log: {})",
+            "image {name}: `savevm {SNAPSHOT}` left no snapshot in {} (console: {}, PANDA log: {})",
             qcow.display(),
             transcript.display(),
             log.display()

@@ -4,7 +4,7 @@ use regex::Regex;
 
 #[test]
 fn spec_points_the_panda_driver_at_the_built_files() {
-    let s = crate::catalog::panda_busybox::spec();
+    let s = crate::catalog::panda_busybox::X86_64.spec();
     assert_eq!(
         s.local_path(Path::new("/r/qcows"), NAME),
         Path::new("/r/qcows/panda-busybox/panda-busybox.qcow2")
@@ -68,15 +68,35 @@ fn init_loads_the_cd_modules_in_order_then_gives_the_prompt() {
 }
 
 #[test]
+fn a_profile_whose_current_task_is_init_task_is_refused_and_fixed() {
+    // What PANDA's extract_kernelinfo.py writes for an i386 kernel.
+    let raw = "[g:32]\nname = 6.1.0-57-686|#1|i386\nversion.a = 6\n\
+               task.current_task_addr = 3250914496\ntask.init_addr = 3250914496\n\
+               task.comm_offset = 1412\ntask.tasks_offset = 968\ntask.pid_offset = 1108\n\
+               mm.pgd_offset = 28\n";
+    assert_eq!(
+        profile_problem(raw, "g:32").as_deref(),
+        Some("task.current_task_addr is init_task's address")
+    );
+    let fixed = kernelinfo::with_current_task(raw, "3253118696");
+    assert!(
+        fixed.contains("task.current_task_addr = 3253118696\n"),
+        "{fixed}"
+    );
+    assert!(fixed.contains("task.init_addr = 3250914496\n"), "{fixed}");
+    assert_eq!(profile_problem(&fixed, "g:32"), None);
+}
+
+#[test]
 fn profile_needs_the_group_and_numeric_offsets() {
     let good = "[panda-busybox:64]\nname = 6.1.0|#1|x86_64\nversion.a = 6\n\
                 task.init_addr = 18446744071606217280\ntask.comm_offset = 2976\n\
                 task.tasks_offset = 2192\ntask.pid_offset = 2416\nmm.pgd_offset = 72\n";
-    assert_eq!(profile_problem(good), None);
-    assert!(profile_problem(&good.replace("[panda-busybox:64]", "[x:64]")).is_some());
+    assert_eq!(profile_problem(good, KCONF_GROUP), None);
+    assert!(profile_problem(&good.replace("[panda-busybox:64]", "[x:64]"), KCONF_GROUP).is_some());
     let bad = good.replace("task.comm_offset = 2976", "task.comm_offset = ");
     assert_eq!(
-        profile_problem(&bad).as_deref(),
+        profile_problem(&bad, KCONF_GROUP).as_deref(),
         Some("no numeric task.comm_offset")
     );
 }
@@ -144,13 +164,13 @@ fn check_rejects_a_changed_file_and_another_panda() {
         kernelinfo_sha256: h("kernelinfo.conf"),
     };
     write_json(&dir.join("image.json"), &image).unwrap();
-    check(&dir, Some("p1")).unwrap();
-    check(&dir, None).unwrap();
-    assert!(check(&dir, Some("p2")).is_err());
+    check(&dir, &X86_64, Some("p1")).unwrap();
+    check(&dir, &X86_64, None).unwrap();
+    assert!(check(&dir, &X86_64, Some("p2")).is_err());
     // Recordings write to the qcow2: that is not a reason to rebuild.
     std::fs::write(dir.join("panda-busybox.qcow2"), "written").unwrap();
-    check(&dir, Some("p1")).unwrap();
+    check(&dir, &X86_64, Some("p1")).unwrap();
     std::fs::write(dir.join("initrd.gz"), "changed").unwrap();
-    let e = check(&dir, Some("p1")).unwrap_err().to_string();
+    let e = check(&dir, &X86_64, Some("p1")).unwrap_err().to_string();
     assert!(e.contains("initrd.gz"), "{e}");
 }
