@@ -6,7 +6,7 @@
 use crate::cli::GlobalArgs;
 use crate::runner::RunOutcome;
 use crate::runner::repeat::run_dir;
-use crate::suite::{Overrides, RegressionDir};
+use crate::suite::RegressionDir;
 use crate::variation::{self, Suggestion};
 
 use super::{CommandError, load_suite};
@@ -16,10 +16,7 @@ pub(super) fn apply_suggestions(
     regdir: &RegressionDir,
     outcome: &RunOutcome,
 ) -> Result<(), CommandError> {
-    let overrides = Overrides {
-        timeout: g.timeout,
-        python: g.python.clone(),
-    };
+    let overrides = super::run::overrides(g);
     for result in &outcome.results {
         let Some(found) = &result.variation else {
             continue;

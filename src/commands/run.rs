@@ -50,7 +50,7 @@ pub fn scripts(
     run.execute(args, plan)
 }
 
-fn overrides(g: &GlobalArgs) -> Overrides {
+pub(super) fn overrides(g: &GlobalArgs) -> Overrides {
     Overrides {
         timeout: g.timeout,
         python: g.python.clone(),
