@@ -36,7 +36,7 @@ use crate::exit_code;
 use crate::runner::RunKind;
 use crate::suite::partition::Partition;
 use crate::suite::regdir::RegDirError;
-use crate::suite::{RegressionDir, Suite, SuiteError};
+use crate::suite::{Overrides, RegressionDir, Suite, SuiteError};
 
 /// Errors that stop a command before or outside running tests: bad configuration or an
 /// environment ptest cannot work in exit with [`exit_code::USAGE`]; failed or timed-out
@@ -250,6 +250,15 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
         ColorChoice::Auto => {
             is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
+    }
+}
+
+/// What the command line overrides in every test's settings (`--timeout`, `--python`, `--image-map`).
+fn overrides(g: &GlobalArgs) -> Overrides {
+    Overrides {
+        timeout: g.timeout,
+        python: g.python.clone(),
+        env: engine::image_map_env(g),
     }
 }
 

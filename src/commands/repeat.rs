@@ -16,7 +16,7 @@ pub(super) fn apply_suggestions(
     regdir: &RegressionDir,
     outcome: &RunOutcome,
 ) -> Result<(), CommandError> {
-    let overrides = super::run::overrides(g);
+    let overrides = super::overrides(g);
     for result in &outcome.results {
         let Some(found) = &result.variation else {
             continue;

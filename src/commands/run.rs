@@ -14,7 +14,7 @@ use crate::runner::state::State;
 use crate::runner::{self, Job, RunContext, RunKind};
 use crate::suite::lock::WhenHeld;
 use crate::suite::plan::ShardOf;
-use crate::suite::{Overrides, RegressionDir, RunPlan, Suite, reference};
+use crate::suite::{RegressionDir, RunPlan, Suite, reference};
 
 use super::{CommandError, load_suite, regression_dir, use_color};
 
@@ -30,7 +30,7 @@ pub fn scripts(
         ));
     }
     let suite = load_suite(g)?;
-    let plan = RunPlan::select(&suite, &args.tests, &overrides(g))?;
+    let plan = RunPlan::select(&suite, &args.tests, &super::overrides(g))?;
     let regdir = regression_dir(g)?;
     // `setup` and `bless` may start a new directory; `test` compares with references, so
     // a missing directory is a mistyped path (it used to be created, every test erroring).
@@ -50,14 +50,6 @@ pub fn scripts(
     run.execute(args, plan)
 }
 
-pub(super) fn overrides(g: &GlobalArgs) -> Overrides {
-    Overrides {
-        timeout: g.timeout,
-        python: g.python.clone(),
-        env: super::engine::image_map_env(g),
-    }
-}
-
 /// `ptest init`: create the layout (never deleting references), fetch the images the
 /// enabled tests use, run every setup script.
 pub fn init(
@@ -67,7 +59,7 @@ pub fn init(
     cancel: &Cancel,
 ) -> Result<i32, CommandError> {
     let suite = load_suite(g)?;
-    let plan = RunPlan::select(&suite, tests, &overrides(g))?;
+    let plan = RunPlan::select(&suite, tests, &super::overrides(g))?;
     let regdir = regression_dir(g)?;
     let names: Vec<&str> = suite.enabled().map(|e| e.name.as_str()).collect();
     regdir.create_layout(&names, force)?;
