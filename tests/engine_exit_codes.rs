@@ -162,3 +162,53 @@ fn engine_failed_for_a_recording_that_timed_out() {
         "recording: the guest command did not finish within record-timeout (1s); QEMU was killed",
     );
 }
+
+/// Inside a test, a stalled `ptest replay` is the script's failure; how far the replay got
+/// reaches the reports as data (the runner only sees the script's exit).
+#[test]
+fn a_replay_that_stalls_inside_a_test_reaches_the_reports_as_data() {
+    let (s, build) = panda_suite(
+        "[engine]\nstall-timeout = \"1s\"\n",
+        "while :; do sleep 1; done",
+    );
+    std::fs::write(
+        s.suite().join("t/t-test.py"),
+        "import os, subprocess, sys\n\
+         sys.exit(subprocess.call([os.environ['PTEST_EXE'], 'replay', '--arch', 'i386', 'foo']))\n",
+    )
+    .expect("test script");
+    let init = s.ptest(&["init", "--force"], &[]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init));
+    let json = s.dir.path().join("run.json");
+    let html = s.dir.path().join("run.html");
+    let out = s.ptest(
+        &[
+            "test",
+            "--json",
+            json.to_str().expect("utf-8"),
+            "--html",
+            html.to_str().expect("utf-8"),
+            "t",
+        ],
+        &[("PANDA_BUILD", build.to_str().expect("utf-8 path"))],
+    );
+    assert_eq!(out.status.code(), Some(100), "{}", text(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json report")).expect("json");
+    let stall = &report["tests"][0]["stall"];
+    assert_eq!(stall["replay"], "foo", "{report:#}");
+    assert_eq!(stall["at"], 2500, "{report:#}");
+    assert_eq!(stall["total"], 5000, "{report:#}");
+    let page = std::fs::read_to_string(&html).expect("html report");
+    assert!(
+        page.contains("replay foo stalled at instruction 2500 of 5000 (50.0%)"),
+        "{page}"
+    );
+    // The next attempt starts without it: a passing run shows no stall.
+    std::fs::write(s.suite().join("t/t-test.py"), "").expect("test script");
+    let out = s.ptest(&["test", "--json", json.to_str().expect("utf-8"), "t"], &[]);
+    assert_ne!(out.status.code(), Some(0), "no reference: {}", text(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json report")).expect("json");
+    assert!(report["tests"][0].get("stall").is_none(), "{report:#}");
+}

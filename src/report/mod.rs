@@ -184,6 +184,7 @@ mod tests {
             log_tail: Vec::new(),
             leaked: 0,
             variation: None,
+            stall: None,
         }
     }
 

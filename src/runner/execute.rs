@@ -14,7 +14,7 @@ use crate::tree;
 use super::context::RunContext;
 use super::environment::{ScriptPaths, command_line, script_env};
 use super::process::{self, Exit, ScriptCommand};
-use super::result::{Reason, RunKind, ScriptExit, Status, TestResult};
+use super::result::{Reason, ReplayStall, RunKind, ScriptExit, Status, TestResult};
 
 /// Lines of the script's log kept with a failed result.
 const LOG_TAIL_LINES: usize = 20;
@@ -49,7 +49,10 @@ pub(super) fn attempt(
         log_tail: Vec::new(),
         leaked: 0,
         variation: None,
+        stall: None,
     };
+    // What an earlier attempt's replay left is not this attempt's.
+    let _ = ReplayStall::take(&log_dir);
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
             let deadline = started.checked_add(test.settings.timeout);
@@ -75,6 +78,7 @@ pub(super) fn attempt(
             result.reason = Some(why.into());
         }
     }
+    result.stall = ReplayStall::take(&log_dir);
     result.duration = started.elapsed();
     result
 }

@@ -26,7 +26,9 @@ use schedule::Scheduler;
 
 pub use context::{AfterAttempt, RunContext};
 pub use event::Event;
-pub use result::{Reason, RunKind, RunOutcome, ScriptExit, Status, TestResult, describe};
+pub use result::{
+    Reason, ReplayStall, RunKind, RunOutcome, ScriptExit, Status, TestResult, describe,
+};
 pub use schedule::Job;
 
 /// What the runner provides every attempt besides the suite: where notices go, and the
@@ -116,5 +118,6 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         log_tail: Vec::new(),
         leaked: 0,
         variation: None,
+        stall: None,
     }
 }

@@ -15,6 +15,7 @@ fn result(name: &str, status: Status) -> TestResult {
         log_tail: Vec::new(),
         leaked: 0,
         variation: None,
+        stall: None,
     }
 }
 

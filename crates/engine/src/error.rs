@@ -48,11 +48,13 @@ pub enum EngineError {
         logs: String,
     },
     /// A replay whose progress stopped; it was killed.
-    #[error("replay {name} stalled {position} (no progress for {}); {emulator} was killed ({logs})", humantime::format_duration(*quiet))]
+    #[error("replay {name} stalled {} (no progress for {}); {emulator} was killed ({logs})", stall_position(*at, *total), humantime::format_duration(*quiet))]
     Stalled {
         name: String,
-        /// `at instruction N of TOTAL`, or why no position is known.
-        position: String,
+        /// The last instruction the emulator reported, if it reported one.
+        at: Option<u64>,
+        /// The recording's instruction count.
+        total: u64,
         quiet: Duration,
         emulator: &'static str,
         logs: String,
@@ -63,6 +65,17 @@ pub enum EngineError {
     /// A replay that failed or did not reach the recording's end.
     #[error("{message}")]
     Replay { name: String, message: String },
+}
+
+/// `at instruction N of TOTAL`, or why no position is known (only QEMU's monitor can
+/// answer no position).
+fn stall_position(at: Option<u64>, total: u64) -> String {
+    match at {
+        Some(n) => format!("at instruction {n} of {total}"),
+        None => {
+            "before this QEMU reported any position (its monitor answered no `info replay`)".into()
+        }
+    }
 }
 
 impl EngineError {

@@ -79,7 +79,7 @@ fn run_command(
                 console: console.as_deref(),
                 engine_args: &engine_args,
             };
-            ptest_engine::replay(&ctx, &req)?;
+            ptest_engine::replay(&ctx, &req).inspect_err(record_stall)?;
         }
         EngineCommand::Images {
             command: None | Some(ImagesCommand::List),
@@ -116,6 +116,30 @@ pub fn image_map_env(g: &GlobalArgs) -> std::collections::BTreeMap<String, Strin
         env.insert(crate::cli::IMAGE_MAP_ENV.into(), pairs.join(","));
     }
     env
+}
+
+/// Inside a test's script, a stalled replay leaves how far it got for the runner (the
+/// runner sees only the script's exit): the reports show it as data.
+fn record_stall(e: &EngineError) {
+    let EngineError::Stalled {
+        name,
+        at,
+        total,
+        quiet,
+        ..
+    } = e
+    else {
+        return;
+    };
+    if let Some(log_dir) = std::env::var_os("PTEST_LOG_DIR").filter(|d| !d.is_empty()) {
+        crate::runner::ReplayStall {
+            replay: name.clone(),
+            at: *at,
+            total: *total,
+            quiet_secs: quiet.as_secs(),
+        }
+        .record(std::path::Path::new(&log_dir));
+    }
 }
 
 /// The exit code of an engine error: failures of the emulator's run (a replay that
@@ -193,7 +217,8 @@ mod tests {
             },
             EngineError::Stalled {
                 name: "r".into(),
-                position: "at instruction 1 of 2".into(),
+                at: Some(1),
+                total: 2,
                 quiet: Duration::from_secs(1),
                 emulator: "QEMU",
                 logs: "l".into(),

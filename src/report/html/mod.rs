@@ -23,7 +23,7 @@ use std::path::Path;
 
 use super::json::RunReport;
 use crate::compare::FileVerdict;
-use crate::runner::Status;
+use crate::runner::{ReplayStall, Status};
 
 /// Diff lines rendered per test and per report; beyond, a note names `ptest diff`. The
 /// compare layer already cuts each file's diff (200 lines by default): these bound a
@@ -279,7 +279,9 @@ fn test_details(out: &mut String, i: usize, t: &super::json::TestReport, budget:
     if let Some(message) = &t.message() {
         let shown = cut(message, MAX_MESSAGE_BYTES);
         let _ = writeln!(out, "<pre class=\"message\">{}</pre>", esc(&shown));
-        progress(out, message);
+    }
+    if let Some(stall) = &t.stall {
+        progress(out, stall);
     }
     for f in &t.files {
         diff::file(out, &t.name, f, budget);
@@ -319,41 +321,20 @@ fn cut(text: &str, max: usize) -> String {
     format!("{}… [{} more bytes cut]", &text[..end], text.len() - end)
 }
 
-/// The replay's progress where the message gives one ("stalled at instruction N of
-/// TOTAL (no progress for 2m)"): a bar showing how far it got.
-fn progress(out: &mut String, message: &str) {
-    let Some(at) = message.find("instruction ") else {
+/// How far a stalled replay got (the runner's [`ReplayStall`]): a bar.
+fn progress(out: &mut String, stall: &ReplayStall) {
+    let Some(n) = stall.at.filter(|_| stall.total > 0) else {
         return;
     };
-    let rest = &message[at + "instruction ".len()..];
-    let mut words = rest.split_whitespace();
-    let num = |w: Option<&str>| {
-        w.map(|w| w.trim_end_matches([',', ';', ')']).replace(',', ""))
-            .and_then(|w| w.parse::<u64>().ok())
-    };
-    let (Some(n), Some("of"), Some(total)) = (num(words.next()), words.next(), num(words.next()))
-    else {
-        return;
-    };
-    if total == 0 {
-        return;
-    }
+    let total = stall.total;
     let pct = (n as f64 / total as f64 * 100.0).min(100.0);
-    let stalled = if message.contains("stalled") {
-        "stalled at"
-    } else {
-        "reached"
-    };
-    let quiet = message
-        .find("(no progress for ")
-        .and_then(|i| message[i + 1..].split(')').next())
-        .map(|q| format!(" ({})", esc(q)))
-        .unwrap_or_default();
+    let quiet = humantime::format_duration(std::time::Duration::from_secs(stall.quiet_secs));
     let _ = writeln!(
         out,
-        "<div class=\"progress\">replay {stalled} instruction {n} of {total} ({pct:.1}%){quiet}\
+        "<div class=\"progress\">replay {} stalled at instruction {n} of {total} ({pct:.1}%) (no progress for {quiet})\
          <svg width=\"300\" height=\"10\" role=\"img\"><rect width=\"300\" height=\"10\" class=\"track\"/>\
          <rect width=\"{w:.1}\" height=\"10\" class=\"done\"/></svg></div>",
+        esc(&stall.replay),
         w = pct * 3.0
     );
 }

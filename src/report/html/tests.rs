@@ -27,6 +27,7 @@ fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
         log_tail: Vec::new(),
         leaked: 0,
         variation: None,
+        stall: None,
     })
 }
 
@@ -239,16 +240,29 @@ fn pandalog_reports_become_rows_per_field() {
 }
 
 #[test]
-fn a_stalled_replay_shows_how_far_it_got() {
+fn a_stalled_replay_shows_how_far_it_got_from_its_data_not_from_words() {
     let mut t = test("r", Status::Errored, Vec::new());
-    t.result.reason = Some(crate::runner::Reason::Error {
-        error:
-            "replay r stalled at instruction 250 of 1000 (no progress for 2m); qemu was killed (log x)"
-                .into(),
+    t.result.stall = Some(crate::runner::ReplayStall {
+        replay: "netstat".into(),
+        at: Some(250),
+        total: 1000,
+        quiet_secs: 120,
     });
-    let page = render(&report(vec![t]));
+    // A message that reads like a stall is only a message.
+    let mut worded = test("w", Status::Errored, Vec::new());
+    worded.result.reason = Some(crate::runner::Reason::Error {
+        error: "replay w stalled at instruction 9 of 10 (no progress for 2m)".into(),
+    });
+    let page = render(&report(vec![t, worded]));
     assert!(
-        page.contains("replay stalled at instruction 250 of 1000 (25.0%) (no progress for 2m)"),
+        page.contains(
+            "replay netstat stalled at instruction 250 of 1000 (25.0%) (no progress for 2m)"
+        ),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("<div class=\"progress\">").count(),
+        1,
         "{page}"
     );
 }

@@ -118,7 +118,8 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
     match outcome {
         Watch::Stalled { at, quiet } => Err(EngineError::Stalled {
             name: stem,
-            position: format!("at instruction {at} of {total}"),
+            at: Some(at),
+            total,
             quiet: Duration::from_secs(quiet.as_secs()),
             emulator: "PANDA",
             logs: format!("log: {}", log.display()),

@@ -84,13 +84,8 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
     match ending? {
         Ending::Stalled(n) => Err(EngineError::Stalled {
             name: req.name.to_string(),
-            position: match n {
-                Some(n) => format!("at instruction {n} of {total}"),
-                None => {
-                    "before this QEMU reported any position (its monitor answered no `info replay`)"
-                        .into()
-                }
-            },
+            at: n,
+            total,
             quiet: stall,
             emulator: "QEMU",
             logs: where_,
