@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::engine::text;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -16,25 +18,7 @@ const TESTS: &[&str] = &["asidstory1", "scissors", "stringsearch1", "rr-file"];
 const MAP: &str = "i386=panda-busybox-i386";
 
 fn panda_build() -> PathBuf {
-    let build = std::env::var_os("PANDA_BUILD").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("PANDA_BUILD is not set: run `scripts/panda-tier`, or export PANDA_BUILD=$(scripts/build-panda)")
-    });
-    let bin = build.join("i386-softmmu/panda-system-i386");
-    assert!(
-        bin.is_file(),
-        "PANDA_BUILD={}: no {}; build it with scripts/build-panda (it builds i386-softmmu)",
-        build.display(),
-        bin.display()
-    );
-    build
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::panda::build(&["i386"])
 }
 
 struct Suite {

@@ -2,31 +2,15 @@
 //! `scripts/panda-tier` (builds PANDA once, cached, and exports PANDA_BUILD); these tests
 //! are `#[ignore]`d in the plain `cargo test` and fail — never skip — without PANDA.
 
+mod common;
+
+use common::engine::text;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// `$PANDA_BUILD`, checked to hold the emulator the example suite uses.
 fn panda_build() -> PathBuf {
-    let build = std::env::var_os("PANDA_BUILD").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("PANDA_BUILD is not set: run `scripts/panda-tier`, or export PANDA_BUILD=$(scripts/build-panda)")
-    });
-    let bin = build.join("x86_64-softmmu/panda-system-x86_64");
-    assert!(
-        bin.is_file(),
-        "PANDA_BUILD={}: no {}; build it with scripts/build-panda",
-        build.display(),
-        bin.display()
-    );
-    build
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::panda::build(&["x86_64"])
 }
 
 /// The example suite with its own regression directory, recorded and blessed once for all

@@ -52,3 +52,21 @@ pub fn extract_from(src: &Path, root: &Path, parts: &[&str]) {
         src.display()
     );
 }
+
+/// `$PANDA_BUILD`, checked to hold `ARCH-softmmu/panda-system-ARCH` for each of `arches`.
+/// Panics (the PANDA tier fails, never skips) naming how to get a build.
+pub fn build(arches: &[&str]) -> PathBuf {
+    let build = std::env::var_os("PANDA_BUILD").map(PathBuf::from).unwrap_or_else(|| {
+        panic!("PANDA_BUILD is not set: run `scripts/panda-tier`, or export PANDA_BUILD=$(scripts/build-panda)")
+    });
+    for arch in arches {
+        let bin = build.join(format!("{arch}-softmmu/panda-system-{arch}"));
+        assert!(
+            bin.is_file(),
+            "PANDA_BUILD={}: no {}; build it with scripts/build-panda (it builds x86_64 and i386)",
+            build.display(),
+            bin.display()
+        );
+    }
+    build
+}
