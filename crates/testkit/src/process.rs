@@ -31,20 +31,26 @@ pub fn await_file(path: impl AsRef<Path>, limit: Duration) {
     }
 }
 
-/// Read a pid a script writes with `echo $$ > FILE`, waiting for the whole line (the file
-/// exists, empty, before `echo` writes it).
+/// Read a pid a script writes with `echo $$ > FILE`, waiting for the whole line.
 #[track_caller]
 pub fn read_pid(path: impl AsRef<Path>) -> i32 {
+    await_line(path).trim().parse().expect("pid")
+}
+
+/// The text of a file a script writes with `echo … > FILE`, once a whole line is there:
+/// the file exists, empty, before `echo` writes it (the limit only catches a hang).
+#[track_caller]
+pub fn await_line(path: impl AsRef<Path>) -> String {
     let path = path.as_ref();
     let start = Instant::now();
     loop {
         let text = std::fs::read_to_string(path).unwrap_or_default();
         if text.ends_with('\n') {
-            return text.trim().parse().expect("pid");
+            return text;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "{}: no pid written ({text:?})",
+            "{}: no line written ({text:?})",
             path.display()
         );
         std::thread::sleep(Duration::from_millis(1));
