@@ -42,7 +42,7 @@ measure() {
   awk 'END {printf "%.3f %.3f\n", $1, $2 + $3}' "$t"
   rm -f "$t"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+. "$(dirname "$0")/timing.sh"
 
 declare -A wall cpu
 kinds=(bare replay test)

@@ -24,13 +24,7 @@ done
 export PANDA_REGRESSION_DIR=$work/reg
 "$ptest" --suite "$work/suite" bless -j 2 >/dev/null
 
-seconds() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
-}
+. "$(dirname "$0")/timing.sh"
 three_plain() { for _ in 1 2 3; do "$ptest" --suite "$work/suite" test -j 2; done; }
 repeat3() { "$ptest" --suite "$work/suite" test -j 2 --repeat 3; }
 

@@ -16,13 +16,7 @@ ptest=$PWD/target/release/ptest
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-seconds() { # run a command, print its wall time in seconds
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
-}
+. "$(dirname "$0")/timing.sh"
 
 make_suite() { # dir n kind
   local dir=$1 n=$2 kind=$3
