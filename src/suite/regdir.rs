@@ -123,7 +123,8 @@ impl RegressionDir {
                 path: self.root.clone(),
             });
         }
-        if !self.is_recognised() && !is_empty_dir(&self.root)? {
+        // Empty first, recognised second (see `create_layout`).
+        if !is_empty_dir(&self.root)? && !self.is_recognised() {
             return Err(RegDirError::Foreign {
                 path: self.root.clone(),
             });
@@ -198,7 +199,9 @@ impl RegressionDir {
     /// `force`, non-directories standing where a layout folder must be.
     pub fn create_layout(&self, tests: &[&str], force: bool) -> Result<(), RegDirError> {
         self.check_root()?;
-        if self.root.exists() && !self.is_recognised() && !is_empty_dir(&self.root)? && !force {
+        // Empty first, recognised second: a concurrent `init` only adds entries, so what it
+        // adds between the two looks is its `.ptest` (recognised), never a foreign file.
+        if self.root.exists() && !is_empty_dir(&self.root)? && !self.is_recognised() && !force {
             return Err(RegDirError::Foreign {
                 path: self.root.clone(),
             });
