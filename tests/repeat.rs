@@ -34,10 +34,20 @@ fn noisy_output_is_refused_then_fixed_by_the_applied_suggestions() {
         "preset = \"host-pointers\"",
         "line 3 varies at …: now … here",
         r"regex = '\b(now )\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?'",
-        "the order of 8 lines varies",
         "\"out.txt\" = \"sorted\"",
         "together they make all 3 runs agree",
     ]);
+    // Shuffles may leave a line where it was in all three runs: up to 8 lines move.
+    let all = run.all();
+    let moved = all
+        .split("the order of ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    assert!(
+        moved.is_some_and(|n| (2..=8).contains(&n)) && all.contains("lines varies"),
+        "{all}"
+    );
     run.never_says("same.txt");
     assert!(
         !s.blessed("noisy").join("out.txt").exists(),
