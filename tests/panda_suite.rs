@@ -78,11 +78,27 @@ fn pandas_own_suite_passes_unchanged_on_real_panda_and_a_tampered_reference_fail
         regdir: root.join("reg"),
         build,
     };
+    // rr-file records and replays 100 times on real PANDA; now and then one round fails
+    // inside PANDA itself and its output says so (seen in about one run of the suite in
+    // three here). Each step gets three tries, every retry printed with why, so the tier
+    // checks ptest rather than that rate.
+    let blessed_clean = || {
+        TESTS.iter().all(|t| {
+            std::fs::read_to_string(s.regdir.join(format!("blessed/{t}/{t}.out")))
+                .is_ok_and(|out| !out.contains("FAIL"))
+        })
+    };
     for step in [&["init"][..], &["bless"], &["test"]] {
-        let out = s.ptest(step);
-        let said = text(&out);
-        assert!(out.status.success(), "ptest {step:?}:\n{said}");
-        eprintln!("{said}");
+        for attempt in 1..=3 {
+            let out = s.ptest(step);
+            let said = text(&out);
+            eprintln!("{said}");
+            if out.status.success() && (step != ["bless"] || blessed_clean()) {
+                break;
+            }
+            assert!(attempt < 3, "ptest {step:?}, third try:\n{said}");
+            eprintln!("ptest {step:?} try {attempt} failed (PANDA's rr-file round?); again");
+        }
     }
     for t in TESTS {
         let out = std::fs::read_to_string(s.regdir.join(format!("blessed/{t}/{t}.out")))
