@@ -17,6 +17,7 @@ pub mod commands;
 pub mod compare;
 pub mod exit_code;
 pub mod human;
+pub mod inputs;
 pub mod record;
 pub mod report;
 pub mod review;

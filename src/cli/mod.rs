@@ -142,7 +142,12 @@ pub enum Command {
         tests: Vec<String>,
     },
     /// List tests, their scripts, references and last results.
-    List,
+    List {
+        /// Whether `ptest test --changed` would run each test, and why (the input that
+        /// changed).
+        #[arg(long)]
+        changed: bool,
+    },
     /// Show the differences found by the last run again.
     Diff {
         #[arg(value_name = "TEST")]
@@ -214,6 +219,15 @@ pub struct RunArgs {
     /// re-check the kept runs under the new rules.
     #[arg(long, requires = "repeat")]
     pub apply_suggestions: bool,
+    /// test: run only tests whose inputs changed since their last pass (the emulator,
+    /// the plugins it mapped, the recording, the scripts, the reference, declared
+    /// `inputs`, the settings); the others are reported as cached passes, without running.
+    /// Also `changed = true` in ptest.toml.
+    #[arg(long, overrides_with = "no_changed")]
+    pub changed: bool,
+    /// Run every selected test, even with `changed = true` in ptest.toml.
+    #[arg(long, overrides_with = "changed")]
+    pub no_changed: bool,
     #[arg(value_name = "TEST")]
     pub tests: Vec<String>,
 }

@@ -7,7 +7,10 @@ use crate::suite::Overrides;
 
 use super::{CommandError, load_suite, regression_dir};
 
-pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
+pub fn run(g: &GlobalArgs, changed: bool) -> Result<i32, CommandError> {
+    if changed {
+        return would_run(g);
+    }
     let suite = load_suite(g)?;
     // The suite can be listed before any regression directory exists.
     let regdir = regression_dir(g).ok().filter(|r| r.root.is_dir());
@@ -72,5 +75,40 @@ pub fn run(g: &GlobalArgs) -> Result<i32, CommandError> {
             "(no regression directory: set PANDA_REGRESSION_DIR or pass --regression-dir to see references and results)"
         );
     }
+    Ok(exit_code::OK)
+}
+
+/// `ptest list --changed`: for each enabled test, whether `ptest test --changed` would run
+/// it, and why (the first inputs that changed).
+fn would_run(g: &GlobalArgs) -> Result<i32, CommandError> {
+    let suite = load_suite(g)?;
+    let regdir = regression_dir(g)?;
+    regdir.require_existing()?;
+    let state = State::load_or_warn(&regdir.state_dir(), super::warn_state);
+    let exe = std::env::current_exe().map_err(CommandError::io(std::path::Path::new("ptest")))?;
+    let overrides = super::overrides(g);
+    say!("{:<24} {:<9} why", "TEST", "--changed");
+    let (mut runs, mut cached) = (0, 0);
+    for entry in suite.enabled() {
+        let def = suite.test(entry, &overrides)?;
+        let (freshness, _) = super::changed::freshness(&state, &regdir, &exe, &def);
+        let (what, why) = match freshness.why() {
+            None => {
+                cached += 1;
+                ("cached", "inputs unchanged since its last pass".to_string())
+            }
+            Some(why) => {
+                runs += 1;
+                ("runs", why)
+            }
+        };
+        say!(
+            "{:<24} {:<9} {}",
+            entry.name,
+            what,
+            crate::human::visible(&why)
+        );
+    }
+    say!("{runs} test(s) would run, {cached} would reuse their last pass");
     Ok(exit_code::OK)
 }

@@ -15,6 +15,7 @@ macro_rules! say {
 mod accept;
 mod archive;
 mod cache;
+mod changed;
 mod clean;
 mod diff;
 mod durations;
@@ -165,7 +166,7 @@ fn dispatch(cli: Cli, cancel: &Cancel) -> Result<i32, CommandError> {
             run::init(g, force, &join(tests, &cli.tests), cancel)
         }
         Some(Command::Accept { tests }) => accept::run(g, &join(tests, &cli.tests)),
-        Some(Command::List) => list::run(g),
+        Some(Command::List { changed }) => list::run(g, changed),
         Some(Command::Diff { tests }) => diff::run(g, &join(tests, &cli.tests)),
         Some(Command::Clean { orphans, yes }) => clean::run(g, orphans, yes),
         Some(Command::Review { tests }) => review::run(g, &join(tests, &cli.tests), cancel),

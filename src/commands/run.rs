@@ -29,6 +29,17 @@ pub fn scripts(
             "--repeat is for bless and test: setup makes recordings once".into(),
         ));
     }
+    if args.changed && kind != RunKind::Test {
+        return Err(CommandError::Usage(format!(
+            "--changed is for `ptest test` (it reuses passes); `ptest {}` always runs",
+            kind.as_str()
+        )));
+    }
+    if args.changed && args.repeat.is_some() {
+        return Err(CommandError::Usage(
+            "--changed and --repeat contradict each other: --repeat runs each test N times".into(),
+        ));
+    }
     let suite = load_suite(g)?;
     let plan = RunPlan::select(&suite, &args.tests, &super::overrides(g))?;
     let regdir = regression_dir(g)?;
@@ -165,11 +176,18 @@ impl Run<'_> {
             eprintln!("ptest: restored the blessed reference of {name} after an interrupted bless");
         }
         let shard = plan.shard.take().map(shard_report);
+        let reuse = self.kind == RunKind::Test
+            && args.repeat.is_none()
+            && super::changed::wanted(args.changed, args.no_changed, self.suite.config.changed);
+        let exe = current_exe()?;
         let jobs: Vec<Job> = plan
             .tests
             .into_iter()
             .map(|planned| Job {
                 expected: state.expected(&planned.test.name, self.kind),
+                reused: reuse
+                    .then(|| self.reused(&state, &exe, &planned.test))
+                    .flatten(),
                 test: planned.test,
                 comparer: planned.comparer,
             })
@@ -188,6 +206,31 @@ impl Run<'_> {
         Ok(exit_code::of_run(&outcome, !report_failed))
     }
 
+    /// `--changed`: the reused pass of `test` if nothing it used changed; otherwise says
+    /// why it runs.
+    fn reused(
+        &self,
+        state: &State,
+        exe: &std::path::Path,
+        test: &crate::suite::TestDef,
+    ) -> Option<runner::TestResult> {
+        match super::changed::freshness(state, self.regdir, exe, test) {
+            (crate::inputs::Freshness::Unchanged, Some(since)) => {
+                Some(runner::reused_pass(self.regdir, test.name.clone(), since))
+            }
+            (freshness, _) => {
+                if let Some(why) = freshness.why() {
+                    eprintln!(
+                        "ptest: --changed: {} runs: {}",
+                        test.name,
+                        crate::human::visible(&why)
+                    );
+                }
+                None
+            }
+        }
+    }
+
     /// Runs the jobs with every reporter listening; whether a report could not be written.
     fn run_jobs(
         &self,
@@ -198,8 +241,7 @@ impl Run<'_> {
         let (g, regdir) = (self.g, self.regdir);
         let helper_dir =
             install_python_helper(regdir).map_err(CommandError::io(&regdir.state_dir()))?;
-        let exe =
-            std::env::current_exe().map_err(CommandError::io(std::path::Path::new("ptest")))?;
+        let exe = current_exe()?;
         let ctx = Arc::new(RunContext {
             kind: self.kind,
             cancel: self.cancel.clone(),
@@ -252,6 +294,11 @@ impl Run<'_> {
         }
         Ok((outcome, report_failed))
     }
+}
+
+/// This ptest binary: scripts call it back, and it is an input of every test.
+fn current_exe() -> Result<std::path::PathBuf, CommandError> {
+    std::env::current_exe().map_err(CommandError::io(std::path::Path::new("ptest")))
 }
 
 /// The shard as its JSON report records it.

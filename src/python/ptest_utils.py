@@ -246,3 +246,40 @@ def run_test_debian(replay_args, replayname, arch, rdir=replaydir, clear_tmpout=
         with open(tmpoutfile, "w") as out:
             out.write(msg)
         raise
+
+
+def _record_imports():
+    """At exit, tell ptest which modules this script imported (for `ptest test --changed`:
+    a module outside the test's folder is one of its inputs). Written beside the test's
+    logs; ptest reads it only after a pass. Never fails the script."""
+    log_dir = os.environ.get("PTEST_LOG_DIR")
+    if not log_dir or os.environ.get("PTEST_MODE") != "test":
+        return
+    import json
+
+    modules = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.isabs(path) and os.path.isfile(path):
+            modules.add(os.path.realpath(path))
+    report = {
+        "executable": os.path.realpath(sys.executable),
+        "modules": sorted(modules),
+        # PANDA's Python API runs the emulator inside this process: not observable.
+        "pandare": "pandare" in sys.modules,
+    }
+    folder = os.path.join(log_dir, "inputs")
+    name = "python-%d.json" % os.getpid()
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, "." + name + ".tmp")
+        with open(tmp, "w") as out:
+            json.dump(report, out)
+        os.replace(tmp, os.path.join(folder, name))
+    except OSError:
+        pass
+
+
+import atexit as _atexit  # noqa: E402
+
+_atexit.register(_record_imports)

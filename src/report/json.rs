@@ -58,6 +58,9 @@ pub struct Summary {
     pub timed_out: usize,
     pub interrupted: usize,
     pub not_run: usize,
+    /// Passes reused by `--changed` (absent from reports written before it existed).
+    #[serde(default)]
+    pub cached: usize,
 }
 
 impl Summary {
@@ -74,6 +77,7 @@ impl Summary {
                 Status::TimedOut => &mut summary.timed_out,
                 Status::Interrupted => &mut summary.interrupted,
                 Status::NotRun => &mut summary.not_run,
+                Status::Cached => &mut summary.cached,
             } += 1;
         }
         summary

@@ -34,7 +34,7 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
         );
         let message = r.message().unwrap_or_else(|| r.status.word().into());
         let status = match r.status {
-            Status::Passed => TestCaseStatus::success(),
+            Status::Passed | Status::Cached => TestCaseStatus::success(),
             Status::Flaky => {
                 let mut rerun = TestRerun::new(NonSuccessKind::Failure);
                 rerun.set_message(message.clone());
@@ -64,6 +64,10 @@ pub fn write_report(path: &Path, run: &RunReport) -> std::io::Result<()> {
         };
         let mut case = TestCase::new(r.name.clone(), status);
         case.set_classname(format!("ptest.{mode}"));
+        if r.status == Status::Cached {
+            // JUnit has no "reused" status: a pass, saying so where CI shows output.
+            case.set_system_out(format!("cached: {message}"));
+        }
         case.set_time(secs(r.duration_secs()));
         suite.add_test_case(case);
     }

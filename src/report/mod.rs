@@ -185,6 +185,7 @@ mod tests {
             leaked: 0,
             variation: None,
             stall: None,
+            inputs: None,
         }
     }
 

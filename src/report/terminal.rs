@@ -182,6 +182,7 @@ impl Terminal {
             Status::Passed => Style::new().green().bold(),
             Status::Flaky => Style::new().yellow().bold(),
             Status::NotRun => Style::new().dim(),
+            Status::Cached => Style::new().green(),
             _ => Style::new().red().bold(),
         })
     }
@@ -259,6 +260,7 @@ impl Terminal {
         let mut out = String::new();
         let order = [
             Status::Passed,
+            Status::Cached,
             Status::Flaky,
             Status::Failed,
             Status::Errored,
@@ -285,6 +287,16 @@ impl Terminal {
                 counts.join(", ")
             }
         ));
+        let reused = results
+            .iter()
+            .filter(|r| r.status == Status::Cached)
+            .count();
+        if reused > 0 {
+            out.push_str(&format!(
+                "  --changed: {reused} verdict(s) reused from earlier passes, their inputs unchanged; {} test(s) ran (`--no-changed` runs them all)\n",
+                results.len() - reused
+            ));
+        }
         // A `--repeat` test whose runs varied is flaky and fails the run.
         let bad: Vec<&TestResult> = results
             .iter()

@@ -3,7 +3,7 @@
 //! is a step after the attempt ([`super::AfterAttempt`], provided by `ptest bless`).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::compare::{Cancel, CompareError, Comparer, Stopped};
 use crate::record;
@@ -50,9 +50,17 @@ pub(super) fn attempt(
         leaked: 0,
         variation: None,
         stall: None,
+        inputs: None,
     };
     // What an earlier attempt's replay left is not this attempt's.
     let _ = ReplayStall::take(&log_dir);
+    crate::inputs::clear_observations(&log_dir);
+    let started_at = SystemTime::now();
+    let stamps = crate::inputs::stamps(&ctx.regdir.root);
+    let blessed = ctx.regdir.blessed(&test.name);
+    let inputs_before =
+        keeps_inputs(ctx).then(|| crate::inputs::static_inputs(&stamps, &ctx.exe, test, &blessed));
+    let mut emulators = Vec::new();
     let outcome = match prepare(ctx, test, &log_dir) {
         Ok(Some(script)) => {
             let deadline = started.checked_add(test.settings.timeout);
@@ -63,7 +71,7 @@ pub(super) fn attempt(
                 services,
                 cancel: &cancel,
             };
-            run_and_check(ctx, test, comparer, &run, &mut result)
+            run_and_check(ctx, test, comparer, &run, &mut result, &mut emulators)
         }
         Ok(None) => Ok((Status::Passed, Some(Reason::NothingToSetUp))),
         Err(why) => Err(why),
@@ -79,8 +87,30 @@ pub(super) fn attempt(
         }
     }
     result.stall = ReplayStall::take(&log_dir);
+    if let Some(before) = inputs_before
+        && result.status == Status::Passed
+    {
+        let seen = crate::inputs::Observed {
+            started: started_at,
+            emulators,
+            python_script: test
+                .test
+                .as_ref()
+                .is_ok_and(|s| s.kind == crate::suite::ScriptKind::Python),
+            helper_dir: ctx.helper_dir.clone(),
+        };
+        result.inputs = Some(crate::inputs::record(
+            &stamps, &ctx.exe, test, &blessed, &log_dir, &seen, before,
+        ));
+    }
     result.duration = started.elapsed();
     result
+}
+
+/// A `test` run keeps what each passing test used, for a later `--changed` (a repeated
+/// run's N runs are not one verdict).
+fn keeps_inputs(ctx: &RunContext) -> bool {
+    ctx.kind == RunKind::Test && ctx.repeat.is_none()
 }
 
 /// Complete an attempt's result once any step after it has run: for a broken script,
@@ -190,6 +220,7 @@ fn run_and_check(
     comparer: &Comparer,
     run: &Attempt<'_>,
     result: &mut TestResult,
+    emulators: &mut Vec<(u32, PathBuf)>,
 ) -> Verdict {
     let (script, log, services) = (run.script, run.log, run.services);
     let tmpout = match ctx.kind {
@@ -220,8 +251,14 @@ fn run_and_check(
         timeout: test.settings.timeout,
         stream: ctx.verbose.then(|| format!("[{}] ", test.name)),
         contain: Some(services.contain_token.clone()),
+        watch_emulators: keeps_inputs(ctx),
     };
-    let process::Ended { exit, leaked } = process::run(&cmd, &ctx.cancel);
+    let process::Ended {
+        exit,
+        leaked,
+        emulators: seen,
+    } = process::run(&cmd, &ctx.cancel);
+    *emulators = seen;
     result.leaked = leaked;
     result.script_ok = exit.success();
     let script_name = script

@@ -8,6 +8,7 @@
 
 pub mod contain;
 mod context;
+mod emulators;
 pub mod environment;
 pub mod event;
 mod execute;
@@ -16,6 +17,7 @@ pub mod process;
 pub mod repeat;
 pub mod result;
 mod schedule;
+mod stall;
 pub mod state;
 
 use std::path::PathBuf;
@@ -101,13 +103,25 @@ pub fn run(
 }
 
 fn not_run(ctx: &RunContext, name: String) -> TestResult {
+    unstarted(&ctx.regdir, ctx.kind, name)
+}
+
+/// The result of a `test` reused by `--changed`: the last pass of `name`, finished at
+/// `since` (seconds since the epoch), stands.
+pub fn reused_pass(regdir: &crate::suite::RegressionDir, name: String, since: u64) -> TestResult {
     TestResult {
-        log: ctx
-            .regdir
-            .logs(&name)
-            .join(format!("{}.log", ctx.kind.as_str())),
+        status: Status::Cached,
+        reason: Some(Reason::Cached { since }),
+        script_ok: true,
+        ..unstarted(regdir, RunKind::Test, name)
+    }
+}
+
+fn unstarted(regdir: &crate::suite::RegressionDir, kind: RunKind, name: String) -> TestResult {
+    TestResult {
+        log: regdir.logs(&name).join(format!("{}.log", kind.as_str())),
         name,
-        mode: ctx.kind,
+        mode: kind,
         status: Status::NotRun,
         duration: Duration::ZERO,
         started: Duration::ZERO,
@@ -119,5 +133,6 @@ fn not_run(ctx: &RunContext, name: String) -> TestResult {
         leaked: 0,
         variation: None,
         stall: None,
+        inputs: None,
     }
 }

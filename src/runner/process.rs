@@ -29,6 +29,8 @@ pub struct ScriptCommand {
     /// The attempt's containment token (see `contain`): what carries it is killed when the
     /// script ends.
     pub contain: Option<String>,
+    /// Note the emulators the script runs (see `emulators`), for the test's inputs.
+    pub watch_emulators: bool,
 }
 
 /// How a script ended, and how many processes it left behind (killed).
@@ -36,6 +38,8 @@ pub struct ScriptCommand {
 pub struct Ended {
     pub exit: Exit,
     pub leaked: usize,
+    /// With `watch_emulators`: the emulators seen in its process tree (pid, executable).
+    pub emulators: Vec<(u32, PathBuf)>,
 }
 
 /// How a script ended.
@@ -91,6 +95,7 @@ pub fn run(cmd: &ScriptCommand, cancel: &Cancel) -> Ended {
     let spawn_failed = |why: String| Ended {
         exit: Exit::SpawnFailed(why),
         leaked: 0,
+        emulators: Vec::new(),
     };
     let log = match File::create(&cmd.log) {
         Ok(mut log) => {
@@ -144,7 +149,11 @@ pub fn run(cmd: &ScriptCommand, cancel: &Cancel) -> Ended {
         Ok(group) => group,
         Err(e) => return spawn_failed(spawn_error(&cmd.program, &e)),
     };
-    let ended = supervise(&mut group, cmd.timeout, cmd.contain.as_deref(), cancel);
+    let watch = cmd
+        .watch_emulators
+        .then(|| super::emulators::EmulatorWatch::start(group.id(), cmd.contain.clone()));
+    let mut ended = supervise(&mut group, cmd.timeout, cmd.contain.as_deref(), cancel);
+    ended.emulators = watch.map(|w| w.finish()).unwrap_or_default();
     // Everything that held the script's output pipes is dead by now: these end.
     for t in tees {
         let _ = t.join();
@@ -231,7 +240,11 @@ fn supervise(
     } else {
         exit_of(status)
     };
-    Ended { exit, leaked }
+    Ended {
+        exit,
+        leaked,
+        emulators: Vec::new(),
+    }
 }
 
 fn exit_of(status: io::Result<std::process::ExitStatus>) -> Exit {

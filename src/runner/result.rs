@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::record::{self, FileRecord};
 
+pub use super::stall::ReplayStall;
+
 /// Which script a run executes and what it does with the outputs (not to be confused with
 /// [`crate::compare::Mode`], how a file is compared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,11 +45,14 @@ pub enum Status {
     Interrupted,
     /// Never started (the run was interrupted first).
     NotRun,
+    /// Not run: nothing it used changed since its last pass, which is reused
+    /// (`--changed`).
+    Cached,
 }
 
 impl Status {
     pub fn is_success(self) -> bool {
-        matches!(self, Status::Passed | Status::Flaky)
+        matches!(self, Status::Passed | Status::Flaky | Status::Cached)
     }
 
     pub fn label(self) -> &'static str {
@@ -59,6 +64,7 @@ impl Status {
             Status::TimedOut => "TIMEOUT",
             Status::Interrupted => "INTERRUPTED",
             Status::NotRun => "NOT RUN",
+            Status::Cached => "CACHED",
         }
     }
 
@@ -72,6 +78,7 @@ impl Status {
             Status::TimedOut => "timed out",
             Status::Interrupted => "interrupted",
             Status::NotRun => "not run",
+            Status::Cached => "cached",
         }
     }
 }
@@ -119,41 +126,10 @@ pub struct TestResult {
     /// see [`ReplayStall`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stall: Option<ReplayStall>,
-}
-
-/// A replay that stalled inside a test's script: `ptest replay` writes it to
-/// [`ReplayStall::FILE`] in the test's log folder (it knows the position, the runner only
-/// sees the script's exit), the runner reads it when the script ends, and the reports show
-/// how far the replay got from these numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplayStall {
-    pub replay: String,
-    /// The last instruction the emulator reported, if any.
-    pub at: Option<u64>,
-    /// The recording's instruction count.
-    pub total: u64,
-    /// How long it made no progress before it was killed.
-    pub quiet_secs: u64,
-}
-
-impl ReplayStall {
-    pub const FILE: &str = "replay-stall.json";
-
-    /// Writes it beside the test's logs; best effort, as a log line is.
-    pub fn record(&self, log_dir: &std::path::Path) {
-        if let Ok(json) = serde_json::to_vec(self) {
-            let _ = std::fs::write(log_dir.join(Self::FILE), json);
-        }
-    }
-
-    /// Takes what a replay of this attempt recorded (and removes it, so the next
-    /// attempt starts without it).
-    pub fn take(log_dir: &std::path::Path) -> Option<ReplayStall> {
-        let path = log_dir.join(Self::FILE);
-        let bytes = std::fs::read(&path).ok()?;
-        let _ = std::fs::remove_file(&path);
-        serde_json::from_slice(&bytes).ok()
-    }
+    /// What a passing `test` run used (for `--changed`): moved into the state's
+    /// `LastRun`, not part of reports.
+    #[serde(skip)]
+    pub inputs: Option<crate::inputs::Inputs>,
 }
 
 fn test_kind() -> RunKind {
@@ -251,6 +227,9 @@ pub enum Reason {
         files: usize,
         outcome_varied: bool,
     },
+    /// `--changed`: nothing the test used changed since its pass that finished at
+    /// `since` (seconds since the epoch); that pass is reused.
+    Cached { since: u64 },
     /// Anything else that broke the attempt (the regression directory, the script's
     /// configuration, the interpreter, the comparison, storing the reference), in its
     /// own error's words.
@@ -348,6 +327,12 @@ impl Reason {
                 };
                 format!("flaky: its {what} varied across the {runs} runs ({files} file(s))")
             }
+            Reason::Cached { since } => format!(
+                "inputs unchanged since its pass of {}: that verdict is reused (--changed)",
+                humantime::format_rfc3339_seconds(
+                    std::time::UNIX_EPOCH + Duration::from_secs(*since)
+                )
+            ),
             Reason::Error { error } => error.clone(),
         }
     }

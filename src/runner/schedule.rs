@@ -21,6 +21,9 @@ pub struct Job {
     pub comparer: Comparer,
     /// Its duration in earlier runs, for slowest-first scheduling.
     pub expected: Option<Duration>,
+    /// `--changed`: its last pass stands (nothing it used changed); reported as this
+    /// result, without running.
+    pub reused: Option<TestResult>,
 }
 
 /// What one attempt of a job does, and what a job never started reports.
@@ -95,7 +98,16 @@ impl Scheduler {
         let names: Vec<String> = jobs.iter().map(|j| j.test.name.clone()).collect();
         let costs: Vec<usize> = jobs.iter().map(|j| cost(j, slots)).collect();
         let mut results: Vec<Option<TestResult>> = vec![None; jobs.len()];
-        let mut queue: VecDeque<(usize, Job)> = order(jobs).into();
+        let mut queue: VecDeque<(usize, Job)> = VecDeque::new();
+        for (index, mut job) in order(jobs) {
+            match job.reused.take() {
+                Some(result) => {
+                    sink(&Event::TestFinished { result: &result });
+                    results[index] = Some(result);
+                }
+                None => queue.push_back((index, job)),
+            }
+        }
         let mut free = slots;
         let mut running = 0usize;
         loop {

@@ -39,10 +39,12 @@ fn job(name: &str, shape: Shape) -> Job {
                 image: None,
                 engine: Default::default(),
                 compare: Vec::new(),
+                inputs: Vec::new(),
             },
         },
         comparer: Comparer::new(&[]).expect("no rules compile"),
         expected: shape.expected_secs.map(Duration::from_secs),
+        reused: None,
     }
 }
 
@@ -62,6 +64,7 @@ fn result(name: &str, status: Status) -> TestResult {
         leaked: 0,
         variation: None,
         stall: None,
+        inputs: None,
     }
 }
 

@@ -86,6 +86,9 @@ pub struct LastRun {
     /// Set once `accept` promoted this run's outputs.
     #[serde(default)]
     pub accepted: bool,
+    /// A passing `test` run's inputs, for `--changed` (see `inputs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<crate::inputs::Inputs>,
 }
 
 impl std::ops::Deref for LastRun {
@@ -219,7 +222,8 @@ impl State {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         for r in results {
-            if r.status == Status::NotRun {
+            // A reused verdict leaves the pass it reused (and its inputs) as they are.
+            if matches!(r.status, Status::NotRun | Status::Cached) {
                 continue;
             }
             let entry = self.tests.entry(r.name.clone()).or_default();
@@ -231,12 +235,24 @@ impl State {
             if r.mode == RunKind::Setup {
                 continue;
             }
+            let mut result = r.clone();
+            let inputs = result.inputs.take().filter(|_| r.status == Status::Passed);
             entry.last = Some(LastRun {
-                result: r.clone(),
+                result,
                 finished: now,
                 accepted: false,
+                inputs,
             });
         }
+    }
+
+    /// What a reused verdict rests on: the test's last run, if it was a passing `test`
+    /// run, with the inputs it kept (`None` in the pair: a pass from before inputs were
+    /// kept).
+    pub fn last_pass(&self, test: &str) -> Option<(&LastRun, Option<&crate::inputs::Inputs>)> {
+        let last = self.tests.get(test)?.last.as_ref()?;
+        (last.mode == RunKind::Test && last.status == Status::Passed)
+            .then_some((last, last.inputs.as_ref()))
     }
 
     /// Tests whose latest run did not pass (for `--failed`).

@@ -16,6 +16,7 @@ fn result(name: &str, status: Status) -> TestResult {
         leaked: 0,
         variation: None,
         stall: None,
+        inputs: None,
     }
 }
 

@@ -95,6 +95,8 @@ pub struct Settings {
     pub image: Option<String>,
     pub engine: ptest_engine::EngineSettings,
     pub compare: Vec<CompareLayer>,
+    /// Declared inputs (`inputs = [...]`), the suite's then the test's.
+    pub inputs: Vec<String>,
 }
 
 /// One test of the suite, as found on disk.
@@ -267,6 +269,7 @@ impl Suite {
                 config::compare_layer(&self.config_path, suite),
                 config::compare_layer(test_path, test),
             ],
+            inputs: suite.inputs.iter().chain(&test.inputs).cloned().collect(),
         }
     }
 }

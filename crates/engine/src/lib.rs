@@ -65,7 +65,8 @@ mod quote;
 mod recording;
 mod request;
 mod spec;
-mod stamp;
+pub mod stamp;
+pub mod usage;
 pub mod values;
 
 pub use context::{Context, EngineSettings};

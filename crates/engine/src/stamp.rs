@@ -76,62 +76,97 @@ pub fn remembered(
     what: &str,
     learn: impl FnOnce(&Path) -> Result<String, EngineError>,
 ) -> Result<String, EngineError> {
-    remembered_at(ctx, path, what, SystemTime::now(), learn)
+    Stamps::of(ctx).remembered_at(path, what, SystemTime::now(), learn)
 }
 
 /// How long after its last change a file's identity is trusted.
 pub const SETTLED: Duration = Duration::from_secs(2);
 
-fn remembered_at(
-    ctx: &Context,
-    path: &Path,
-    what: &str,
-    now: SystemTime,
-    learn: impl FnOnce(&Path) -> Result<String, EngineError>,
-) -> Result<String, EngineError> {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let before = Stamp::of(&abs, what);
-    let file = stamp_file(ctx, &abs, what);
-    if !verify_all(ctx)
-        && let Some(before) = &before
-        && let Some(old) = std::fs::read(&file)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
-        && old.same_file(before)
-    {
-        return Ok(old.value);
+/// A regression directory's stamps: what the engine and the runner (a test's inputs, for
+/// `ptest test --changed`) remember about files.
+#[derive(Debug, Clone)]
+pub struct Stamps {
+    dir: PathBuf,
+    verify: bool,
+}
+
+impl Stamps {
+    /// The stamps under `REGDIR/.ptest/stamps`; `verify` ignores them (everything is learnt
+    /// again, and the stamps rewritten).
+    pub fn new(regression_dir: &Path, verify: bool) -> Stamps {
+        Stamps {
+            dir: regression_dir.join(".ptest/stamps"),
+            verify,
+        }
     }
-    let value = learn(path)?;
-    // Kept only if the file did not change while it was being read.
-    let settled = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
-        .saturating_sub(SETTLED.as_nanos() as i128);
-    if let Some(before) = before
-        && before.ctime_ns < settled
-        && Stamp::of(&abs, what).is_some_and(|after| after.same_file(&before))
-    {
-        let _ = write_atomically(
-            &file,
-            &Stamp {
-                value: value.clone(),
-                ..before
-            },
-        );
+
+    /// The machine's stamps (`CACHE/stamps`), for files every regression directory uses
+    /// (the ptest binary); `None` without a cache folder.
+    pub fn machine(verify: bool) -> Option<Stamps> {
+        crate::cache::root().ok().map(|root| Stamps {
+            dir: root.join("stamps"),
+            verify,
+        })
     }
-    Ok(value)
+
+    fn of(ctx: &Context) -> Stamps {
+        Stamps::new(&ctx.regression_dir, verify_all(ctx))
+    }
+
+    /// SHA-256 of `path`, hashed only when the file changed since the last time.
+    pub fn sha256(&self, path: &Path) -> Result<String, EngineError> {
+        self.remembered_at(path, "sha256", SystemTime::now(), crate::hash::sha256_file)
+    }
+
+    fn remembered_at(
+        &self,
+        path: &Path,
+        what: &str,
+        now: SystemTime,
+        learn: impl FnOnce(&Path) -> Result<String, EngineError>,
+    ) -> Result<String, EngineError> {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let before = Stamp::of(&abs, what);
+        let file = self.stamp_file(&abs, what);
+        if !self.verify
+            && let Some(before) = &before
+            && let Some(old) = std::fs::read(&file)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
+            && old.same_file(before)
+        {
+            return Ok(old.value);
+        }
+        let value = learn(path)?;
+        // Kept only if the file did not change while it was being read.
+        let settled = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128)
+            .saturating_sub(SETTLED.as_nanos() as i128);
+        if let Some(before) = before
+            && before.ctime_ns < settled
+            && Stamp::of(&abs, what).is_some_and(|after| after.same_file(&before))
+        {
+            let _ = write_atomically(
+                &file,
+                &Stamp {
+                    value: value.clone(),
+                    ..before
+                },
+            );
+        }
+        Ok(value)
+    }
+
+    fn stamp_file(&self, abs: &Path, what: &str) -> PathBuf {
+        let key = crate::hash::sha256_bytes(format!("{what}\0{}", abs.display()).as_bytes());
+        self.dir.join(format!("{}.json", &key[..32]))
+    }
 }
 
 /// SHA-256 of `path`, hashed only when the file changed since the last time.
 pub fn sha256(ctx: &Context, path: &Path) -> Result<String, EngineError> {
-    remembered(ctx, path, "sha256", crate::hash::sha256_file)
-}
-
-fn stamp_file(ctx: &Context, abs: &Path, what: &str) -> PathBuf {
-    let key = crate::hash::sha256_bytes(format!("{what}\0{}", abs.display()).as_bytes());
-    ctx.regression_dir
-        .join(".ptest/stamps")
-        .join(format!("{}.json", &key[..32]))
+    Stamps::of(ctx).sha256(path)
 }
 
 /// Through a temporary file renamed into place: parallel tests may stamp the same file.
@@ -176,11 +211,12 @@ mod tests {
         let mut calls = 0;
         let later = SystemTime::now() + 2 * SETTLED;
         let mut ask = |c: &Context| {
-            remembered_at(c, &f, "sha256", later, |p| {
-                calls += 1;
-                crate::hash::sha256_file(p)
-            })
-            .unwrap()
+            Stamps::of(c)
+                .remembered_at(&f, "sha256", later, |p| {
+                    calls += 1;
+                    crate::hash::sha256_file(p)
+                })
+                .unwrap()
         };
         let a = ask(&c);
         assert_eq!(ask(&c), a);
@@ -210,15 +246,18 @@ mod tests {
         let f = t.path().join("f");
         std::fs::write(&f, "x").unwrap();
         let later = SystemTime::now() + 2 * SETTLED;
-        remembered_at(&c, &f, "sha256", later, crate::hash::sha256_file).unwrap();
+        Stamps::of(&c)
+            .remembered_at(&f, "sha256", later, crate::hash::sha256_file)
+            .unwrap();
         assert!(t.path().join(".ptest/stamps").exists());
         c.settings.verify = Some(true);
         let mut learnt = false;
-        remembered_at(&c, &f, "sha256", later, |p| {
-            learnt = true;
-            crate::hash::sha256_file(p)
-        })
-        .unwrap();
+        Stamps::of(&c)
+            .remembered_at(&f, "sha256", later, |p| {
+                learnt = true;
+                crate::hash::sha256_file(p)
+            })
+            .unwrap();
         assert!(learnt);
     }
 

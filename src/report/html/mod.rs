@@ -82,6 +82,7 @@ pub(crate) fn status_key(s: Status) -> &'static str {
         Status::TimedOut => "timed-out",
         Status::Interrupted => "interrupted",
         Status::NotRun => "not-run",
+        Status::Cached => "cached",
     }
 }
 
@@ -95,10 +96,11 @@ fn status_rank(s: Status) -> u8 {
         Status::Flaky => 4,
         Status::NotRun => 5,
         Status::Passed => 6,
+        Status::Cached => 7,
     }
 }
 
-const STATUSES: [Status; 7] = [
+const STATUSES: [Status; 8] = [
     Status::Failed,
     Status::Errored,
     Status::TimedOut,
@@ -106,6 +108,7 @@ const STATUSES: [Status; 7] = [
     Status::Flaky,
     Status::NotRun,
     Status::Passed,
+    Status::Cached,
 ];
 
 /// Seconds for people: `0.42 s`, `12.3 s`, `2 m 05 s`.

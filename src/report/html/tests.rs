@@ -28,6 +28,7 @@ fn test(name: &str, status: Status, files: Vec<FileRecord>) -> TestReport {
         leaked: 0,
         variation: None,
         stall: None,
+        inputs: None,
     })
 }
 

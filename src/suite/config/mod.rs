@@ -59,6 +59,14 @@ pub struct Config {
     pub threads: Option<usize>,
     /// Test only: run with no other test alongside.
     pub exclusive: Option<bool>,
+    /// Files the test reads that ptest cannot see it read (globs, relative to the test's
+    /// folder, or absolute): inputs for `ptest test --changed`. The suite's and the
+    /// test's lists add up.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// Suite only: `ptest test` reuses the last pass of each test whose inputs are
+    /// unchanged, as `--changed` does (`--no-changed` runs everything once).
+    pub changed: Option<bool>,
 }
 
 /// Which file a [`Config`] was read from.
@@ -80,6 +88,7 @@ impl Scope {
                 ("jobs", "the suite's ptest.toml"),
                 ("images", "the suite's ptest.toml"),
                 ("image-map", "the suite's ptest.toml"),
+                ("changed", "the suite's ptest.toml"),
             ],
         }
     }

@@ -98,6 +98,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
     let mut cmd = std::process::Command::new(&bin);
     cmd.args(&args).current_dir(&cwd).stdout(logf).stderr(errf);
     let mut group = Group::spawn(&mut cmd, "PANDA", &ctx.cancel)?;
+    let usage = crate::usage::EmulatorUse::start(ctx, "record", group.id(), &bin, &args, &cwd);
     let cdrom = spec.cdrom.clone().unwrap_or_else(|| "ide1-cd0".into());
     let iso = cd.iso();
     let steps = record_steps(
@@ -129,6 +130,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
         group.kill_tree();
     }
     let _ = std::fs::remove_dir_all(&sockdir);
+    usage.finish();
     result.map_err(|e| {
         EngineError::Emulator(format!(
             "{e}\n  PANDA's last output:\n    {}\n  (PANDA log: {}, console: {})",

@@ -13,6 +13,7 @@ use super::*;
 use crate::observe::Stream;
 use crate::process::{Group, tail_indented};
 use crate::recording;
+use crate::usage::EmulatorUse;
 
 pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
     let (dir, stem) = recording::locate(ctx, req.name)?;
@@ -88,6 +89,8 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut group = Group::spawn(&mut cmd, "PANDA", &ctx.cancel)?;
+    let usage =
+        EmulatorUse::start(ctx, "replay", group.id(), &bin, &args, &tmpout).replaying(&dir, &stem);
     let (tx, rx) = mpsc::channel::<Option<u64>>();
     let mut readers = Vec::new();
     // take_output gives stdout first, then stderr: the observer shows each as what it is.
@@ -111,10 +114,11 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
     }
     drop(tx);
     let stall = Stall::new(ctx)?;
-    let outcome = watch(&mut group, &rx, &stall);
+    let outcome = watch(&mut group, &rx, &stall, &usage);
     for r in readers {
         let _ = r.join();
     }
+    usage.finish();
     match outcome {
         Watch::Stalled { at, quiet } => Err(EngineError::Stalled {
             name: stem,
@@ -179,7 +183,13 @@ enum Watch {
     Stalled { at: u64, quiet: Duration },
 }
 
-fn watch(group: &mut Group, rx: &mpsc::Receiver<Option<u64>>, stall: &Stall) -> Watch {
+/// `usage` is sampled at the first progress line: PANDA has loaded its plugins by then.
+fn watch(
+    group: &mut Group,
+    rx: &mpsc::Receiver<Option<u64>>,
+    stall: &Stall,
+    usage: &EmulatorUse,
+) -> Watch {
     let mut at = 0;
     let mut last = Instant::now();
     let mut seen_first = false;
@@ -190,6 +200,8 @@ fn watch(group: &mut Group, rx: &mpsc::Receiver<Option<u64>>, stall: &Stall) -> 
                 // The wait for the first line is start-up, not a gap.
                 if seen_first {
                     longest = Some(longest.unwrap_or_default().max(last.elapsed()));
+                } else {
+                    usage.sample();
                 }
                 seen_first = true;
                 at = n;

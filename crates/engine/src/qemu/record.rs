@@ -68,8 +68,9 @@ pub fn record(
             timeout: Some(timeout),
             stall: None,
             monitor: Monitor::Qmp,
+            command: "record",
         },
-        &ctx.cancel,
+        ctx,
         &mut |_| {},
     )?;
     let logs = format!(

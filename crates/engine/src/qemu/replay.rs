@@ -65,8 +65,9 @@ pub fn replay(ctx: &Context, req: &ReplayRequest) -> Result<(), EngineError> {
             timeout: None,
             stall: Some(stall),
             monitor: Monitor::Hmp,
+            command: "replay",
         },
-        &ctx.cancel,
+        ctx,
         &mut |n| {
             bar.set(n.min(total));
         },

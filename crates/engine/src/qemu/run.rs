@@ -9,11 +9,12 @@ use std::path::Path;
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use crate::EngineError;
 use crate::hmp::Hmp;
-use crate::process::{Cancel, Group};
+use crate::process::Group;
 use crate::qmp::Qmp;
 use crate::quote::shell_quote;
+use crate::usage::EmulatorUse;
+use crate::{Context, EngineError};
 
 /// How often the instruction count is polled (progress and the stall watchdog).
 const POLL: Duration = Duration::from_millis(200);
@@ -34,6 +35,8 @@ pub struct Watch {
     pub timeout: Option<Duration>,
     pub stall: Option<Duration>,
     pub monitor: Monitor,
+    /// `record` or `replay`, for the test's inputs (`usage`).
+    pub command: &'static str,
 }
 
 /// How a QEMU run ended.
@@ -57,13 +60,14 @@ pub fn run(
     cwd: &Path,
     log: &Path,
     watch_by: Watch,
-    cancel: &Cancel,
+    ctx: &Context,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Ending, EngineError> {
     let Watch {
         timeout,
         stall,
         monitor,
+        command,
     } = watch_by;
     let sock = std::env::temp_dir().join(format!(
         "ptest-monitor-{}-{}.sock",
@@ -88,7 +92,8 @@ pub fn run(
         Monitor::Hmp => cmd.arg("-monitor").arg(listen),
     };
     cmd.current_dir(cwd).stdout(logf).stderr(err);
-    let mut group = Group::spawn(&mut cmd, "QEMU", cancel)?;
+    let mut group = Group::spawn(&mut cmd, "QEMU", &ctx.cancel)?;
+    let usage = EmulatorUse::start(ctx, command, group.id(), Path::new(bin), args, cwd);
     let now = Instant::now();
     let tracker = Tracker {
         start: now,
@@ -103,6 +108,7 @@ pub fn run(
         Monitor::Hmp => watch_hmp(&mut group, &sock, tracker),
     };
     let _ = std::fs::remove_file(&sock);
+    usage.finish();
     Ok(ending)
 }
 
