@@ -239,6 +239,19 @@ fn changed_true_in_ptest_toml_reuses_by_default_and_no_changed_runs_everything()
 }
 
 #[test]
+fn changed_may_stand_before_the_command() {
+    let s = tested_suite();
+    let run = s.ptest(&["--changed", "test"]);
+    assert_eq!(run.code(0).status_of("alpha"), "CACHED");
+    s.ptest(&["--changed", "test", "--no-changed"])
+        .code(2)
+        .says(&["--changed and --no-changed contradict each other"]);
+    s.ptest(&["--changed", "bless"])
+        .code(2)
+        .says(&["--changed and --no-changed choose the tests of `test`"]);
+}
+
+#[test]
 fn changed_is_refused_where_it_means_nothing() {
     let s = tested_suite();
     s.ptest(&["bless", "--changed"])

@@ -28,7 +28,7 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// `--failed`/`--partition` given before the command (`ptest --failed test`); the
+    /// `--failed`/`--partition`/`--changed` given before the command (`ptest --failed test`); the
     /// command's own [`RunArgs`] hold them when given after it.
     #[command(flatten)]
     pub run: RunOptions,
@@ -111,6 +111,13 @@ pub struct RunOptions {
     /// (setup, bless, test, archive).
     #[arg(long, value_name = "STRATEGY:K/N")]
     pub partition: Option<Partition>,
+    /// Run only tests whose inputs changed since their last pass; reuse the others'
+    /// (test).
+    #[arg(long, overrides_with = "no_changed")]
+    pub changed: bool,
+    /// Run every selected test, even with `changed = true` in ptest.toml (test).
+    #[arg(long, overrides_with = "changed")]
+    pub no_changed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -194,7 +194,10 @@ fn misplaced_run_options(
         Some(Command::Archive(_)) => (false, true),
         Some(_) => (false, false),
     };
-    let misplaced = if before.failed && !failed {
+    let test = matches!(command, None | Some(Command::Test(_)));
+    let misplaced = if (before.changed || before.no_changed) && !test {
+        "--changed and --no-changed choose the tests of `test` (`list --changed` shows them)"
+    } else if before.failed && !failed {
         "--failed chooses the tests of `setup`, `bless` or `test`"
     } else if before.partition.is_some() && !partition {
         "--partition chooses the tests of `setup`, `bless`, `test` or `archive`"
@@ -222,6 +225,13 @@ fn with_names(
     args.tests = join(std::mem::take(&mut args.tests), names);
     args.failed |= before.failed;
     args.partition = one_partition(args.partition, before)?;
+    if (args.changed || before.changed) && (args.no_changed || before.no_changed) {
+        return Err(CommandError::Usage(
+            "--changed and --no-changed contradict each other: give one".into(),
+        ));
+    }
+    args.changed |= before.changed;
+    args.no_changed |= before.no_changed;
     Ok(args)
 }
 

@@ -322,3 +322,7 @@ fn read_observations(dir: &Path) -> Result<(Vec<EmulatorRun>, Vec<PythonRun>), U
     }
     Ok((emulators, pythons))
 }
+
+#[cfg(test)]
+#[path = "gather_tests.rs"]
+mod tests;

@@ -15,6 +15,9 @@
 //!   images`), [`recordings`] (`ptest replays`);
 //! - [`Observer`] and friends (an [`Observer::notice`] is what the binary also passes to
 //!   the runner, through its own notice socket), [`process::tail`];
+//! - [`usage`]: what an emulator run used (binary, mapped files, recording, files on its
+//!   command line), written into the test's log folder for `ptest test --changed`;
+//!   [`stamp::Stamps`], the remembered hashes it and the runner share;
 //! - [`process`]: the one process supervisor ([`process::Group`]: own process group,
 //!   kill list, SIGTERM, [`process::GRACE`], SIGKILL, reap) and its cancellation value
 //!   ([`process::Cancel`], [`process::SignalHandlerKind`]), used by the runner's test
@@ -30,7 +33,7 @@
 //!
 //! Module layering, each using only those listed before it (no cycles): leaves
 //! (`error`, `observe`, `engines`, `values`, `quote`, `hash`, `cancel`, `process`, `expect`, …) → `spec` →
-//! `context` → `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
+//! `context` → `stamp`, `usage`, `catalog`, `metadata`, `recording`, `request`, `driver` (the interface) →
 //! `qemu`, `panda_build`, `dialogue`, `panda_image` → `images` → `panda` → `dispatch`.
 
 mod busybox;
