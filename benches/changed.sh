@@ -23,21 +23,28 @@ append_byte() { printf '\0' >>"$1"; }
 case $which in
 panda)
   real=${PANDA_BUILD:-$(scripts/build-panda)}
-  # Mirror the build by links, descending into the folders that lead to the plugin.
+  # Mirror PANDA's checkout (the build's parent: the image builder reads its source) by
+  # links, making folders only along the path to the plugin, which is copied.
   mirror() {
-    local from=$1 to=$2 name
+    local from=$1 to=$2 next=${3%%/*} rest=${3#*/} name
+    [ "$rest" = "$3" ] && rest=
     mkdir -p "$to"
     for entry in "$from"/*; do
       name=$(basename "$entry")
-      case $name in
-      panda_stringsearch.so) cp "$entry" "$to/$name" ;;
-      x86_64-softmmu | panda | plugins) if [ -d "$entry" ]; then mirror "$entry" "$to/$name"; else ln -s "$entry" "$to/$name"; fi ;;
-      *) ln -s "$entry" "$to/$name" ;;
-      esac
+      if [ -z "$3" ] && [ "$name" = panda_stringsearch.so ]; then
+        cp "$entry" "$to/$name"
+      elif [ -n "$3" ] && [ "$name" = "$next" ]; then
+        mirror "$entry" "$to/$name" "$rest"
+      else
+        ln -s "$entry" "$to/$name"
+      fi
     done
   }
-  mirror "$real" "$work/build"
-  export PANDA_BUILD=$work/build
+  mirror "$(dirname "$real")" "$work/panda" "$(basename "$real")/x86_64-softmmu/panda/plugins"
+  export PANDA_BUILD=$work/panda/$(basename "$real")
+  # PANDA looks for plugins beside its binary's real path: the binary is copied too.
+  rm "$PANDA_BUILD/x86_64-softmmu/panda-system-x86_64"
+  cp "$real/x86_64-softmmu/panda-system-x86_64" "$PANDA_BUILD/x86_64-softmmu/"
   suite=examples/panda
   change() { append_byte "$PANDA_BUILD/x86_64-softmmu/panda/plugins/panda_stringsearch.so"; }
   what="rebuilt plugin panda_stringsearch.so"

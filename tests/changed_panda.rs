@@ -14,34 +14,44 @@ use std::process::{Command, Output};
 const ARCH: &str = "x86_64";
 const PLUGIN: &str = "panda_stringsearch.so";
 
-/// `build`, mirrored under `shadow` by symbolic links, except `PLUGIN`, copied.
-fn shadow_build(build: &Path, shadow: &Path) -> PathBuf {
+/// PANDA's checkout holding `build` (its parent: the image builder reads the source's
+/// `panda/plugins/osi_linux/…` beside the build), mirrored under `shadow` by symbolic links
+/// except for `PLUGIN`, copied. Returns the shadow's build folder and its plugin.
+fn shadow_build(build: &Path, shadow: &Path) -> (PathBuf, PathBuf) {
+    let checkout = build.parent().expect("the build folder's checkout");
+    let build_name = build.file_name().expect("build folder name");
     let softmmu = format!("{ARCH}-softmmu");
-    let keep_going = [softmmu.as_str(), "panda", "plugins"];
-    mirror(build, shadow, &keep_going);
-    let plugin = shadow.join(&softmmu).join("panda/plugins").join(PLUGIN);
-    std::fs::copy(
-        build.join(&softmmu).join("panda/plugins").join(PLUGIN),
-        &plugin,
-    )
-    .expect("copy the plugin");
-    plugin
+    let path_to_plugins = [
+        build_name.to_string_lossy().into_owned(),
+        softmmu,
+        "panda".into(),
+        "plugins".into(),
+    ];
+    mirror(checkout, shadow, &path_to_plugins);
+    let plugins = shadow.join(path_to_plugins.join("/"));
+    let from = build.join(path_to_plugins[1..].join("/")).join(PLUGIN);
+    std::fs::copy(from, plugins.join(PLUGIN)).expect("copy the plugin");
+    // PANDA looks for plugins beside its binary's real path: the binary is copied too.
+    let emulator = format!("{ARCH}-softmmu/panda-system-{ARCH}");
+    let shadow_build = shadow.join(build_name);
+    std::fs::remove_file(shadow_build.join(&emulator)).expect("unlink the emulator");
+    std::fs::copy(build.join(&emulator), shadow_build.join(&emulator)).expect("copy it");
+    (shadow_build, plugins.join(PLUGIN))
 }
 
-/// Links every entry of `from` into `to`, descending (instead of linking) into the folders
-/// named in `descend`; the plugin itself is left for the caller.
-fn mirror(from: &Path, to: &Path, descend: &[&str]) {
+/// Links every entry of `from` into `to`, but follows `path` (folders made, not linked,
+/// down to the plugin's); the plugin itself is left for the caller.
+fn mirror(from: &Path, to: &Path, path: &[String]) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read build").flatten() {
         let name = entry.file_name();
         let target = to.join(&name);
-        if name == PLUGIN {
+        if path.is_empty() && name == PLUGIN {
             continue;
         }
-        if descend.iter().any(|d| name == *d) && entry.path().is_dir() {
-            mirror(&entry.path(), &target, descend);
-        } else {
-            std::os::unix::fs::symlink(entry.path(), &target).expect("link");
+        match path.split_first() {
+            Some((next, rest)) if name == next.as_str() => mirror(&entry.path(), &target, rest),
+            _ => std::os::unix::fs::symlink(entry.path(), &target).expect("link"),
         }
     }
 }
@@ -90,8 +100,7 @@ fn status(said: &str, test: &str) -> String {
 fn a_rebuilt_plugin_runs_exactly_the_tests_that_mapped_it() {
     let build = common::panda::build(&[ARCH]);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let shadow = tmp.path().join("build");
-    let plugin = shadow_build(&build, &shadow);
+    let (shadow, plugin) = shadow_build(&build, &tmp.path().join("panda"));
     let s = Suite {
         regdir: tmp.path().join("reg"),
         build: shadow,

@@ -35,6 +35,9 @@ impl Change {
     /// "plugin panda_stringsearch.so changed".
     pub fn describe(&self) -> String {
         match self {
+            Change::Modified {
+                role: Role::Ptest, ..
+            } => "ptest itself changed (another build of ptest)".into(),
             Change::Modified { role, path } => format!("{} {} changed", role.word(), name(path)),
             Change::Removed { role, path } => format!("{} {} is gone", role.word(), name(path)),
             Change::Added { role, path } => format!("new {} {}", role.word(), name(path)),
