@@ -6,7 +6,8 @@
 //! - [`process`]: markers, pids, signals, a `ptest` in the background; every wait has a
 //!   deadline only a hang reaches (tests assert on events and states, not wall time);
 //! - [`engine`]: suites for `ptest record|replay`, the seeded `qemu-busybox` image,
-//!   emulator survivors; [`panda`]: where PANDA's source is;
+//!   emulator survivors; [`panda`]: where PANDA's source is; [`said`]: which of PANDA's
+//!   own tests wrote FAIL into their output, and where their logs are;
 //! - [`plog`]: pandalogs written, dumped and read by PANDA's Python reader.
 //!
 //! The top-level `tests/common/mod.rs` re-exports it all (`mod common;` in each test file)
@@ -17,6 +18,7 @@ pub mod panda;
 pub mod plog;
 pub mod process;
 pub mod run;
+pub mod said;
 pub mod suite;
 
 use std::path::{Path, PathBuf};
