@@ -60,6 +60,9 @@ impl Listener {
         let thread = std::thread::spawn(move || {
             let mut buf = vec![0u8; 4096];
             let deliver = |datagram: &[u8]| {
+                if datagram.is_empty() {
+                    return; // the wake-up `drop` sends
+                }
                 let text = String::from_utf8_lossy(datagram);
                 let (test, message) = text.split_once('\t').unwrap_or(("", &text));
                 on_notice(test.to_string(), message.trim_end().to_string());
@@ -92,6 +95,10 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        // Wake the listener now rather than at its next timeout (a run's last 200 ms).
+        if let Ok(waker) = UnixDatagram::unbound() {
+            let _ = waker.send_to(&[], &self.path);
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -72,12 +72,10 @@ fn executable(p: PathBuf) -> Result<PathBuf, EngineError> {
 
 /// The binary's own version (first line of `panda-system-ARCH -version`), for metadata;
 /// the path when it does not answer.
-pub fn version(bin: &Path) -> String {
-    std::process::Command::new(bin)
-        .arg("-version")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
+pub fn version(ctx: &crate::Context, bin: &Path) -> String {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("-version").stderr(std::process::Stdio::null());
+    crate::usage::probe(ctx, &mut cmd)
         .ok()
         .and_then(|o| {
             String::from_utf8_lossy(&o.stdout)

@@ -134,14 +134,45 @@ impl EmulatorUse {
             self.run.replaced = samples.replaced.clone();
             self.run.observed = samples.read > 0;
         }
-        let name = format!("emulator-{}.json", self.run.pid);
-        if std::fs::create_dir_all(&dir).is_ok()
-            && let Ok(json) = serde_json::to_vec(&self.run)
-        {
-            let tmp = dir.join(format!(".{name}.tmp"));
-            if std::fs::write(&tmp, json).is_ok() {
-                let _ = std::fs::rename(&tmp, dir.join(name));
-            }
+        write(&dir, &self.run);
+    }
+}
+
+/// Runs `cmd`, an emulator asked only for its version, to its end and returns its output
+/// (stdout piped; stderr as the caller set it). Inside a test it is reported as a probe,
+/// so the runner's watch, which may see it, knows ptest started it.
+pub fn probe(
+    ctx: &Context,
+    cmd: &mut std::process::Command,
+) -> std::io::Result<std::process::Output> {
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    if let Ok(dir) = ctx.test_dir("logs") {
+        let binary = Path::new(cmd.get_program());
+        let run = EmulatorRun {
+            command: "probe".into(),
+            pid: child.id(),
+            binary: executable(child.id(), binary),
+            // What a probe maps is what its binary's runs map, which they report.
+            observed: true,
+            ..EmulatorRun::default()
+        };
+        write(&dir.join(DIR), &run);
+    }
+    child.wait_with_output()
+}
+
+/// Writes `run` into `dir` (temp file + rename); best effort, as [`EmulatorUse::finish`].
+fn write(dir: &Path, run: &EmulatorRun) {
+    let name = format!("emulator-{}.json", run.pid);
+    if std::fs::create_dir_all(dir).is_ok()
+        && let Ok(json) = serde_json::to_vec(run)
+    {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        if std::fs::write(&tmp, json).is_ok() {
+            let _ = std::fs::rename(&tmp, dir.join(name));
         }
     }
 }

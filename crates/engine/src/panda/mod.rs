@@ -42,7 +42,7 @@ impl Driver for Panda {
     fn probe(&self, ctx: &Context, arch: &str) -> Result<Emulator, EngineError> {
         let bin = binary(arch, build_dir(ctx).as_deref())?;
         Ok(Emulator {
-            version: version(&bin),
+            version: version(ctx, &bin),
             program: bin.display().to_string(),
         })
     }

@@ -159,7 +159,7 @@ pub fn record(ctx: &Context, req: &RecordRequest) -> Result<(), EngineError> {
         engine: Engine::Panda.name().into(),
         image: image.to_string(),
         arch,
-        emulator_version: version(&bin),
+        emulator_version: version(ctx, &bin),
         machine: replay_args(spec, ctx, Path::new("{replay}")),
         command: req.command.clone(),
         copied: cd_files.iter().map(|p| p.display().to_string()).collect(),

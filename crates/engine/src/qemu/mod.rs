@@ -93,8 +93,8 @@ pub fn emulator(ctx: &Context, arch: &str) -> Result<Emulator, EngineError> {
         .clone()
         .unwrap_or_else(|| format!("qemu-system-{arch}"));
     let version = match stamp::which(&bin).and_then(|p| std::fs::canonicalize(p).ok()) {
-        Some(file) => stamp::remembered(ctx, &file, "qemu-version", |_| ask_version(&bin))?,
-        None => ask_version(&bin)?,
+        Some(file) => stamp::remembered(ctx, &file, "qemu-version", |_| ask_version(ctx, &bin))?,
+        None => ask_version(ctx, &bin)?,
     };
     Ok(Emulator {
         program: bin,
@@ -103,13 +103,11 @@ pub fn emulator(ctx: &Context, arch: &str) -> Result<Emulator, EngineError> {
 }
 
 /// `bin --version`'s first line, checked to be QEMU's.
-fn ask_version(bin: &str) -> Result<String, EngineError> {
+fn ask_version(ctx: &Context, bin: &str) -> Result<String, EngineError> {
     let bin = bin.to_string();
-    let out = Command::new(&bin)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| EngineError::EmulatorNotFound {
+    let mut cmd = Command::new(&bin);
+    cmd.arg("--version").stderr(Stdio::piped());
+    let out = crate::usage::probe(ctx, &mut cmd).map_err(|e| EngineError::EmulatorNotFound {
             program: bin.clone(),
             message: match e.kind() {
                 std::io::ErrorKind::NotFound => format!(
