@@ -114,3 +114,36 @@ fn a_damaged_test_file_is_named_and_only_it_is_skipped_by_load_or_warn() {
         "{err}"
     );
 }
+
+#[test]
+fn a_pass_keeps_its_inputs_and_a_reused_pass_leaves_the_state_as_it_was() {
+    let dir = state_dir();
+    let known = crate::inputs::Inputs::Known(crate::inputs::InputSet::default());
+    let mut state = State::load(dir.path()).expect("load");
+    let mut passed = result("t", Status::Passed);
+    passed.inputs = Some(known.clone());
+    let mut flaky = result("f", Status::Flaky);
+    flaky.inputs = Some(known.clone());
+    state.record(&[passed, flaky]);
+    state.save(dir.path()).expect("save");
+
+    let mut state = State::load(dir.path()).expect("reload");
+    let (last, kept) = state.last_pass("t").expect("t passed");
+    assert_eq!(kept, Some(&known));
+    let finished = last.finished;
+    // A flaky pass is not one to reuse, and keeps no inputs.
+    assert!(state.last_pass("f").is_none());
+    assert!(state.tests["f"].last.as_ref().unwrap().inputs.is_none());
+
+    // The cached result of a `--changed` run is not recorded over the pass it reused.
+    let mut cached = result("t", Status::Cached);
+    cached.duration = Duration::ZERO;
+    state.record(&[cached]);
+    let (last, kept) = state.last_pass("t").expect("still the pass");
+    assert_eq!((last.finished, kept), (finished, Some(&known)));
+    assert_eq!(
+        state.expected("t", RunKind::Test),
+        Some(Duration::from_millis(1500)),
+        "a reused pass does not count as a duration"
+    );
+}
