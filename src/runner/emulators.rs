@@ -8,31 +8,30 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
 const INTERVAL: Duration = Duration::from_millis(50);
 
 /// A running watch over one script's process tree.
 pub struct EmulatorWatch {
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the watch at once (not after its pause).
+    stop: mpsc::Sender<()>,
     thread: std::thread::JoinHandle<BTreeMap<u32, PathBuf>>,
 }
 
 impl EmulatorWatch {
     /// Watches the tree under `root` (the script), and orphans carrying `token`.
     pub fn start(root: u32, token: Option<String>) -> EmulatorWatch {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             let mut seen = BTreeMap::new();
             loop {
                 look(root, token.as_deref(), &mut seen);
-                if flag.load(Ordering::Relaxed) {
+                if stopped.recv_timeout(INTERVAL) != Err(mpsc::RecvTimeoutError::Timeout) {
+                    look(root, token.as_deref(), &mut seen);
                     return seen;
                 }
-                std::thread::sleep(INTERVAL);
             }
         });
         EmulatorWatch { stop, thread }
@@ -40,7 +39,7 @@ impl EmulatorWatch {
 
     /// Stops it: every emulator seen, as (pid, executable).
     pub fn finish(self) -> Vec<(u32, PathBuf)> {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop);
         self.thread
             .join()
             .map(|seen| seen.into_iter().collect())

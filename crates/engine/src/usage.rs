@@ -13,8 +13,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -60,7 +59,8 @@ struct Samples {
 pub struct EmulatorUse {
     run: EmulatorRun,
     samples: Arc<Mutex<Samples>>,
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the sampler at once (not after its pause).
+    stop: Option<mpsc::Sender<()>>,
     sampler: Option<std::thread::JoinHandle<()>>,
     log_dir: Option<PathBuf>,
 }
@@ -78,10 +78,10 @@ impl EmulatorUse {
     ) -> EmulatorUse {
         let log_dir = ctx.test_dir("logs").ok();
         let samples = Arc::new(Mutex::new(Samples::default()));
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = mpsc::channel::<()>();
         let sampler = log_dir.is_some().then(|| {
-            let (samples, stop) = (samples.clone(), stop.clone());
-            std::thread::spawn(move || sample_until_gone(pid, &samples, &stop))
+            let samples = samples.clone();
+            std::thread::spawn(move || sample_until_gone(pid, &samples, &stopped))
         });
         EmulatorUse {
             run: EmulatorRun {
@@ -92,7 +92,7 @@ impl EmulatorUse {
                 ..EmulatorRun::default()
             },
             samples,
-            stop,
+            stop: Some(stop),
             sampler,
             log_dir,
         }
@@ -122,7 +122,7 @@ impl EmulatorUse {
     /// test's log folder. Best effort: a use that cannot be written leaves the test
     /// uncached, never wrong (the runner sees an emulator it has no use for).
     pub fn finish(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.take();
         if let Some(t) = self.sampler.take() {
             let _ = t.join();
         }
@@ -188,13 +188,14 @@ fn executable(pid: u32, binary: &Path) -> PathBuf {
         .unwrap_or_else(|| binary.to_path_buf())
 }
 
-fn sample_until_gone(pid: u32, samples: &Mutex<Samples>, stop: &AtomicBool) {
+fn sample_until_gone(pid: u32, samples: &Mutex<Samples>, stopped: &mpsc::Receiver<()>) {
     let mut interval = FIRST_INTERVAL;
-    while !stop.load(Ordering::Relaxed) {
-        if !sample_once(pid, samples) {
-            return; // exited: a zombie's maps are empty
+    while sample_once(pid, samples) {
+        // Until told to stop (the sender dropped), or the emulator exits (a zombie's maps
+        // are empty).
+        if stopped.recv_timeout(interval) != Err(mpsc::RecvTimeoutError::Timeout) {
+            return;
         }
-        std::thread::sleep(interval);
         interval = (interval * 2).min(MAX_INTERVAL);
     }
 }
