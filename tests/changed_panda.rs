@@ -86,15 +86,6 @@ impl Suite {
     }
 }
 
-/// The status label on `test`'s result line.
-fn status(said: &str, test: &str) -> String {
-    said.lines()
-        .find(|l| l.contains(&format!("] {test}")))
-        .and_then(|l| l.split('[').next())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| panic!("no line for {test}:\n{said}"))
-}
-
 #[test]
 #[ignore = "PANDA tier: run scripts/panda-tier (needs PANDA_BUILD and PANDA's source)"]
 fn a_rebuilt_plugin_runs_exactly_the_tests_that_mapped_it() {
@@ -112,7 +103,7 @@ fn a_rebuilt_plugin_runs_exactly_the_tests_that_mapped_it() {
 
     let said = s.ok(&[&["test", "--changed"][..], &tests].concat());
     for t in tests {
-        assert_eq!(status(&said, t), "CACHED", "{said}");
+        assert_eq!(common::status_in(&said, t), "CACHED", "{said}");
     }
 
     // "Rebuild" the plugin: the same code, another file (a trailing byte the loader ignores).
@@ -125,8 +116,8 @@ fn a_rebuilt_plugin_runs_exactly_the_tests_that_mapped_it() {
         "{listed}"
     );
     let said = s.ok(&[&["test", "--changed"][..], &tests].concat());
-    assert_eq!(status(&said, "stringsearch1"), "PASS", "{said}");
-    assert_eq!(status(&said, "asidstory1"), "CACHED", "{said}");
+    assert_eq!(common::status_in(&said, "stringsearch1"), "PASS", "{said}");
+    assert_eq!(common::status_in(&said, "asidstory1"), "CACHED", "{said}");
     assert!(
         said.contains(&format!("stringsearch1 runs: plugin {PLUGIN} changed")),
         "{said}"

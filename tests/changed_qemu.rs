@@ -8,14 +8,6 @@ use common::engine::*;
 
 use std::path::Path;
 
-fn status(said: &str, test: &str) -> String {
-    said.lines()
-        .find(|l| l.contains(&format!("] {test}")))
-        .and_then(|l| l.split('[').next())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| panic!("no line for {test}:\n{said}"))
-}
-
 #[test]
 fn qemu_replays_are_cached_until_the_emulator_or_a_script_changes() {
     require_qemu();
@@ -55,7 +47,7 @@ fn qemu_replays_are_cached_until_the_emulator_or_a_script_changes() {
         let said = text(&out);
         assert!(out.status.success(), "{said}");
         for (test, label) in expect {
-            assert_eq!(status(&said, test), *label, "{test}:\n{said}");
+            assert_eq!(common::status_in(&said, test), *label, "{test}:\n{said}");
         }
         for needle in says {
             assert!(said.contains(needle), "lacks {needle:?}:\n{said}");

@@ -1,7 +1,6 @@
 //! What a run showed, turned into inputs: each way a test's inputs become unknown, and
 //! the roles found files get.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
@@ -31,18 +30,7 @@ impl Scene {
                 name: "t".into(),
             }),
             dir,
-            settings: Settings {
-                timeout: Duration::from_secs(60),
-                retries: 0,
-                threads: 1,
-                exclusive: false,
-                python: None,
-                env: BTreeMap::new(),
-                image: None,
-                engine: Default::default(),
-                compare: Vec::new(),
-                inputs: Vec::new(),
-            },
+            settings: Settings::default(),
         };
         let stamps = Stamps::new(&root, false);
         Scene {

@@ -1,7 +1,7 @@
 //! The scheduler with scripted attempts (no processes): order, retries, flaky marking,
 //! threads/exclusive packing and cancellation, asserted on the events it sends.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
 
@@ -34,12 +34,7 @@ fn job(name: &str, shape: Shape) -> Job {
                 retries: shape.retries,
                 threads: shape.threads.max(1),
                 exclusive: shape.exclusive,
-                python: None,
-                env: BTreeMap::new(),
-                image: None,
-                engine: Default::default(),
-                compare: Vec::new(),
-                inputs: Vec::new(),
+                ..Settings::default()
             },
         },
         comparer: Comparer::new(&[]).expect("no rules compile"),

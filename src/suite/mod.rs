@@ -84,7 +84,7 @@ pub struct Suite {
 }
 
 /// Settings of one test after merging suite config, test config and command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub timeout: Duration,
     pub retries: u32,

@@ -87,6 +87,17 @@ impl Run {
     }
 }
 
+/// The status label (`PASS`, `CACHED` …) of `test`'s first result line in `said` (a
+/// run's output, for tests that run ptest themselves rather than through [`Run`]).
+#[track_caller]
+pub fn status_in(said: &str, test: &str) -> String {
+    said.lines()
+        .find(|l| l.contains(&format!("] {test}")))
+        .and_then(|l| l.split('[').next())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| panic!("no result line for {test}:\n{said}"))
+}
+
 /// Every file under `dir` (relative `/`-separated names, sorted) with its content.
 pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
