@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 
 use crate::cli::GlobalArgs;
 use crate::exit_code;
-use crate::review::{self, PlanError, TestApplied, ui::Ended};
+use crate::review::{self, TestApplied, ui::Ended};
 use crate::runner::state::State;
 use crate::suite::{Selection, reference};
 use ptest_engine::process::Cancel;
@@ -33,10 +33,7 @@ pub fn run(g: &GlobalArgs, tests: &[String], cancel: &Cancel) -> Result<i32, Com
     let _locks = regdir.lock_tests(&locked, "ptest review", WhenHeld::Refuse)?;
     reference::recover_tests(&regdir, &locked).map_err(CommandError::io(&regdir.root))?;
     let mut state = State::load(&regdir.state_dir())?;
-    let plan = review::plan(&suite, &regdir, &state, tests).map_err(|e| match e {
-        PlanError::Suite(e) => CommandError::Suite(e),
-        PlanError::Compare(e) => CommandError::Compare(e),
-    })?;
+    let plan = review::plan(&suite, &regdir, &state, tests)?;
     // As `ptest accept`: a test asked for by name that cannot be accepted is an error; the
     // ones found by themselves are only listed.
     let named = Selection::of(tests) != Selection::Every;

@@ -5,19 +5,14 @@
 
 use std::path::PathBuf;
 
-use crate::compare::{CompareError, Comparer, FileVerdict};
+use crate::compare::{Comparer, FileVerdict};
 use crate::record::{self, FileRecord};
 use crate::runner::RunKind;
 use crate::runner::state::State;
-use crate::suite::{Overrides, RegressionDir, Selection, Suite, SuiteError};
+use crate::suite::{Overrides, RegressionDir, Selection, Suite};
 
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    #[error(transparent)]
-    Suite(#[from] SuiteError),
-    #[error(transparent)]
-    Compare(#[from] CompareError),
-}
+/// Why a review cannot be planned: the same as why a run cannot be.
+pub use crate::suite::plan::PlanError;
 
 /// One test's differing files.
 #[derive(Debug, Clone)]

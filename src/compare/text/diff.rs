@@ -143,17 +143,9 @@ fn hunk_groups(before: &Lines, after: &Lines) -> Vec<Vec<Hunk>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::render::{DiffOptions, MAX_SHOWN_LINE_BYTES};
+    use super::super::render::MAX_SHOWN_LINE_BYTES;
+    use super::super::render::tests::opts;
     use super::*;
-
-    fn opts(max: usize) -> DiffOptions<'static> {
-        DiffOptions {
-            name: "out.txt",
-            sorted: false,
-            max_lines: max,
-            more: "ptest diff t1",
-        }
-    }
 
     fn lines(s: &str) -> Lines {
         Lines::from_bytes(s.as_bytes().to_vec()).unwrap_or_default()

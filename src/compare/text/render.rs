@@ -209,14 +209,15 @@ pub(crate) fn first_only(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn text(d: TextDiff) -> String {
         super::super::difference::render(&super::super::difference::Difference::Text(d))
     }
 
-    fn opts(max: usize) -> DiffOptions<'static> {
+    /// The options both this module's and `diff.rs`'s tests use: `out.txt` of test t1.
+    pub(in crate::compare::text) fn opts(max: usize) -> DiffOptions<'static> {
         DiffOptions {
             name: "out.txt",
             sorted: false,
