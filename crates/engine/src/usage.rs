@@ -334,6 +334,14 @@ mod tests {
             &[],
             t.path(),
         );
+        // Its maps exist once the exec is complete; under load that can trail the spawn.
+        let maps = format!("/proc/{}/maps", child.id());
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&maps).is_ok_and(|m| !m.contains("sleep"))
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         usage.sample();
         let _ = child.kill();
         let _ = child.wait();
